@@ -1,0 +1,47 @@
+import type { PrismaClient } from '../db/client.js';
+import { ensureSystemUser } from '../domain/users.js';
+import { createToken } from './tokens.js';
+import { parseToken } from './token-string.js';
+import { INFIX } from './uuid.js';
+
+export type RootTokenOutcome =
+  | { kind: 'generated'; apiToken: string } // first start without SYSTEM_ROOT_TOKEN: print once
+  | { kind: 'configured' } // SYSTEM_ROOT_TOKEN is in force
+  | { kind: 'existing' }; // generated on an earlier start; not printed again
+
+/** The well-known uuid of the system root token. */
+export function rootTokenUuid(clusterId: string): string {
+  return `${clusterId}-${INFIX.token}-000000000000000`;
+}
+
+/**
+ * Ensures the system user and its root token. SYSTEM_ROOT_TOKEN may be a v2 string (its uuid
+ * must be ours) or a bare secret; unset, a token is generated once and kept in the database.
+ */
+export async function bootstrapSystem(
+  prisma: PrismaClient,
+  clusterId: string,
+  systemRootToken: string | undefined,
+): Promise<RootTokenOutcome> {
+  return prisma.$transaction(async (tx) => {
+    const user = await ensureSystemUser(tx, clusterId);
+    if (systemRootToken) {
+      const parsed = parseToken(systemRootToken);
+      if (!parsed || (parsed.version === 2 && (parsed.containerUuid || !parsed.uuid.startsWith(`${clusterId}-`)))) {
+        throw new Error(`Invalid configuration: SYSTEM_ROOT_TOKEN must be a v2 token of cluster ${clusterId} or a bare secret`);
+      }
+      const uuid = parsed.version === 2 ? parsed.uuid : rootTokenUuid(clusterId);
+      await tx.apiClientAuthorization.upsert({
+        where: { uuid },
+        create: { uuid, userUuid: user.uuid, secret: parsed.secret, scopes: ['all'] },
+        update: { userUuid: user.uuid, secret: parsed.secret, scopes: ['all'], expiresAt: null },
+      });
+      return { kind: 'configured' };
+    }
+    const uuid = rootTokenUuid(clusterId);
+    if (await tx.apiClientAuthorization.findUnique({ where: { uuid }, select: { uuid: true } })) return { kind: 'existing' };
+    const { apiToken } = await createToken(tx, clusterId, { userUuid: user.uuid, uuid });
+    return { kind: 'generated', apiToken };
+  });
+}
+

@@ -1,0 +1,42 @@
+import { isUuid } from './uuid.js';
+
+/** A token string as a client sends it (SPEC section 2). */
+export type ParsedToken =
+  | { version: 1; secret: string }
+  | { version: 2; uuid: string; secret: string; containerUuid?: string };
+
+// Anything longer is not a token we issue or accept; refuse before doing any work on it.
+const MAX_TOKEN_LENGTH = 512;
+const SECRET_RE = /^[0-9a-zA-Z]{1,128}$/;
+
+/**
+ * Parses v1 (bare secret), v2 (`v2/<uuid>/<secret>`) and container-bound v2
+ * (`v2/<uuid>/<secret>/<container uuid>`). Returns null for anything else.
+ */
+export function parseToken(raw: string): ParsedToken | null {
+  if (!raw || raw.length > MAX_TOKEN_LENGTH) return null;
+  if (!raw.startsWith('v2/')) return SECRET_RE.test(raw) ? { version: 1, secret: raw } : null;
+  const parts = raw.split('/');
+  if (parts.length !== 3 && parts.length !== 4) return null;
+  const [, uuid, secret, containerUuid] = parts as [string, string, string, string | undefined];
+  if (!isUuid(uuid, 'token') || !SECRET_RE.test(secret)) return null;
+  if (containerUuid !== undefined && !isUuid(containerUuid, 'container')) return null;
+  return containerUuid === undefined ? { version: 2, uuid, secret } : { version: 2, uuid, secret, containerUuid };
+}
+
+/** A runtime token must be a plain v2 token: no v1, no container-bound 4th part (SPEC 4). */
+export function parseRuntimeToken(raw: string): { uuid: string; secret: string } | null {
+  const t = parseToken(raw);
+  return t && t.version === 2 && t.containerUuid === undefined ? { uuid: t.uuid, secret: t.secret } : null;
+}
+
+export function formatV2(uuid: string, secret: string): string {
+  return `v2/${uuid}/${secret}`;
+}
+
+/** The token from an `Authorization: Bearer …` or `OAuth2 …` header, or null. */
+export function tokenFromAuthorizationHeader(header: string | null | undefined): string | null {
+  if (!header) return null;
+  const m = /^(?:Bearer|OAuth2)\s+(\S+)\s*$/i.exec(header);
+  return m ? m[1]! : null;
+}

@@ -1,0 +1,60 @@
+import type { Config } from '../config.js';
+import type { PrismaClient } from '../db/client.js';
+import { unauthenticated } from '../errors.js';
+import type { Caller } from './caller.js';
+import { bindContainer } from './container-binding.js';
+import { formatV2, parseRuntimeToken, parseToken, type ParsedToken } from './token-string.js';
+import { findLocalToken, type ValidToken } from './tokens.js';
+import { clusterOf } from './uuid.js';
+
+/** Asks a token's home cluster about it (SPEC 7); null = invalid. */
+export interface RemoteTokenValidator {
+  validate(parsed: { uuid: string; secret: string }): Promise<ValidToken | null>;
+}
+
+/**
+ * The one entry point for "is this token valid": request authentication, runtimeToken at
+ * create and commit, and containerAuth's re-validation all come through here.
+ */
+export class TokenValidator {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly config: Config,
+    private readonly remote: RemoteTokenValidator | null = null,
+  ) {}
+
+  async validate(parsed: ParsedToken, opts: { remoteClusterId?: string } = {}): Promise<ValidToken | null> {
+    if (parsed.version === 1 || clusterOf(parsed.uuid) === this.config.clusterId) {
+      return findLocalToken(this.prisma, parsed, opts);
+    }
+    // Another cluster's token: only a configured remote may vouch for it; local prefix
+    // tokens never reach here, so an unknown local token makes no remote call.
+    if (!this.remote || !this.config.remoteClusters[clusterOf(parsed.uuid)]) return null;
+    return this.remote.validate({ uuid: parsed.uuid, secret: parsed.secret });
+  }
+
+  /** A runtime token: v2 only, no 4th part (SPEC 4). */
+  async validateRuntimeToken(raw: string): Promise<ValidToken | null> {
+    const parsed = parseRuntimeToken(raw);
+    return parsed ? this.validate({ version: 2, ...parsed }) : null;
+  }
+
+  /**
+   * Authenticates a request's token. Throws UNAUTHENTICATED for anything invalid, including
+   * a container-bound token whose container is not LOCKED/RUNNING or not its own.
+   */
+  async authenticate(raw: string, opts: { remoteClusterId?: string } = {}): Promise<Caller> {
+    const parsed = parseToken(raw);
+    const valid = parsed && (await this.validate(parsed, opts));
+    if (!parsed || !valid) throw unauthenticated('Invalid or expired token');
+    const presentedV2 = parsed.version === 2 ? formatV2(parsed.uuid, parsed.secret) : null;
+    const containerUuid = await bindContainer(this.prisma, valid.token.uuid, parsed.version === 2 ? parsed.containerUuid : undefined, presentedV2);
+    if (containerUuid === false) throw unauthenticated('Token is not valid for that container');
+    return {
+      user: valid.user,
+      token: valid.token,
+      containerUuid,
+      presented: (v2) => presentedV2 !== null && v2 === presentedV2,
+    };
+  }
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { DatabaseTarget } from './db/adapter.js';
+
+export interface Config {
+  port: number;
+  database: DatabaseTarget;
+  clusterId: string;
+  /** v2 token string or bare secret for the system user; unset = generated on first start. */
+  systemRootToken?: string;
+  /** Remote cluster id → its GraphQL URL. */
+  remoteClusters: Record<string, string>;
+  remoteTokenTtlSeconds: number;
+  remoteTimeoutMs: number;
+  remoteConcurrency: number;
+  tokenSweepSeconds: number;
+  containerCountMax: number;
+}
+
+export class ConfigError extends Error {}
+
+const clusterId = z.string().regex(/^[0-9a-z]{5}$/, 'must be 5 characters [0-9a-z]');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const remoteClusters = z.string().transform((raw, ctx) => {
+  const out: Record<string, string> = {};
+  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    const id = part.slice(0, eq).trim();
+    const url = part.slice(eq + 1).trim();
+    if (eq < 0 || !clusterId.safeParse(id).success || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      ctx.addIssue({ code: 'custom', message: `"${part}" is not id=http(s)://url with a 5-character id` });
+      return z.NEVER;
+    }
+    out[id] = url;
+  }
+  return out;
+});
+
+const schema = z.object({
+  PORT: int(0, 65535).default(8080),
+  DATABASE_URL: z
+    .string()
+    .refine((u) => /^postgres(ql)?:\/\//.test(u) && URL.canParse(u), 'must be a postgresql:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  CLUSTER_ID: clusterId.default('zzzzz'),
+  SYSTEM_ROOT_TOKEN: z.string().min(1).optional(),
+  REMOTE_CLUSTERS: remoteClusters.default({}),
+  REMOTE_TOKEN_TTL_SECONDS: int(1, 86_400 * 30).default(300),
+  REMOTE_TIMEOUT_MS: int(50, 120_000).default(5000),
+  REMOTE_CONCURRENCY: int(1, 1000).default(8),
+  TOKEN_SWEEP_SECONDS: int(0, 86_400).default(60),
+  CONTAINER_COUNT_MAX: int(1, 100).default(3),
+});
+
+/** Reads and validates the environment; a bad variable throws one line naming it. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means unset, as in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    // Never echo the value: SYSTEM_ROOT_TOKEN and DATABASE_URL may hold secrets.
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}`);
+  }
+  const c = parsed.data;
+  if (c.REMOTE_CLUSTERS[c.CLUSTER_ID]) {
+    throw new ConfigError(`Invalid configuration: REMOTE_CLUSTERS must not name our own CLUSTER_ID ${c.CLUSTER_ID}`);
+  }
+  return {
+    port: c.PORT,
+    database: c.DATABASE_URL ? { kind: 'postgres', url: c.DATABASE_URL } : { kind: 'pglite', dataDir: c.DATA_DIR },
+    clusterId: c.CLUSTER_ID,
+    systemRootToken: c.SYSTEM_ROOT_TOKEN,
+    remoteClusters: c.REMOTE_CLUSTERS,
+    remoteTokenTtlSeconds: c.REMOTE_TOKEN_TTL_SECONDS,
+    remoteTimeoutMs: c.REMOTE_TIMEOUT_MS,
+    remoteConcurrency: c.REMOTE_CONCURRENCY,
+    tokenSweepSeconds: c.TOKEN_SWEEP_SECONDS,
+    containerCountMax: c.CONTAINER_COUNT_MAX,
+  };
+}

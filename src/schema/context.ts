@@ -1,0 +1,10 @@
+import type { GraphQLError } from 'graphql';
+import type { Caller } from '../auth/caller.js';
+import type { Services } from '../server/services.js';
+
+export interface Context {
+  services: Services;
+  caller: Caller | null;
+  /** Set when the request carried a token that failed validation. */
+  authError: GraphQLError | null;
+}

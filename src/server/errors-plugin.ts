@@ -1,0 +1,45 @@
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { redact } from './logger.js';
+
+const KNOWN_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'INTERNAL_SERVER_ERROR']);
+
+// graphql-js echoes a rejected variable's whole value ("got invalid value { runtimeToken: … }"):
+// keep the variable, the path and the reason, drop the value.
+function withoutEchoedValue(message: string): string {
+  const m = /^(Variable "\$[^"]+" got invalid value)[\s\S]*?( at "[^"]*")?; ([\s\S]*)$/.exec(message);
+  if (!m) return message;
+  const reason = m[3]!.replace(/(cannot represent[^:]*|value): [\s\S]*$/, '$1.');
+  return `${m[1]}${m[2] ?? ''}; ${reason}`;
+}
+
+/**
+ * Every error leaves with one of our codes: parse, validation and variable errors become
+ * BAD_USER_INPUT, and no message may carry a token.
+ */
+export function normalizeErrors(): Plugin {
+  return {
+    onResultProcess({ result, setResult }) {
+      const results = Array.isArray(result) ? result : [result];
+      let changed = false;
+      const fixed = results.map((r) => {
+        if (!r || typeof r !== 'object' || !('errors' in r) || !r.errors?.length) return r;
+        changed = true;
+        return {
+          ...r,
+          errors: r.errors.map((e: GraphQLError) => {
+            const code = e.extensions?.code;
+            const known = typeof code === 'string' && KNOWN_CODES.has(code);
+            return new GraphQLError(redact(withoutEchoedValue(e.message)), {
+              nodes: e.nodes,
+              positions: e.positions,
+              path: e.path,
+              extensions: { ...e.extensions, code: known ? code : 'BAD_USER_INPUT' },
+            });
+          }),
+        };
+      });
+      if (changed) setResult(Array.isArray(result) ? (fixed as typeof result) : (fixed[0] as typeof result));
+    },
+  };
+}

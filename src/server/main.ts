@@ -1,0 +1,51 @@
+// npm start: serve GraphQL on PORT, embedded PGlite unless DATABASE_URL is set.
+import { ConfigError, loadConfig } from '../config.js';
+import { describeTarget } from '../db/adapter.js';
+import { createGateway } from './app.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  throw err;
+}
+
+console.log(`Opening ${describeTarget(config.database)} and applying migrations…`);
+const gateway = await createGateway(config).catch((err: Error) => {
+  console.error(`Start-up failed: ${err.message}`);
+  if (config.database.kind === 'postgres') console.error('Check that DATABASE_URL points at a running PostgreSQL server you can connect to.');
+  else console.error(`Check that ${config.database.dataDir} is writable and not used by another running server.`);
+  process.exit(1);
+});
+
+let url: string;
+try {
+  url = await gateway.listen();
+} catch (err) {
+  console.error(`Cannot listen on port ${config.port}: ${(err as Error).message}. Set PORT to a free port.`);
+  await gateway.close();
+  process.exit(1);
+}
+
+console.log(`GraphQL gateway (cluster ${config.clusterId}) at ${url}/graphql — open it in a browser for GraphiQL`);
+const root = gateway.rootToken;
+if (root.kind === 'generated') {
+  console.log('System root token (admin; shown once, keep it safe):');
+  console.log(`  ${root.apiToken}`);
+  console.log(`Try: curl -H "Authorization: Bearer ${root.apiToken}" -H 'content-type: application/json' -d '{"query":"{ me { uuid isAdmin } }"}' ${url}/graphql`);
+} else if (root.kind === 'existing') {
+  console.log('System root token: generated on first start and printed then. Make another admin token with `npm run cli -- create-token --admin`.');
+} else {
+  console.log('System root token: SYSTEM_ROOT_TOKEN.');
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.log(`${signal}: shutting down`);
+    gateway.close().then(() => process.exit(0), () => process.exit(1));
+  });
+}

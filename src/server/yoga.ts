@@ -1,0 +1,58 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { tokenFromAuthorizationHeader } from '../auth/token-string.js';
+import { errorCode } from '../errors.js';
+import type { Context } from '../schema/context.js';
+import { schema } from '../schema/index.js';
+import { operationAccessPlugin } from './auth-plugin.js';
+import { normalizeErrors } from './errors-plugin.js';
+import { healthPlugin } from './health.js';
+import type { Services } from './services.js';
+
+export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
+
+/** Builds the GraphQL server; listening is someone else's job (main.ts, tests use fetch). */
+export function createGatewayYoga(services: Services): Yoga {
+  return createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    // Served from the package, not a CDN: works behind a firewall.
+    renderGraphiQL,
+    graphiql: { title: 'Container request gateway' },
+    logging: false,
+    context: async ({ request }) => {
+      const raw = tokenFromAuthorizationHeader(request.headers.get('authorization'));
+      const base = { services, caller: null, authError: null };
+      if (raw === null) {
+        // A header that is present but not Bearer/OAuth2 is a bad token, not no token.
+        return request.headers.get('authorization') ? { ...base, authError: new GraphQLError('Invalid Authorization header', { extensions: { code: 'UNAUTHENTICATED' } }) } : base;
+      }
+      const remoteClusterId = request.headers.get('x-arvados-remote-cluster') ?? undefined;
+      try {
+        return { ...base, caller: await services.validator.authenticate(raw, { remoteClusterId }) };
+      } catch (err) {
+        if (errorCode(err)) return { ...base, authError: err as GraphQLError };
+        throw err;
+      }
+    },
+    // Plugin order matters: health answers before GraphQL parsing; the access check runs
+    // before any resolver; error normalisation sees every result last.
+    plugins: [healthPlugin(services), operationAccessPlugin(), normalizeErrors()],
+    maskedErrors: {
+      maskError(error, message) {
+        const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+        if (original instanceof GraphQLError && errorCode(original)) return original;
+        if (error instanceof GraphQLError && errorCode(error) && !error.originalError) return error;
+        // Unexpected: log the kind only (driver errors can hold SQL and values), mask for the client.
+        services.logger.error('unexpected error', {
+          name: (original as Error)?.name,
+          message: String((original as Error)?.message ?? original).slice(0, 500),
+          path: error instanceof GraphQLError ? error.path : undefined,
+        });
+        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      },
+    },
+  });
+}

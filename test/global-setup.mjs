@@ -1,0 +1,9 @@
+// globalSetup gets no moduleNameMapper: load the TypeScript helpers through tsx.
+import { register } from 'tsx/esm/api';
+
+register();
+const { prepareTemplates } = await import('./helpers/templates.ts');
+
+export default async function globalSetup() {
+  await prepareTemplates();
+}

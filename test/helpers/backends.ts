@@ -1,0 +1,46 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import pg from 'pg';
+import { openDatabase, type Database, type OpenDatabaseOptions } from '../../src/db/client.js';
+import { DB_PREFIX, pgliteTemplatePath, postgresTemplateName, withDatabase } from './templates.js';
+
+export type BackendName = 'pglite' | 'postgres';
+
+/** PGlite always; PostgreSQL too when TEST_DATABASE_URL is set. */
+export const BACKENDS: BackendName[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+/** A fresh, migrated database of its own for the calling test file. */
+export async function freshDatabase(backend: BackendName, opts: Pick<OpenDatabaseOptions, 'log'> = {}): Promise<Database> {
+  if (backend === 'pglite') {
+    const dump = new Blob([fs.readFileSync(pgliteTemplatePath())]);
+    return openDatabase({ kind: 'pglite', dataDir: 'memory://' }, { loadDataDir: dump, migrate: false, ...opts });
+  }
+  const url = process.env.TEST_DATABASE_URL!;
+  const name = `${DB_PREFIX}${crypto.randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    // Two files copying the template at the same moment make PostgreSQL refuse one: retry.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${postgresTemplateName()}"`);
+        break;
+      } catch (err) {
+        if (attempt >= 20 || !/being accessed by other users/.test((err as Error).message)) throw err;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  const db = await openDatabase({ kind: 'postgres', url: withDatabase(url, name) }, { migrate: false, ...opts });
+  return {
+    ...db,
+    close: async () => {
+      await db.close();
+      const a = new pg.Client({ connectionString: url });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => a.end());
+    },
+  };
+}

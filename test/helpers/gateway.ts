@@ -1,0 +1,91 @@
+import { loadConfig, type Config } from '../../src/config.js';
+import type { OpenDatabaseOptions } from '../../src/db/client.js';
+import { createGateway, type Gateway } from '../../src/server/app.js';
+import { Logger } from '../../src/server/logger.js';
+import { BACKENDS, freshDatabase, type BackendName } from './backends.js';
+
+export interface GqlResult<T = any> {
+  status: number;
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string; field?: string; [k: string]: unknown }; path?: unknown[] }[];
+  /** The raw response body, for secrecy assertions. */
+  body: string;
+}
+
+export interface TestGateway {
+  backend: BackendName;
+  gateway: Gateway;
+  /** Every log line the server wrote. */
+  logs: string[];
+  /** The system root token (v2). */
+  rootToken: string;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string | null, headers?: Record<string, string>): Promise<GqlResult<T>>;
+  /** A new user and an all-scopes token for it. */
+  newUser(opts?: { isAdmin?: boolean; isActive?: boolean; scopes?: string[] }): Promise<{ uuid: string; token: string }>;
+  close(): Promise<void>;
+}
+
+export async function startTestGateway(
+  backend: BackendName,
+  env: Record<string, string> = {},
+  dbOpts: Pick<OpenDatabaseOptions, 'log'> = {},
+): Promise<TestGateway> {
+  const config: Config = loadConfig({ TOKEN_SWEEP_SECONDS: '0', ...env });
+  const db = await freshDatabase(backend, dbOpts);
+  const logs: string[] = [];
+  const gateway = await createGateway(config, { db, logger: new Logger((l) => logs.push(l), 'debug') });
+  const root = gateway.rootToken;
+  if (root.kind !== 'generated') throw new Error('test gateway expected a generated root token');
+  const t: TestGateway = {
+    backend,
+    gateway,
+    logs,
+    rootToken: root.apiToken,
+    async gql(query, variables, token = t.rootToken, headers = {}) {
+      const res = await gateway.yoga.fetch('http://test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = await res.text();
+      const json = JSON.parse(body);
+      return { status: res.status, data: json.data, errors: json.errors, body };
+    },
+    async newUser(opts = {}) {
+      const n = Math.random().toString(36).slice(2, 10);
+      const u = await t.gql(`mutation($i: CreateUserInput!) { createUser(input: $i) { uuid } }`, {
+        i: { email: `u${n}@example.com`, fullName: `User ${n}`, isAdmin: opts.isAdmin ?? false, isActive: opts.isActive ?? true },
+      });
+      if (!u.data) throw new Error(u.body);
+      const tk = await t.gql(`mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { apiToken } }`, {
+        i: { userUuid: u.data.createUser.uuid, scopes: opts.scopes ?? ['all'] },
+      });
+      if (!tk.data) throw new Error(tk.body);
+      return { uuid: u.data.createUser.uuid, token: tk.data.createApiClientAuthorization.apiToken };
+    },
+    async close() {
+      await gateway.close();
+      await db.close();
+    },
+  };
+  return t;
+}
+
+/**
+ * Runs `fn` once per backend (PGlite, and PostgreSQL when TEST_DATABASE_URL is set), each with
+ * a gateway on a database of its own for this describe block.
+ */
+export function describeBackends(name: string, fn: (gw: () => TestGateway) => void, env: Record<string, string> = {}): void {
+  for (const backend of BACKENDS) {
+    describe(`${name} [${backend}]`, () => {
+      let gw: TestGateway | undefined;
+      beforeAll(async () => {
+        gw = await startTestGateway(backend, env);
+      });
+      afterAll(async () => {
+        await gw?.close();
+      });
+      fn(() => gw!);
+    });
+  }
+}

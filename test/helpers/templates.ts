@@ -1,0 +1,85 @@
+// A migrated database is built once per test run and copied for each test file: a PGlite data
+// directory dump (initdb costs ~2 s and ~0.5 GiB; loading a dump ~0.3 s) and, when
+// TEST_DATABASE_URL is set, a PostgreSQL template database.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { openAdapter } from '../../src/db/adapter.js';
+import { applyMigrations } from '../../src/db/migrate.js';
+import { MIGRATIONS_DIR, readMigrations } from '../../src/db/migrations.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CACHE_DIR = path.join(ROOT, 'node_modules/.cache/cr-gateway-test');
+export const DB_PREFIX = 'crgw_test_';
+
+export function migrationsHash(): string {
+  const h = crypto.createHash('sha256');
+  for (const m of readMigrations(MIGRATIONS_DIR).migrationDirectories) {
+    h.update(m.path);
+    h.update(m.migrationFile.content.tag === 'ok' ? m.migrationFile.content.value : '');
+  }
+  return h.digest('hex').slice(0, 12);
+}
+
+export function pgliteTemplatePath(): string {
+  return path.join(CACHE_DIR, `pglite-${migrationsHash()}.tar.gz`);
+}
+
+export function postgresTemplateName(): string {
+  return `${DB_PREFIX}template_${migrationsHash()}`;
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export async function prepareTemplates(): Promise<void> {
+  fs.mkdirSync(CACHE_DIR, { recursive: true });
+  const file = pgliteTemplatePath();
+  if (!fs.existsSync(file)) {
+    const db = await openAdapter({ kind: 'pglite', dataDir: 'memory://' });
+    await applyMigrations(db);
+    const dump = await db.pglite!.dumpDataDir('gzip');
+    fs.writeFileSync(file + '.tmp', Buffer.from(await dump.arrayBuffer()));
+    fs.renameSync(file + '.tmp', file);
+    await db.close();
+  }
+  const url = process.env.TEST_DATABASE_URL;
+  if (url) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const name = postgresTemplateName();
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (exists.rowCount === 0) {
+        await admin.query(`CREATE DATABASE "${name}"`);
+        const db = await openAdapter({ kind: 'postgres', url: withDatabase(url, name) });
+        await applyMigrations(db);
+        await db.close();
+      }
+    } finally {
+      await admin.end();
+    }
+  }
+}
+
+/** Drops the per-file databases left by test files (the template stays for the next run). */
+export async function dropTestDatabases(): Promise<void> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) return;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname NOT LIKE $2",
+      [`${DB_PREFIX}%`, `${DB_PREFIX}template_%`],
+    );
+    for (const r of rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
