@@ -7,9 +7,4 @@ export interface Caller {
   token: TokenRecord;
   /** The LOCKED or RUNNING container whose own token this is (SPEC 6), if any. */
   containerUuid: string | null;
-  /**
-   * Whether `v2` is the v2 string the caller presented (its first three parts). A comparison,
-   * so the secret itself never sits in the context where a log line could pick it up.
-   */
-  presented(v2: string): boolean;
 }

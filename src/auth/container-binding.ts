@@ -4,24 +4,19 @@ const ACTIVE = ['LOCKED', 'RUNNING'] as const;
 
 /**
  * Which container a token belongs to (SPEC 6): the container named by a container-bound 4th
- * part, which must be LOCKED/RUNNING and own the token (authUuid, or runtime token equal to
- * the presented v2 form); else the LOCKED/RUNNING container whose generated token it is.
+ * part, which must be LOCKED/RUNNING and own the token (its generated token, or its runtime
+ * token — compared by the token's uuid, the token itself having just been validated, so the
+ * secret column is not read); else the LOCKED/RUNNING container whose generated token it is.
  * Returns the container uuid, null for none, false when a named container refuses it.
  */
-export async function bindContainer(
-  prisma: PrismaClient,
-  tokenUuid: string,
-  boundTo: string | undefined,
-  presentedV2: string | null,
-): Promise<string | null | false> {
+export async function bindContainer(prisma: PrismaClient, tokenUuid: string, boundTo: string | undefined): Promise<string | null | false> {
   if (boundTo) {
-    // Container-bound auth is one of the few paths that reads the runtime token column.
     const c = await prisma.container.findUnique({
       where: { uuid: boundTo },
-      select: { uuid: true, state: true, authUuid: true, runtimeToken: true },
+      select: { uuid: true, state: true, authUuid: true, runtimeTokenUuid: true },
     });
     if (c) {
-      const own = c.authUuid === tokenUuid || (c.runtimeToken !== null && c.runtimeToken === presentedV2);
+      const own = c.authUuid === tokenUuid || c.runtimeTokenUuid === tokenUuid;
       return (ACTIVE as readonly string[]).includes(c.state) && own ? c.uuid : false;
     }
     // A 4th part naming no container is ignored.

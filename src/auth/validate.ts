@@ -3,7 +3,7 @@ import type { PrismaClient } from '../db/client.js';
 import { unauthenticated } from '../errors.js';
 import type { Caller } from './caller.js';
 import { bindContainer } from './container-binding.js';
-import { formatV2, parseRuntimeToken, parseToken, type ParsedToken } from './token-string.js';
+import { parseRuntimeToken, parseToken, type ParsedToken } from './token-string.js';
 import { findLocalToken, type ValidToken } from './tokens.js';
 import { clusterOf } from './uuid.js';
 
@@ -47,14 +47,8 @@ export class TokenValidator {
     const parsed = parseToken(raw);
     const valid = parsed && (await this.validate(parsed, opts));
     if (!parsed || !valid) throw unauthenticated('Invalid or expired token');
-    const presentedV2 = parsed.version === 2 ? formatV2(parsed.uuid, parsed.secret) : null;
-    const containerUuid = await bindContainer(this.prisma, valid.token.uuid, parsed.version === 2 ? parsed.containerUuid : undefined, presentedV2);
+    const containerUuid = await bindContainer(this.prisma, valid.token.uuid, parsed.version === 2 ? parsed.containerUuid : undefined);
     if (containerUuid === false) throw unauthenticated('Token is not valid for that container');
-    return {
-      user: valid.user,
-      token: valid.token,
-      containerUuid,
-      presented: (v2) => presentedV2 !== null && v2 === presentedV2,
-    };
+    return { user: valid.user, token: valid.token, containerUuid };
   }
 }
