@@ -17,6 +17,14 @@ export function containerRequestVisibleWhere(caller: Caller): Prisma.ContainerRe
   return caller.user.isAdmin ? {} : { ownerUuid: caller.user.uuid };
 }
 
+/** Also visible: a container to its own tokens (generated, or the runtime token it runs with). */
 export function containerVisibleWhere(caller: Caller): Prisma.ContainerWhereInput {
-  return caller.user.isAdmin ? {} : { requests: { some: containerRequestVisibleWhere(caller) } };
+  if (caller.user.isAdmin) return {};
+  return {
+    OR: [
+      { requests: { some: containerRequestVisibleWhere(caller) } },
+      { authUuid: caller.token.uuid },
+      { runtimeTokenUuid: caller.token.uuid },
+    ],
+  };
 }

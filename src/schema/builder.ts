@@ -93,3 +93,4 @@ function jsonLiteral(ast: ValueNode, variables: Record<string, unknown> | undefi
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});

@@ -2,6 +2,8 @@ import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.js';
 import './user.js';
 import './token.js';
+import './container-request.js';
+import './container.js';
 
 export const schema = builder.toSchema();
 

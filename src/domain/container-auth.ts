@@ -1,0 +1,48 @@
+import type { Caller } from '../auth/caller.js';
+import { formatV2 } from '../auth/token-string.js';
+import type { TokenValidator } from '../auth/validate.js';
+import type { PrismaClient } from '../db/client.js';
+import { forbidden, notFound } from '../errors.js';
+import { containerVisibleWhere } from './visibility.js';
+
+/**
+ * containerAuth (SPEC 5): the token a container must run with, handed only to the token that
+ * holds its lock. A runtime token is re-validated now (its home cluster asked if remote);
+ * otherwise the token generated at lock. Returns the token's uuid and its v2 string.
+ */
+export async function containerAuth(
+  prisma: PrismaClient,
+  validator: TokenValidator,
+  caller: Caller,
+  uuid: string,
+): Promise<{ tokenUuid: string; apiToken: string }> {
+  const c = await prisma.container.findFirst({
+    where: { uuid, AND: [containerVisibleWhere(caller)] },
+    select: { lockedByUuid: true, authUuid: true, runtimeTokenUuid: true },
+  });
+  if (!c) throw notFound('Container not found');
+  if (!c.lockedByUuid || c.lockedByUuid !== caller.token.uuid) throw forbidden('Not locked by your token');
+  if (c.runtimeTokenUuid) {
+    // One of the few paths that reads the runtime token column.
+    const { runtimeToken } = await prisma.container.findUniqueOrThrow({ where: { uuid }, select: { runtimeToken: true } });
+    const valid = runtimeToken ? await validator.validateRuntimeToken(runtimeToken) : null;
+    if (!runtimeToken || !valid) throw forbidden('Invalid runtime_token');
+    return { tokenUuid: valid.token.uuid, apiToken: runtimeToken };
+  }
+  const token = c.authUuid
+    ? await prisma.apiClientAuthorization.findUnique({ where: { uuid: c.authUuid }, select: { uuid: true, secret: true } })
+    : null;
+  if (!token) throw forbidden('Not locked by your token');
+  return { tokenUuid: token.uuid, apiToken: formatV2(token.uuid, token.secret) };
+}
+
+/** containerSecretMounts (SPEC 6): only to the container's own token; admins included refused. */
+export async function containerSecretMounts(prisma: PrismaClient, caller: Caller, uuid: string): Promise<unknown> {
+  if (caller.containerUuid !== uuid) {
+    const visible = await prisma.container.findFirst({ where: { uuid, AND: [containerVisibleWhere(caller)] }, select: { uuid: true } });
+    if (!visible) throw notFound('Container not found');
+    throw forbidden("Only the container's own token may read its secret mounts");
+  }
+  const c = await prisma.container.findUniqueOrThrow({ where: { uuid }, select: { secretMounts: true } });
+  return c.secretMounts ?? {};
+}

@@ -1,0 +1,224 @@
+import type { Caller } from '../auth/caller.js';
+import type { TokenValidator } from '../auth/validate.js';
+import { newUuid } from '../auth/uuid.js';
+import type { Config } from '../config.js';
+import type { Db, PrismaClient } from '../db/client.js';
+import { badInput, conflict, notFound } from '../errors.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { objectOrEmpty, secretMountsMd5 } from './canonical.js';
+import type { ChangeSet } from './changes.js';
+import {
+  checkCommittable,
+  checkModifiable,
+  checkSecretMountKeys,
+  checkStateChange,
+  validateFields,
+  type ContainerRequestInput,
+} from './container-request-input.js';
+import { finalizeRequests, lockRow } from './finalize.js';
+import { inheritedRequestPriority, recomputeContainerPriority } from './priority.js';
+import { findReusableContainer, reuseHash } from './reuse.js';
+import { resolveRuntimeIdentity, type RuntimeIdentity } from './runtime-identity.js';
+import { containerRequestVisibleWhere } from './visibility.js';
+
+export interface RequestDeps {
+  prisma: PrismaClient;
+  validator: TokenValidator;
+  config: Config;
+}
+
+// Everything a commit needs from the request row — including the runtime token, which is why
+// only the commit path selects it.
+const COMMIT_SELECT = {
+  uuid: true,
+  state: true,
+  priority: true,
+  command: true,
+  containerImage: true,
+  cwd: true,
+  environment: true,
+  mounts: true,
+  outputPath: true,
+  runtimeConstraints: true,
+  schedulingParameters: true,
+  useExisting: true,
+  secretMounts: true,
+  runtimeToken: true,
+} satisfies Prisma.ContainerRequestSelect;
+type CommitRow = Prisma.ContainerRequestGetPayload<{ select: typeof COMMIT_SELECT }>;
+
+/** Creates a request (UNCOMMITTED, or COMMITTED at once); returns its uuid. */
+export async function createContainerRequest(deps: RequestDeps, caller: Caller, input: ContainerRequestInput, changes: ChangeSet): Promise<string> {
+  const state = input.state ?? 'UNCOMMITTED';
+  if (state === 'FINAL') throw badInput('state', 'State cannot change from UNCOMMITTED to FINAL');
+  const fields = validateFields(input);
+  for (const f of ['command', 'containerImage', 'outputPath'] as const) {
+    if (fields[f] === undefined) throw badInput(f, `${f} is required`);
+  }
+  checkSecretMountKeys({ mounts: fields.mounts, secretMounts: fields.secretMounts });
+  const runtimeToken = input.runtimeToken ?? null;
+  // Validate before the transaction: a remote cluster may have to be asked.
+  const identity = await resolveRuntimeIdentity(deps.validator, runtimeToken, caller.user.uuid);
+
+  return deps.prisma.$transaction(async (tx) => {
+    let priority = fields.priority ?? null;
+    if (caller.containerUuid) priority = await inheritedRequestPriority(tx, caller.containerUuid);
+    if (state === 'COMMITTED') checkCommittable({ priority, runtimeConstraints: fields.runtimeConstraints });
+    const uuid = newUuid(deps.config.clusterId, 'containerRequest');
+    const row = await tx.containerRequest.create({
+      data: {
+        ...fields,
+        command: fields.command!,
+        containerImage: fields.containerImage!,
+        outputPath: fields.outputPath!,
+        properties: fields.properties ?? {},
+        environment: fields.environment ?? {},
+        mounts: fields.mounts ?? {},
+        runtimeConstraints: fields.runtimeConstraints ?? {},
+        schedulingParameters: fields.schedulingParameters ?? {},
+        secretMounts: fields.secretMounts ?? {},
+        containerCountMax: fields.containerCountMax ?? deps.config.containerCountMax,
+        uuid,
+        ownerUuid: caller.user.uuid,
+        modifiedByUserUuid: caller.user.uuid,
+        priority,
+        runtimeToken,
+        requestingContainerUuid: caller.containerUuid,
+        state: 'UNCOMMITTED',
+      },
+      select: COMMIT_SELECT,
+    });
+    changes.containerRequest(uuid);
+    if (state === 'COMMITTED') await commitRequest(tx, row, identity, changes);
+    return uuid;
+  });
+}
+
+/** Updates a request within the per-state whitelist; commits or finalizes on a state change. */
+export async function updateContainerRequest(
+  deps: RequestDeps,
+  caller: Caller,
+  uuid: string,
+  input: ContainerRequestInput,
+  changes: ChangeSet,
+): Promise<void> {
+  const where = { uuid, AND: [containerRequestVisibleWhere(caller)] };
+  const current = await deps.prisma.containerRequest.findFirst({ where, select: { state: true } });
+  if (!current) throw notFound('Container request not found');
+  const to = input.state ?? current.state;
+  checkStateChange(current.state, to);
+  checkModifiable(input, current.state);
+  const fields = validateFields(input);
+
+  // Runtime identity is settled before the transaction (a remote cluster may be asked).
+  let identity: RuntimeIdentity | null = null;
+  let validatedToken: string | null | undefined;
+  if (input.runtimeToken !== undefined || (current.state === 'UNCOMMITTED' && to === 'COMMITTED')) {
+    validatedToken =
+      input.runtimeToken !== undefined
+        ? input.runtimeToken
+        : (await deps.prisma.containerRequest.findUniqueOrThrow({ where: { uuid }, select: { runtimeToken: true } })).runtimeToken;
+    identity = await resolveRuntimeIdentity(deps.validator, validatedToken, caller.user.uuid);
+  }
+
+  await deps.prisma.$transaction(async (tx) => {
+    await lockRow(tx, 'container_requests', uuid);
+    const row = await tx.containerRequest.findUniqueOrThrow({ where: { uuid }, select: { ...COMMIT_SELECT, containerUuid: true } });
+    // Someone else changed the state or the runtime token since we checked: let the client retry.
+    if (row.state !== current.state || (input.runtimeToken === undefined && validatedToken !== undefined && row.runtimeToken !== validatedToken)) {
+      throw conflict('The container request changed concurrently; retry');
+    }
+    const merged = { ...row, ...fields, runtimeToken: validatedToken !== undefined ? validatedToken : row.runtimeToken };
+    checkSecretMountKeys(merged);
+    if (to === 'COMMITTED') checkCommittable(merged);
+
+    const updated = await tx.containerRequest.update({
+      where: { uuid },
+      data: { ...fields, ...(input.runtimeToken !== undefined ? { runtimeToken: input.runtimeToken } : {}), modifiedByUserUuid: caller.user.uuid },
+      select: { ...COMMIT_SELECT, containerUuid: true },
+    });
+    changes.containerRequest(uuid);
+
+    if (current.state === 'UNCOMMITTED' && to === 'COMMITTED') {
+      await commitRequest(tx, updated, identity!, changes);
+    } else if (current.state === 'COMMITTED' && to === 'FINAL') {
+      const container = updated.containerUuid
+        ? await tx.container.findUnique({ where: { uuid: updated.containerUuid }, select: { log: true, output: true } })
+        : null;
+      await finalizeRequests(tx, { uuid }, container ?? { log: null, output: null }, changes);
+      if (updated.containerUuid) await recomputeContainerPriority(tx, updated.containerUuid, changes);
+    } else if (current.state === 'COMMITTED' && updated.containerUuid && fields.priority !== undefined) {
+      await recomputeContainerPriority(tx, updated.containerUuid, changes);
+    }
+  });
+}
+
+/** Deletes a request; a non-final one is first set to priority 0 (its container re-prioritised). */
+export async function deleteContainerRequest(deps: RequestDeps, caller: Caller, uuid: string, changes: ChangeSet): Promise<void> {
+  await deps.prisma.$transaction(async (tx) => {
+    const row = await tx.containerRequest.findFirst({
+      where: { uuid, AND: [containerRequestVisibleWhere(caller)] },
+      select: { state: true, containerUuid: true },
+    });
+    if (!row) throw notFound('Container request not found');
+    await lockRow(tx, 'container_requests', uuid);
+    if (row.state === 'COMMITTED') {
+      await tx.containerRequest.update({ where: { uuid }, data: { priority: 0 } });
+      if (row.containerUuid) await recomputeContainerPriority(tx, row.containerUuid, changes);
+    }
+    await tx.containerRequest.delete({ where: { uuid } });
+    changes.containerRequest(uuid);
+  });
+}
+
+/**
+ * SPEC 3 commit steps 2–4, inside the caller's transaction: reuse a container or create a new
+ * QUEUED one, point the request at it, recompute its priority, and finalize the request at once
+ * if the container is already COMPLETE.
+ */
+export async function commitRequest(tx: Db, cr: CommitRow, identity: RuntimeIdentity, changes: ChangeSet): Promise<void> {
+  const md5 = secretMountsMd5(cr.secretMounts);
+  const hash = reuseHash({ ...cr, secretMountsMd5: md5, runtimeUserUuid: identity.runtimeUserUuid, runtimeAuthScopes: identity.runtimeAuthScopes });
+  let containerUuid: string | null = null;
+  if (cr.useExisting) {
+    // Two identical commits at once must not both miss each other's new container.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${hash}))`;
+    containerUuid = await findReusableContainer(tx, hash);
+  }
+  if (!containerUuid) {
+    containerUuid = await createContainer(tx, cr.uuid.slice(0, 5), {
+      command: cr.command,
+      containerImage: cr.containerImage,
+      cwd: cr.cwd,
+      environment: objectOrEmpty(cr.environment),
+      mounts: objectOrEmpty(cr.mounts),
+      outputPath: cr.outputPath,
+      runtimeConstraints: objectOrEmpty(cr.runtimeConstraints),
+      schedulingParameters: objectOrEmpty(cr.schedulingParameters),
+      secretMounts: objectOrEmpty(cr.secretMounts),
+      secretMountsMd5: md5,
+      reuseHash: hash,
+      ...identity,
+    });
+    changes.container(containerUuid);
+  }
+  await tx.containerRequest.update({
+    where: { uuid: cr.uuid },
+    data: { state: 'COMMITTED', containerUuid, containerCount: { increment: 1 } },
+  });
+  changes.containerRequest(cr.uuid);
+  await recomputeContainerPriority(tx, containerUuid, changes);
+  const container = await tx.container.findUniqueOrThrow({ where: { uuid: containerUuid }, select: { state: true, log: true, output: true } });
+  if (container.state === 'COMPLETE') await finalizeRequests(tx, { uuid: cr.uuid }, container, changes);
+}
+
+/** A new QUEUED container with these (already normalised) fields. */
+export async function createContainer(
+  tx: Db,
+  clusterId: string,
+  data: Omit<Prisma.ContainerUncheckedCreateInput, 'uuid' | 'state' | 'priority'>,
+): Promise<string> {
+  const uuid = newUuid(clusterId, 'container');
+  await tx.container.create({ data: { ...data, uuid, state: 'QUEUED', priority: 0 }, select: { uuid: true } });
+  return uuid;
+}

@@ -1,0 +1,254 @@
+import type { Caller } from '../auth/caller.js';
+import { createToken, expireToken } from '../auth/tokens.js';
+import type { Db, PrismaClient } from '../db/client.js';
+import { badInput, conflict, forbidden, notFound } from '../errors.js';
+import type { ContainerState, Prisma } from '../generated/prisma/client.js';
+import { isPlainObject } from './canonical.js';
+import type { ChangeSet } from './changes.js';
+import { canTransition, isActive, isFinal } from './container-state.js';
+import { createContainer } from './container-requests.js';
+import { finalizeRequests, lockRow } from './finalize.js';
+import { recomputeContainerPriority } from './priority.js';
+import { containerVisibleWhere } from './visibility.js';
+
+/** Fields of UpdateContainerInput (API.md). */
+export interface UpdateContainerInput {
+  state?: ContainerState | null;
+  priority?: number | null;
+  progress?: number | null;
+  log?: string | null;
+  output?: string | null;
+  runtimeStatus?: unknown;
+  exitCode?: number | null;
+}
+
+// What the container's own token may set, only while RUNNING (SPEC 5).
+const SELF_FIELDS = new Set<keyof UpdateContainerInput>(['state', 'exitCode', 'progress', 'output', 'runtimeStatus']);
+
+// Columns the state logic reads; never the secrets.
+const STATE_SELECT = {
+  uuid: true,
+  state: true,
+  lockedByUuid: true,
+  authUuid: true,
+  runtimeTokenUuid: true,
+  runtimeUserUuid: true,
+  runtimeAuthScopes: true,
+  log: true,
+  output: true,
+} satisfies Prisma.ContainerSelect;
+type StateRow = Prisma.ContainerGetPayload<{ select: typeof STATE_SELECT }>;
+
+/** The container if the caller may see it; NOT_FOUND otherwise (never FORBIDDEN). */
+async function visibleContainer(db: Db, caller: Caller, uuid: string): Promise<StateRow> {
+  const c = await db.container.findFirst({ where: { uuid, AND: [containerVisibleWhere(caller)] }, select: STATE_SELECT });
+  if (!c) throw notFound('Container not found');
+  return c;
+}
+
+/**
+ * Locks a QUEUED container with priority > 0 for the caller's token (admins only). Atomic:
+ * a conditional update, so of many concurrent lockers exactly one wins; the others get
+ * CONFLICT. Without a runtime token, a token for the runtime user is generated.
+ */
+export async function lockContainer(prisma: PrismaClient, caller: Caller, uuid: string, changes: ChangeSet): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const c = await visibleContainer(tx, caller, uuid);
+    if (!caller.user.isAdmin) throw forbidden('Only admin (dispatcher) tokens may lock containers');
+    const { count } = await tx.container.updateMany({
+      where: { uuid, state: 'QUEUED', priority: { gt: 0 } },
+      data: { state: 'LOCKED', lockedByUuid: caller.token.uuid },
+    });
+    if (count === 0) {
+      const now = await tx.container.findUniqueOrThrow({ where: { uuid }, select: { state: true } });
+      throw conflict(now.state === 'QUEUED' ? 'cannot lock when priority<=0' : `cannot lock when ${now.state}`);
+    }
+    if (c.runtimeTokenUuid === null) {
+      const { token } = await createToken(tx, uuid.slice(0, 5), { userUuid: c.runtimeUserUuid, scopes: c.runtimeAuthScopes });
+      await tx.container.update({ where: { uuid }, data: { authUuid: token.uuid } });
+    }
+    changes.container(uuid);
+  });
+}
+
+/** Back to QUEUED (LOCKED only, by the locking token only). */
+export async function unlockContainer(prisma: PrismaClient, caller: Caller, uuid: string, changes: ChangeSet): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    await visibleContainer(tx, caller, uuid);
+    await lockRow(tx, 'containers', uuid);
+    const c = await tx.container.findUniqueOrThrow({ where: { uuid }, select: STATE_SELECT });
+    if (c.state !== 'LOCKED') throw conflict(`cannot unlock when ${c.state}`);
+    if (c.lockedByUuid !== caller.token.uuid) throw forbidden('Not locked by your token');
+    await applyTransition(tx, c, { state: 'QUEUED' }, changes);
+  });
+}
+
+/**
+ * Dispatcher and container updates (SPEC 5). Admins (the locking dispatcher among them) may set
+ * state, priority, progress, log, output, runtimeStatus and exitCode; the container's own token
+ * (its generated token or its runtime token), only while RUNNING, state COMPLETE/CANCELLED,
+ * exitCode, progress, output and runtimeStatus. Anyone else: FORBIDDEN.
+ */
+export async function updateContainer(prisma: PrismaClient, caller: Caller, uuid: string, input: UpdateContainerInput, changes: ChangeSet): Promise<void> {
+  const data = validateContainerUpdate(input);
+  await prisma.$transaction(async (tx) => {
+    await visibleContainer(tx, caller, uuid);
+    await lockRow(tx, 'containers', uuid);
+    const c = await tx.container.findUniqueOrThrow({ where: { uuid }, select: STATE_SELECT });
+    const ownToken = caller.containerUuid === uuid || (c.runtimeTokenUuid !== null && c.runtimeTokenUuid === caller.token.uuid) || c.authUuid === caller.token.uuid;
+    if (!caller.user.isAdmin) {
+      if (!ownToken) throw forbidden('Only the dispatcher or the container itself may update a container');
+      if (c.state !== 'RUNNING') throw forbidden('A container may update itself only while RUNNING');
+      const extra = (Object.keys(input) as (keyof UpdateContainerInput)[]).find((k) => input[k] !== undefined && !SELF_FIELDS.has(k));
+      if (extra) throw forbidden(`A container may not set ${extra}`);
+      if (data.state && data.state !== 'COMPLETE' && data.state !== 'CANCELLED' && data.state !== 'RUNNING') {
+        throw forbidden('A container may only set its state to COMPLETE or CANCELLED');
+      }
+    }
+    const to = data.state ?? c.state;
+    if (input.exitCode != null && to !== 'COMPLETE') throw badInput('exitCode', 'exitCode may only be set with the move to COMPLETE');
+    if (to !== c.state) {
+      if (to === 'LOCKED') throw conflict('Use lockContainer to lock a container');
+      if (!canTransition(c.state, to)) throw conflict(`cannot change state from ${c.state} to ${to}`);
+      if (to === 'QUEUED' && c.lockedByUuid !== caller.token.uuid) throw forbidden('Not locked by your token');
+    } else if (isFinal(c.state)) {
+      throw conflict(`cannot update a container in state ${c.state}`);
+    }
+    await applyTransition(tx, c, data, changes);
+  });
+}
+
+type ContainerUpdate = Omit<Prisma.ContainerUpdateInput, 'state'> & { state?: ContainerState };
+
+function validateContainerUpdate(input: UpdateContainerInput): ContainerUpdate {
+  const out: ContainerUpdate = {};
+  if (input.state != null) out.state = input.state;
+  if (input.priority != null) {
+    if (!Number.isFinite(input.priority) || input.priority < 0) throw badInput('priority', 'priority must be a number ≥ 0');
+    out.priority = BigInt(Math.floor(input.priority));
+  }
+  if (input.progress !== undefined) {
+    if (input.progress !== null && !(input.progress >= 0 && input.progress <= 1)) throw badInput('progress', 'progress must be from 0 to 1');
+    out.progress = input.progress;
+  }
+  for (const f of ['log', 'output'] as const) {
+    const v = input[f];
+    if (v !== undefined) {
+      if (v !== null && v.length > 64 * 1024) throw badInput(f, `${f} is too long`);
+      out[f] = v;
+    }
+  }
+  if (input.runtimeStatus !== undefined) {
+    if (input.runtimeStatus !== null && !isPlainObject(input.runtimeStatus)) throw badInput('runtimeStatus', 'runtimeStatus must be a JSON object');
+    out.runtimeStatus = (input.runtimeStatus ?? {}) as Prisma.InputJsonObject;
+  }
+  if (input.exitCode !== undefined) out.exitCode = input.exitCode;
+  return out;
+}
+
+/**
+ * Writes an update and everything a state change implies (SPEC 5): startedAt on RUNNING;
+ * leaving LOCKED/RUNNING releases the lock and expires the generated token; unlock clears
+ * runtimeStatus; entering COMPLETE/CANCELLED sets finishedAt and scrubs the secrets in the
+ * same write, then retries or finalizes the requests and cancels the children.
+ */
+async function applyTransition(tx: Db, c: StateRow, data: ContainerUpdate, changes: ChangeSet): Promise<void> {
+  const to = data.state ?? c.state;
+  const entering = to !== c.state;
+  const now = new Date();
+  const write: Prisma.ContainerUpdateInput = { ...data };
+  if (entering && to === 'RUNNING') write.startedAt = now;
+  if (entering && to === 'QUEUED') write.runtimeStatus = {};
+  if (entering && isActive(c.state) && !isActive(to)) {
+    write.lockedByUuid = null;
+    write.authUuid = null;
+    if (c.authUuid) await expireToken(tx, c.authUuid, now);
+  }
+  let retrySecrets: { runtimeToken: string | null; secretMounts: Prisma.JsonValue } | null = null;
+  if (entering && isFinal(to)) {
+    write.finishedAt = now;
+    write.runtimeToken = null;
+    write.secretMounts = {};
+    if (to === 'CANCELLED' && (await retryableRequests(tx, c.uuid)).length > 0) {
+      // The retry path copies the secrets before the scrub erases them.
+      retrySecrets = await tx.container.findUniqueOrThrow({ where: { uuid: c.uuid }, select: { runtimeToken: true, secretMounts: true } });
+    }
+  }
+  const after = await tx.container.update({ where: { uuid: c.uuid }, data: write, select: { log: true, output: true } });
+  changes.container(c.uuid);
+  if (entering && isFinal(to)) await afterFinal(tx, c.uuid, to, after, retrySecrets, changes);
+}
+
+// The request fields and runtime identity a retry copies (the secrets come separately).
+const RETRY_COPY_SELECT = {
+  command: true,
+  containerImage: true,
+  cwd: true,
+  environment: true,
+  mounts: true,
+  outputPath: true,
+  runtimeConstraints: true,
+  schedulingParameters: true,
+  runtimeUserUuid: true,
+  runtimeAuthScopes: true,
+  runtimeTokenUuid: true,
+  secretMountsMd5: true,
+  reuseHash: true,
+} satisfies Prisma.ContainerSelect;
+
+async function retryableRequests(tx: Db, containerUuid: string) {
+  const rows = await tx.containerRequest.findMany({
+    where: { containerUuid, state: 'COMMITTED', priority: { gt: 0 } },
+    select: { uuid: true, containerCount: true, containerCountMax: true },
+  });
+  return rows.filter((r) => r.containerCount < r.containerCountMax);
+}
+
+async function afterFinal(
+  tx: Db,
+  uuid: string,
+  state: ContainerState,
+  result: { log: string | null; output: string | null },
+  secrets: { runtimeToken: string | null; secretMounts: Prisma.JsonValue } | null,
+  changes: ChangeSet,
+): Promise<void> {
+  if (state === 'CANCELLED' && secrets) {
+    const retry = await retryableRequests(tx, uuid);
+    const old = await tx.container.findUniqueOrThrow({ where: { uuid }, select: RETRY_COPY_SELECT });
+    const newUuid = await createContainer(tx, uuid.slice(0, 5), {
+      ...old,
+      environment: old.environment as Prisma.InputJsonObject,
+      mounts: old.mounts as Prisma.InputJsonObject,
+      runtimeConstraints: old.runtimeConstraints as Prisma.InputJsonObject,
+      schedulingParameters: old.schedulingParameters as Prisma.InputJsonObject,
+      runtimeToken: secrets.runtimeToken,
+      secretMounts: (secrets.secretMounts ?? {}) as Prisma.InputJsonObject,
+    });
+    await tx.containerRequest.updateMany({
+      where: { uuid: { in: retry.map((r) => r.uuid) } },
+      data: { containerUuid: newUuid, containerCount: { increment: 1 } },
+    });
+    for (const r of retry) changes.containerRequest(r.uuid);
+    changes.container(newUuid);
+    await recomputeContainerPriority(tx, newUuid, changes);
+  }
+  await finalizeRequests(tx, { containerUuid: uuid }, result, changes);
+  await recomputeContainerPriority(tx, uuid, changes);
+  await cancelChildren(tx, uuid, changes);
+}
+
+/** Requests made by a finished container: priority 0; finalized where their container has not started. */
+async function cancelChildren(tx: Db, parentUuid: string, changes: ChangeSet): Promise<void> {
+  const children = await tx.containerRequest.findMany({
+    where: { requestingContainerUuid: parentUuid, state: 'COMMITTED' },
+    select: { uuid: true, containerUuid: true, container: { select: { state: true } } },
+  });
+  if (children.length === 0) return;
+  await tx.containerRequest.updateMany({ where: { uuid: { in: children.map((c) => c.uuid) } }, data: { priority: 0 } });
+  const notStarted = children.filter((c) => c.container && (c.container.state === 'QUEUED' || c.container.state === 'LOCKED'));
+  if (notStarted.length) await finalizeRequests(tx, { uuid: { in: notStarted.map((c) => c.uuid) } }, { log: null, output: null }, changes);
+  for (const c of children) changes.containerRequest(c.uuid);
+  for (const containerUuid of new Set(children.map((c) => c.containerUuid).filter((u): u is string => !!u))) {
+    await recomputeContainerPriority(tx, containerUuid, changes);
+  }
+}

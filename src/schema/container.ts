@@ -1,0 +1,196 @@
+import { filter, pipe } from 'graphql-yoga';
+import { containerAuth, containerSecretMounts } from '../domain/container-auth.js';
+import { lockContainer, unlockContainer, updateContainer } from '../domain/containers.js';
+import { containerRequestVisibleWhere, containerVisibleWhere } from '../domain/visibility.js';
+import { notFound } from '../errors.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { builder } from './builder.js';
+import { callerOf } from './caller.js';
+import { withChanges } from './changes.js';
+import type { Context } from './context.js';
+import { NEWEST_FIRST } from './container-request.js';
+import { ContainerStateEnum } from './enums.js';
+import type { WithApiToken } from './token.js';
+
+// select mode: runtime_token and secret_mounts are never loaded for output.
+builder.prismaNode('Container', {
+  id: { field: 'uuid' },
+  select: {},
+  findUnique: (uuid, ctx) => ({ uuid, AND: [containerVisibleWhere(callerOf(ctx))] }),
+  nullable: true,
+  fields: (t) => ({
+    uuid: t.exposeID('uuid'),
+    state: t.expose('state', { type: ContainerStateEnum }),
+    priority: t.float({
+      description: '(priority << 50) - createdAt ms of the highest request; a Float (exact up to 2^53).',
+      select: { priority: true },
+      resolve: (c) => Number(c.priority),
+    }),
+    command: t.exposeStringList('command'),
+    containerImage: t.exposeString('containerImage'),
+    cwd: t.exposeString('cwd'),
+    environment: t.expose('environment', { type: 'JSON' }),
+    mounts: t.expose('mounts', { type: 'JSON' }),
+    outputPath: t.exposeString('outputPath'),
+    runtimeConstraints: t.expose('runtimeConstraints', { type: 'JSON' }),
+    schedulingParameters: t.expose('schedulingParameters', { type: 'JSON' }),
+    runtimeUserUuid: t.exposeID('runtimeUserUuid'),
+    runtimeAuthScopes: t.exposeStringList('runtimeAuthScopes'),
+    lockedByUuid: t.exposeID('lockedByUuid', { nullable: true }),
+    authUuid: t.exposeID('authUuid', { nullable: true }),
+    exitCode: t.exposeInt('exitCode', { nullable: true }),
+    log: t.exposeString('log', { nullable: true }),
+    output: t.exposeString('output', { nullable: true }),
+    progress: t.exposeFloat('progress', { nullable: true }),
+    runtimeStatus: t.expose('runtimeStatus', { type: 'JSON' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    modifiedAt: t.expose('modifiedAt', { type: 'DateTime' }),
+    containerRequests: t.relatedConnection(
+      'requests',
+      {
+        cursor: 'uuid',
+        description: 'The container requests the caller can see that point at this container, newest first.',
+        totalCount: true,
+        query: (_args, ctx) => ({ where: containerRequestVisibleWhere(callerOf(ctx)), orderBy: NEWEST_FIRST }),
+      },
+      { name: 'ContainerContainerRequestsConnection' },
+      { name: 'ContainerContainerRequestsEdge' },
+    ),
+  }),
+});
+
+const ContainerFilter = builder.inputType('ContainerFilter', {
+  fields: (t) => ({
+    state: t.field({ type: ContainerStateEnum }),
+    lockedByUuid: t.id(),
+    minPriority: t.float({ description: 'Containers with priority ≥ this (a dispatcher lists {state: QUEUED, minPriority: 1}).' }),
+  }),
+});
+
+function containerWhere(ctx: Context, f: typeof ContainerFilter.$inferInput | null | undefined): Prisma.ContainerWhereInput {
+  return {
+    AND: [
+      containerVisibleWhere(callerOf(ctx)),
+      {
+        ...(f?.state ? { state: f.state } : {}),
+        ...(f?.lockedByUuid ? { lockedByUuid: f.lockedByUuid } : {}),
+        ...(f?.minPriority != null ? { priority: { gte: BigInt(Math.ceil(f.minPriority)) } } : {}),
+      },
+    ],
+  };
+}
+
+/** Re-read through the caller's visibility. */
+function loadContainer(ctx: Context, query: object, uuid: string) {
+  return ctx.services.db.prisma.container.findFirstOrThrow({ ...query, where: { uuid, AND: [containerVisibleWhere(callerOf(ctx))] } });
+}
+
+builder.queryFields((t) => ({
+  container: t.prismaField({
+    type: 'Container',
+    args: { uuid: t.arg.id({ required: true }) },
+    resolve: async (query, _root, { uuid }, ctx) => {
+      const c = await ctx.services.db.prisma.container.findFirst({ ...query, where: { uuid, AND: [containerVisibleWhere(callerOf(ctx))] } });
+      if (!c) throw notFound('Container not found');
+      return c;
+    },
+  }),
+  containers: t.prismaConnection(
+    {
+      type: 'Container',
+      cursor: 'uuid',
+      description: 'Newest first.',
+      args: { filter: t.arg({ type: ContainerFilter }) },
+      resolve: (query, _root, args, ctx) =>
+        ctx.services.db.prisma.container.findMany({ ...query, where: containerWhere(ctx, args.filter), orderBy: NEWEST_FIRST }),
+      totalCount: (_conn, args, ctx) => ctx.services.db.prisma.container.count({ where: containerWhere(ctx, args.filter) }),
+    },
+    { name: 'ContainerConnection' },
+    { name: 'ContainerEdge' },
+  ),
+  containerAuth: t.prismaField({
+    type: 'ApiClientAuthorization',
+    description: 'The token the container must run with (apiToken set), for the token holding its lock only.',
+    args: { uuid: t.arg.id({ required: true }) },
+    resolve: async (query, _root, { uuid }, ctx) => {
+      const { db, validator } = ctx.services;
+      const { tokenUuid, apiToken } = await containerAuth(db.prisma, validator, callerOf(ctx), uuid);
+      const row = await db.prisma.apiClientAuthorization.findUniqueOrThrow({ ...query, where: { uuid: tokenUuid } });
+      return { ...row, apiToken } satisfies WithApiToken as typeof row;
+    },
+  }),
+  currentContainer: t.prismaField({
+    type: 'Container',
+    description: "The container the caller's token belongs to (its generated token, or its runtime token in container-bound form).",
+    resolve: async (query, _root, _args, ctx) => {
+      const uuid = callerOf(ctx).containerUuid;
+      if (!uuid) throw notFound('Token is not associated with a container');
+      return ctx.services.db.prisma.container.findUniqueOrThrow({ ...query, where: { uuid } });
+    },
+  }),
+  containerSecretMounts: t.field({
+    type: 'JSON',
+    description: "The container's secret mounts, for the container's own token only.",
+    args: { uuid: t.arg.id({ required: true }) },
+    resolve: (_root, { uuid }, ctx) => containerSecretMounts(ctx.services.db.prisma, callerOf(ctx), uuid),
+  }),
+}));
+
+const UpdateContainerInput = builder.inputType('UpdateContainerInput', {
+  fields: (t) => ({
+    state: t.field({ type: ContainerStateEnum }),
+    priority: t.float(),
+    progress: t.float(),
+    log: t.string(),
+    output: t.string(),
+    runtimeStatus: t.field({ type: 'JSON' }),
+    exitCode: t.int({ description: 'Only with the move to COMPLETE.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  lockContainer: t.prismaField({
+    type: 'Container',
+    args: { uuid: t.arg.id({ required: true }) },
+    resolve: async (query, _root, { uuid }, ctx) => {
+      await withChanges(ctx, (changes) => lockContainer(ctx.services.db.prisma, callerOf(ctx), uuid, changes));
+      return loadContainer(ctx, query, uuid);
+    },
+  }),
+  unlockContainer: t.prismaField({
+    type: 'Container',
+    args: { uuid: t.arg.id({ required: true }) },
+    resolve: async (query, _root, { uuid }, ctx) => {
+      await withChanges(ctx, (changes) => unlockContainer(ctx.services.db.prisma, callerOf(ctx), uuid, changes));
+      return loadContainer(ctx, query, uuid);
+    },
+  }),
+  updateContainer: t.prismaField({
+    type: 'Container',
+    args: { uuid: t.arg.id({ required: true }), input: t.arg({ type: UpdateContainerInput, required: true }) },
+    resolve: async (query, _root, { uuid, input }, ctx) => {
+      await withChanges(ctx, (changes) => updateContainer(ctx.services.db.prisma, callerOf(ctx), uuid, input, changes));
+      return loadContainer(ctx, query, uuid);
+    },
+  }),
+}));
+
+builder.subscriptionField('containerUpdated', (t) =>
+  t.prismaField({
+    type: 'Container',
+    description: 'An event after each committed change, to those who may see the container.',
+    args: { uuid: t.arg.id({ required: true }) },
+    subscribe: async (_root, { uuid }, ctx) => {
+      const where = { uuid, AND: [containerVisibleWhere(callerOf(ctx))] };
+      const prisma = ctx.services.db.prisma;
+      if (!(await prisma.container.findFirst({ where, select: { uuid: true } }))) throw notFound('Container not found');
+      return pipe(
+        ctx.services.events.subscribe('containerUpdated', uuid),
+        filter(async () => !!(await prisma.container.findFirst({ where, select: { uuid: true } }))),
+      );
+    },
+    resolve: (query, payload, _args, ctx) => loadContainer(ctx, query, (payload as { uuid: string }).uuid),
+  }),
+);
