@@ -29,6 +29,8 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenDatabaseOpt
     if (opts.migrate !== false) await applyMigrations(adapter);
     const prisma = new PrismaClient({
       adapter: adapter.factory,
+      // PGlite has one connection, so transactions queue behind each other: wait rather than fail.
+      transactionOptions: { maxWait: 10_000, timeout: 20_000 },
       ...(opts.log ? { log: [{ emit: 'event', level: 'query' }] } : {}),
     });
     if (opts.log) (prisma as unknown as { $on(e: 'query', cb: (ev: { query: string; params: string }) => void): void }).$on('query', opts.log);

@@ -1,0 +1,78 @@
+// Commit cost against the number of containers: reuse must be an index lookup (SPEC 8), so
+// committing with 100k containers in the table should cost about what it costs with 1k.
+// Reported as a ratio against the 1k baseline measured in the same run.
+import { ChangeSet } from '../src/domain/changes.js';
+import { createContainerRequest } from '../src/domain/container-requests.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/client.js';
+import { createServices } from '../src/server/services.js';
+import { bootstrapSystem } from '../src/auth/bootstrap.js';
+import { Logger } from '../src/server/logger.js';
+import type { Caller } from '../src/auth/caller.js';
+
+const SIZES = (process.env.BENCH_SIZES ?? '1000,100000').split(',').map(Number);
+const COMMITS = Number(process.env.BENCH_COMMITS ?? 200);
+
+export async function benchReuseLookup(): Promise<void> {
+  const config = loadConfig({ ...process.env, DATA_DIR: 'memory://', TOKEN_SWEEP_SECONDS: '0' });
+  const db = await openDatabase(config.database);
+  try {
+    await bootstrapSystem(db.prisma, config.clusterId, undefined);
+    const services = createServices(config, db, new Logger(() => {}));
+    const user = await db.prisma.user.findFirstOrThrow({ where: { isAdmin: true } });
+    const token = await db.prisma.apiClientAuthorization.findFirstOrThrow({ where: { userUuid: user.uuid }, select: { uuid: true, userUuid: true, scopes: true, expiresAt: true, createdAt: true, remoteValidatedAt: true } });
+    const caller: Caller = { user, token, containerUuid: null };
+    const deps = { prisma: db.prisma, validator: services.validator, config };
+    console.log(`reuse lookup: ${config.database.kind}, ${COMMITS} commits per size`);
+
+    let have = 0;
+    let baseline = 0;
+    for (const size of SIZES) {
+      await fillContainers(db.prisma, have, size);
+      have = size;
+      await db.prisma.$executeRawUnsafe('ANALYZE containers');
+      // Half the commits reuse (same fields as an earlier one), half create a new container.
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < COMMITS; i++) {
+        const input = {
+          state: 'COMMITTED' as const,
+          priority: 1,
+          command: ['bench', `${size}`, `${i % (COMMITS / 2)}`],
+          containerImage: 'img',
+          outputPath: '/out',
+          runtimeConstraints: { vcpus: 1, ram: 1000 },
+        };
+        await createContainerRequest(deps, caller, input, new ChangeSet());
+      }
+      const perCommitMs = Number(process.hrtime.bigint() - start) / 1e6 / COMMITS;
+      if (!baseline) baseline = perCommitMs;
+      const plan = await db.prisma.$queryRawUnsafe<{ 'QUERY PLAN': string }[]>(
+        "EXPLAIN SELECT uuid FROM containers WHERE reuse_hash = 'x' AND state IN ('RUNNING','LOCKED','QUEUED')",
+      );
+      const usesIndex = plan.some((r) => /Index|Bitmap/.test(r['QUERY PLAN']));
+      console.log(
+        `  ${String(size).padStart(8)} containers: ${perCommitMs.toFixed(2)} ms/commit, ratio to baseline ${(perCommitMs / baseline).toFixed(2)}, lookup uses index: ${usesIndex}`,
+      );
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+/** Adds containers [from, to) with distinct reuse hashes, in batches, with progress. */
+async function fillContainers(prisma: import('../src/db/client.js').PrismaClient, from: number, to: number): Promise<void> {
+  const batch = 20_000;
+  for (let start = from; start < to; start += batch) {
+    const end = Math.min(to, start + batch);
+    await prisma.$executeRawUnsafe(`
+      INSERT INTO containers (uuid, state, priority, command, container_image, cwd, output_path,
+        runtime_user_uuid, runtime_auth_scopes, secret_mounts_md5, reuse_hash, exit_code, finished_at)
+      SELECT 'zzzzz-dz642-' || lpad(to_hex(g), 15, '0'),
+             (ARRAY['QUEUED','LOCKED','RUNNING','COMPLETE','CANCELLED'])[1 + g % 5]::"ContainerState",
+             g, ARRAY['filler', g::text], 'img', '.', '/out', 'zzzzz-tpzed-000000000000000', ARRAY['all'],
+             md5('{}'), md5(g::text), CASE WHEN g % 5 = 3 THEN 0 END, CASE WHEN g % 5 >= 3 THEN now() END
+      FROM generate_series(${start}, ${end - 1}) AS g`);
+    process.stdout.write(`  filling containers: ${end}/${to}\r`);
+  }
+  process.stdout.write('\n');
+}
