@@ -47,7 +47,9 @@ export function checkOperationAccess(ctx: Context, document: DocumentNode, opera
   if (fields.length === 0) return null; // introspection / __typename only
   const caller = ctx.caller;
   if (!caller) return unauthenticated('Not logged in: send Authorization: Bearer <token>');
-  if (!caller.user.isActive && !(op.root === 'query' && fields.every((f) => f === 'me'))) {
+  // currentApiClientAuthorization too: it is how another cluster learns that the user is
+  // inactive (SPEC 7), and it tells the token nothing `me` does not.
+  if (!caller.user.isActive && !(op.root === 'query' && fields.every((f) => f === 'me' || f === 'currentApiClientAuthorization'))) {
     return forbidden('User is inactive: only `me` is allowed');
   }
   const denied = fields.find((f) => !scopeAllows(caller.token.scopes, op.root, f));

@@ -1,4 +1,5 @@
 import { createPubSub } from 'graphql-yoga';
+import { FederatedTokenValidator } from '../auth/federation.js';
 import { TokenValidator } from '../auth/validate.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
@@ -23,7 +24,7 @@ export function createServices(config: Config, db: Database, logger = new Logger
   return {
     config,
     db,
-    validator: new TokenValidator(db.prisma, config),
+    validator: new TokenValidator(db.prisma, config, new FederatedTokenValidator(db.prisma, config, logger)),
     events: createPubSub<ChangeEvents>(),
     logger,
   };

@@ -1,0 +1,73 @@
+import crypto from 'node:crypto';
+import type { Config } from '../config.js';
+import type { PrismaClient } from '../db/client.js';
+import type { Logger } from '../server/logger.js';
+import { storeRemoteToken } from './remote-cache.js';
+import { HomeClusterClient, SingleFlight } from './remote-client.js';
+import { findLocalToken, type ValidToken } from './tokens.js';
+import type { RemoteTokenValidator } from './validate.js';
+import { clusterOf, isUuid } from './uuid.js';
+
+/**
+ * Validates tokens of other clusters (SPEC 7): a cached copy while it lasts, else the home
+ * cluster is asked and its answer cached. Concurrent validations of one token string share a
+ * single run, so a burst of requests makes one remote call. Never throws; logs the cluster
+ * and the reason of a failure, never the token.
+ */
+export class FederatedTokenValidator implements RemoteTokenValidator {
+  private readonly client: HomeClusterClient;
+  private readonly flights = new SingleFlight<ValidToken | null>();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly config: Config,
+    private readonly logger: Logger,
+    opts: { fetch?: typeof fetch } = {},
+  ) {
+    this.client = new HomeClusterClient({
+      clusterId: config.clusterId,
+      timeoutMs: config.remoteTimeoutMs,
+      concurrency: config.remoteConcurrency,
+      fetch: opts.fetch,
+    });
+  }
+
+  validate(token: { uuid: string; secret: string }): Promise<ValidToken | null> {
+    // Keyed by the whole token (hashed, so the map holds no secret): a wrong secret must
+    // never share the answer given for the right one.
+    const key = crypto.createHash('sha256').update(`${token.uuid}/${token.secret}`).digest('hex');
+    return this.flights.run(key, () => this.validateOnce(token));
+  }
+
+  private async validateOnce(token: { uuid: string; secret: string }): Promise<ValidToken | null> {
+    const cluster = clusterOf(token.uuid);
+    try {
+      // The cached row answers until it expires (at most one TTL after the home last said yes).
+      const cached = await findLocalToken(this.prisma, { version: 2, ...token });
+      if (cached) return cached;
+      const url = this.config.remoteClusters[cluster];
+      if (!url) return null;
+      const answer = await this.client.ask(url, token);
+      if (!answer.ok) return this.refuse(cluster, answer.reason);
+      const { info } = answer;
+      const now = new Date();
+      if (info.uuid !== token.uuid) return this.refuse(cluster, 'answered for another token');
+      // A cluster may only vouch for its own users.
+      if (!isUuid(info.user.uuid, 'user') || clusterOf(info.user.uuid) !== cluster) {
+        return this.refuse(cluster, 'vouched for a user of another cluster');
+      }
+      if (info.expiresAt && info.expiresAt <= now) return this.refuse(cluster, 'token already expired');
+      return await storeRemoteToken(this.prisma, info, token.secret, this.config.remoteTokenTtlSeconds, now);
+    } catch (err) {
+      // Database trouble: the name and code only, a driver message can quote parameters.
+      const code = (err as { code?: unknown })?.code;
+      this.logger.error('remote token validation failed', { cluster, reason: 'local error', error: (err as Error)?.name, code: typeof code === 'string' ? code : undefined });
+      return null;
+    }
+  }
+
+  private refuse(cluster: string, reason: string): null {
+    this.logger.warn('remote token not accepted', { cluster, reason });
+    return null;
+  }
+}

@@ -1,0 +1,34 @@
+import type { PrismaClient } from '../db/client.js';
+import type { RemoteTokenInfo } from './remote-client.js';
+import { tokenWithoutSecret, type ValidToken } from './tokens.js';
+
+/**
+ * Stores what a home cluster vouched for, in one transaction: the local copy of the user
+ * (never admin here; active, email and full name as the home says, refreshed every time) and
+ * the token row, which later requests find with findLocalToken until it expires. Its expiry
+ * is the home's, capped at now + TTL, so the home is asked again after at most one TTL.
+ */
+export async function storeRemoteToken(
+  prisma: PrismaClient,
+  info: RemoteTokenInfo,
+  secret: string,
+  ttlSeconds: number,
+  now = new Date(),
+): Promise<ValidToken> {
+  const cap = new Date(now.getTime() + ttlSeconds * 1000);
+  const expiresAt = info.expiresAt && info.expiresAt < cap ? info.expiresAt : cap;
+  const profile = { email: info.user.email, fullName: info.user.fullName, isActive: info.user.isActive, isAdmin: false };
+  // secret: the one we were handed (raw or salted for us), so only that exact string matches.
+  const token = { userUuid: info.user.uuid, secret, scopes: info.scopes, expiresAt, remoteValidatedAt: now };
+  // Batch form: one short transaction, no interactive one holding PGlite's single connection.
+  const [user, row] = await prisma.$transaction([
+    prisma.user.upsert({ where: { uuid: info.user.uuid }, create: { uuid: info.user.uuid, ...profile }, update: profile }),
+    prisma.apiClientAuthorization.upsert({
+      where: { uuid: info.uuid },
+      create: { uuid: info.uuid, ...token },
+      update: token,
+      select: tokenWithoutSecret,
+    }),
+  ]);
+  return { token: row, user };
+}
