@@ -164,19 +164,28 @@ async function applyTransition(tx: Db, c: StateRow, data: ContainerUpdate, chang
     write.authUuid = null;
     if (c.authUuid) await expireToken(tx, c.authUuid, now);
   }
-  let retrySecrets: { runtimeToken: string | null; secretMounts: Prisma.JsonValue } | null = null;
+  let retry: Retry | null = null;
   if (entering && isFinal(to)) {
     write.finishedAt = now;
     write.runtimeToken = null;
     write.secretMounts = {};
-    if (to === 'CANCELLED' && (await retryableRequests(tx, c.uuid)).length > 0) {
+    const requests = to === 'CANCELLED' ? await retryableRequests(tx, c.uuid) : [];
+    if (requests.length > 0) {
       // The retry path copies the secrets before the scrub erases them.
-      retrySecrets = await tx.container.findUniqueOrThrow({ where: { uuid: c.uuid }, select: { runtimeToken: true, secretMounts: true } });
+      const secrets = await tx.container.findUniqueOrThrow({ where: { uuid: c.uuid }, select: { runtimeToken: true, secretMounts: true } });
+      retry = { requests, ...secrets };
     }
   }
   const after = await tx.container.update({ where: { uuid: c.uuid }, data: write, select: { log: true, output: true } });
   changes.container(c.uuid);
-  if (entering && isFinal(to)) await afterFinal(tx, c.uuid, to, after, retrySecrets, changes);
+  if (entering && isFinal(to)) await afterFinal(tx, c.uuid, after, retry, changes);
+}
+
+/** A retry after CANCELLED: the requests that move, and the secrets read before the scrub. */
+interface Retry {
+  requests: { uuid: string }[];
+  runtimeToken: string | null;
+  secretMounts: Prisma.JsonValue;
 }
 
 // The request fields and runtime identity a retry copies (the secrets come separately).
@@ -207,13 +216,11 @@ async function retryableRequests(tx: Db, containerUuid: string) {
 async function afterFinal(
   tx: Db,
   uuid: string,
-  state: ContainerState,
   result: { log: string | null; output: string | null },
-  secrets: { runtimeToken: string | null; secretMounts: Prisma.JsonValue } | null,
+  retry: Retry | null,
   changes: ChangeSet,
 ): Promise<void> {
-  if (state === 'CANCELLED' && secrets) {
-    const retry = await retryableRequests(tx, uuid);
+  if (retry) {
     const old = await tx.container.findUniqueOrThrow({ where: { uuid }, select: RETRY_COPY_SELECT });
     const newUuid = await createContainer(tx, uuid.slice(0, 5), {
       ...old,
@@ -221,14 +228,14 @@ async function afterFinal(
       mounts: old.mounts as Prisma.InputJsonObject,
       runtimeConstraints: old.runtimeConstraints as Prisma.InputJsonObject,
       schedulingParameters: old.schedulingParameters as Prisma.InputJsonObject,
-      runtimeToken: secrets.runtimeToken,
-      secretMounts: (secrets.secretMounts ?? {}) as Prisma.InputJsonObject,
+      runtimeToken: retry.runtimeToken,
+      secretMounts: (retry.secretMounts ?? {}) as Prisma.InputJsonObject,
     });
     await tx.containerRequest.updateMany({
-      where: { uuid: { in: retry.map((r) => r.uuid) } },
+      where: { uuid: { in: retry.requests.map((r) => r.uuid) } },
       data: { containerUuid: newUuid, containerCount: { increment: 1 } },
     });
-    for (const r of retry) changes.containerRequest(r.uuid);
+    for (const r of retry.requests) changes.containerRequest(r.uuid);
     changes.container(newUuid);
     await recomputeContainerPriority(tx, newUuid, changes);
   }
