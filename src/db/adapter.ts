@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { lockDataDir } from './data-dir-lock.js';
 import { AwaitingPGliteAdapterFactory } from './pglite-adapter.js';
 
 /** Where the data lives: a PostgreSQL server (url) or an embedded PGlite directory. */
@@ -31,17 +32,31 @@ export async function openAdapter(target: DatabaseTarget, opts: { loadDataDir?: 
     const factory = new PrismaPg({ connectionString: target.url, max: 10 });
     return { target, factory, close: async () => {} };
   }
-  // PGlite does not create missing parent folders.
-  if (!target.dataDir.startsWith('memory://')) fs.mkdirSync(path.resolve(target.dataDir), { recursive: true });
-  const pglite = await PGlite.create({ dataDir: target.dataDir, loadDataDir: opts.loadDataDir });
+  let release = () => {};
+  if (!target.dataDir.startsWith('memory://')) {
+    // PGlite does not create missing parent folders.
+    fs.mkdirSync(path.resolve(target.dataDir), { recursive: true });
+    release = lockDataDir(target.dataDir);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({ dataDir: target.dataDir, loadDataDir: opts.loadDataDir });
+  } catch (err) {
+    release();
+    throw err;
+  }
   const factory = new AwaitingPGliteAdapterFactory(pglite);
   return {
     target,
     factory,
     pglite,
     close: async () => {
-      await factory.closeShadows();
-      if (!pglite.closed) await pglite.close();
+      try {
+        await factory.closeShadows();
+        if (!pglite.closed) await pglite.close();
+      } finally {
+        release();
+      }
     },
   };
 }
