@@ -41,6 +41,11 @@ export const builder = new SchemaBuilder<{
     encodeGlobalID: (_typename, id) => String(id),
     decodeGlobalID: (globalID) => ({ typename: kindOfUuid(globalID) ?? '', id: globalID }),
     nodesOnConnection: true,
+    // A uuid of no known type (or no uuid at all) names nothing: null, like an unknown uuid,
+    // rather than Pothos' "has not been implemented" error for the empty typename.
+    nodeQueryOptions: {
+      resolve: (_root, args, _ctx, _info, resolveNode) => (args.id.typename ? resolveNode(args.id) : null),
+    },
     nodesQueryOptions: false,
     clientMutationId: 'omit',
     cursorType: 'String',

@@ -28,13 +28,20 @@ export function normalizeErrors(): Plugin {
         return {
           ...r,
           errors: r.errors.map((e: GraphQLError) => {
-            const code = e.extensions?.code;
+            // yoga puts the parser's error under originalError (for a bad JSON body, a message
+            // quoting the body) and, in development, a stack: neither may leave. The name stays:
+            // yoga answers 400 rather than 200 to a bad request when originalError is present.
+            const { originalError, stacktrace: _stack, ...extensions } = (e.extensions ?? {}) as Record<string, unknown>;
+            if (originalError && typeof originalError === 'object') {
+              extensions.originalError = { name: String((originalError as { name?: unknown }).name ?? 'Error') };
+            }
+            const code = extensions.code;
             const known = typeof code === 'string' && KNOWN_CODES.has(code);
             return new GraphQLError(redact(withoutEchoedValue(e.message)), {
               nodes: e.nodes,
               positions: e.positions,
               path: e.path,
-              extensions: { ...e.extensions, code: known ? code : 'BAD_USER_INPUT' },
+              extensions: { ...extensions, code: known ? code : 'BAD_USER_INPUT' },
             });
           }),
         };
