@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseToken } from './auth/token-string.js';
+import { clusterOf } from './auth/uuid.js';
 import type { DatabaseTarget } from './db/adapter.js';
 
 export interface Config {
@@ -19,16 +21,31 @@ export interface Config {
 export class ConfigError extends Error {}
 
 const clusterId = z.string().regex(/^[0-9a-z]{5}$/, 'must be 5 characters [0-9a-z]');
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+// Digits only: `1e3`, `0x50` or `80.5` are typos, not numbers to guess at.
+const int = (min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z
+    .string()
+    .trim()
+    .regex(/^\d{1,12}$/, message)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, message);
+};
 
 const remoteClusters = z.string().transform((raw, ctx) => {
   const out: Record<string, string> = {};
-  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+  const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  for (const [i, part] of parts.entries()) {
     const eq = part.indexOf('=');
     const id = part.slice(0, eq).trim();
     const url = part.slice(eq + 1).trim();
+    // Entries are named by position, not echoed: a URL may carry credentials.
     if (eq < 0 || !clusterId.safeParse(id).success || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-      ctx.addIssue({ code: 'custom', message: `"${part}" is not id=http(s)://url with a 5-character id` });
+      ctx.addIssue({ code: 'custom', message: `entry ${i + 1} is not <5-character id>=http(s)://<url>` });
+      return z.NEVER;
+    }
+    if (out[id]) {
+      ctx.addIssue({ code: 'custom', message: `entry ${i + 1} names a cluster id a second time` });
       return z.NEVER;
     }
     out[id] = url;
@@ -66,7 +83,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const c = parsed.data;
   if (c.REMOTE_CLUSTERS[c.CLUSTER_ID]) {
-    throw new ConfigError(`Invalid configuration: REMOTE_CLUSTERS must not name our own CLUSTER_ID ${c.CLUSTER_ID}`);
+    throw new ConfigError('Invalid configuration: REMOTE_CLUSTERS must not name our own cluster (CLUSTER_ID)');
+  }
+  if (c.SYSTEM_ROOT_TOKEN !== undefined) {
+    const t = parseToken(c.SYSTEM_ROOT_TOKEN);
+    if (!t || (t.version === 2 && (t.containerUuid !== undefined || clusterOf(t.uuid) !== c.CLUSTER_ID))) {
+      throw new ConfigError('Invalid configuration: SYSTEM_ROOT_TOKEN must be a v2 token (v2/<uuid>/<secret>) of this CLUSTER_ID, or a bare secret of letters and digits');
+    }
   }
   return {
     port: c.PORT,

@@ -1,0 +1,92 @@
+import { formatV2, parseRuntimeToken, parseToken, tokenFromAuthorizationHeader } from '../../src/auth/token-string.js';
+
+const UUID = 'zzzzz-gj3su-0123456789abcde';
+const CONTAINER = 'zzzzz-dz642-0123456789abcde';
+const SECRET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+describe('parseToken', () => {
+  test('v2: v2/<token uuid>/<secret>', () => {
+    expect(parseToken(`v2/${UUID}/${SECRET}`)).toEqual({ version: 2, uuid: UUID, secret: SECRET });
+  });
+
+  test('container-bound v2: a 4th part that is a container uuid', () => {
+    expect(parseToken(`v2/${UUID}/${SECRET}/${CONTAINER}`)).toEqual({ version: 2, uuid: UUID, secret: SECRET, containerUuid: CONTAINER });
+  });
+
+  test('v1: a bare secret', () => {
+    expect(parseToken(SECRET)).toEqual({ version: 1, secret: SECRET });
+    expect(parseToken('X9')).toEqual({ version: 1, secret: 'X9' });
+  });
+
+  test('salted v2 (40 hex characters) parses as v2', () => {
+    expect(parseToken(`v2/${UUID}/${'0123456789abcdef0123456789abcdef01234567'}`)).toMatchObject({ version: 2, uuid: UUID });
+  });
+
+  test.each([
+    ['empty', ''],
+    ['only the prefix', 'v2/'],
+    ['wrong prefix v3', `v3/${UUID}/${SECRET}`],
+    ['upper-case prefix', `V2/${UUID}/${SECRET}`],
+    ['prefix without slash', `v2${UUID}/${SECRET}`],
+    ['26-character uuid', `v2/zzzzz-gj3su-0123456789abcd/${SECRET}`],
+    ['28-character uuid', `v2/zzzzz-gj3su-0123456789abcdef/${SECRET}`],
+    ['upper-case uuid', `v2/ZZZZZ-GJ3SU-0123456789ABCDE/${SECRET}`],
+    ['user infix instead of token infix', `v2/zzzzz-tpzed-0123456789abcde/${SECRET}`],
+    ['container infix instead of token infix', `v2/${CONTAINER}/${SECRET}`],
+    ['missing secret', `v2/${UUID}`],
+    ['empty secret', `v2/${UUID}/`],
+    ['empty uuid', `v2//${SECRET}`],
+    ['empty 4th part', `v2/${UUID}/${SECRET}/`],
+    ['4th part not a container uuid', `v2/${UUID}/${SECRET}/zzzzz-xvhdp-0123456789abcde`],
+    ['4th part garbage', `v2/${UUID}/${SECRET}/hello`],
+    ['five parts', `v2/${UUID}/${SECRET}/${CONTAINER}/x`],
+    ['secret with punctuation', `v2/${UUID}/abc-def`],
+    ['unicode in the secret', `v2/${UUID}/sécret`],
+    ['emoji secret', `v2/${UUID}/🔑🔑🔑`],
+    ['full-width digits', `v2/${UUID}/１２３`],
+    ['unicode bare secret', 'sécret'],
+    ['leading space', ` v2/${UUID}/${SECRET}`],
+    ['trailing newline', `v2/${UUID}/${SECRET}\n`],
+    ['bare secret with a slash', 'abc/def'],
+    ['10 KB v2 token', `v2/${UUID}/${'a'.repeat(10 * 1024)}`],
+    ['10 KB bare secret', 'a'.repeat(10 * 1024)],
+    ['secret longer than 128 characters', `v2/${UUID}/${'a'.repeat(129)}`],
+  ])('rejects %s', (_name, raw) => {
+    expect(parseToken(raw)).toBeNull();
+  });
+});
+
+describe('parseRuntimeToken (SPEC 4: plain v2 only)', () => {
+  test('accepts v2', () => {
+    expect(parseRuntimeToken(`v2/${UUID}/${SECRET}`)).toEqual({ uuid: UUID, secret: SECRET });
+  });
+  test('rejects v1, container-bound and malformed tokens', () => {
+    expect(parseRuntimeToken(SECRET)).toBeNull();
+    expect(parseRuntimeToken(`v2/${UUID}/${SECRET}/${CONTAINER}`)).toBeNull();
+    expect(parseRuntimeToken(`v2/${UUID}/`)).toBeNull();
+    expect(parseRuntimeToken('')).toBeNull();
+  });
+});
+
+test('formatV2 round-trips through parseToken', () => {
+  expect(parseToken(formatV2(UUID, SECRET))).toEqual({ version: 2, uuid: UUID, secret: SECRET });
+});
+
+describe('tokenFromAuthorizationHeader', () => {
+  test.each([
+    [`Bearer v2/${UUID}/${SECRET}`, `v2/${UUID}/${SECRET}`],
+    [`OAuth2 v2/${UUID}/${SECRET}`, `v2/${UUID}/${SECRET}`],
+    ['bearer abc', 'abc'],
+    ['oauth2 abc', 'abc'],
+    ['Bearer   abc  ', 'abc'],
+  ])('%j gives the token', (header, token) => {
+    expect(tokenFromAuthorizationHeader(header)).toBe(token);
+  });
+
+  test.each([null, undefined, '', 'Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'Token abc', 'Bearer a b', 'abc', 'BearerX abc'])(
+    '%j gives no token',
+    (header) => {
+      expect(tokenFromAuthorizationHeader(header)).toBeNull();
+    },
+  );
+});

@@ -1,0 +1,107 @@
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  test('defaults (API.md, configuration)', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8080,
+      database: { kind: 'pglite', dataDir: './data' },
+      clusterId: 'zzzzz',
+      systemRootToken: undefined,
+      remoteClusters: {},
+      remoteTokenTtlSeconds: 300,
+      remoteTimeoutMs: 5000,
+      remoteConcurrency: 8,
+      tokenSweepSeconds: 60,
+      containerCountMax: 3,
+    });
+  });
+
+  test('every variable is read', () => {
+    const c = loadConfig({
+      PORT: '9090',
+      DATABASE_URL: 'postgresql://u:p@db.example:5433/gw',
+      CLUSTER_ID: 'x1234',
+      SYSTEM_ROOT_TOKEN: 'v2/x1234-gj3su-0123456789abcde/secretsecretsecretsecretsecret12',
+      REMOTE_CLUSTERS: 'aaaaa=https://a.example/graphql, bbbbb=http://b.example:8080/graphql',
+      REMOTE_TOKEN_TTL_SECONDS: '60',
+      REMOTE_TIMEOUT_MS: '2000',
+      REMOTE_CONCURRENCY: '4',
+      TOKEN_SWEEP_SECONDS: '0',
+      CONTAINER_COUNT_MAX: '5',
+    });
+    expect(c).toMatchObject({
+      port: 9090,
+      database: { kind: 'postgres', url: 'postgresql://u:p@db.example:5433/gw' },
+      clusterId: 'x1234',
+      remoteClusters: { aaaaa: 'https://a.example/graphql', bbbbb: 'http://b.example:8080/graphql' },
+      remoteTokenTtlSeconds: 60,
+      remoteTimeoutMs: 2000,
+      remoteConcurrency: 4,
+      tokenSweepSeconds: 0,
+      containerCountMax: 5,
+    });
+  });
+
+  test('DATA_DIR is used when DATABASE_URL is unset; empty variables count as unset', () => {
+    expect(loadConfig({ DATA_DIR: '/var/lib/gw', DATABASE_URL: '', PORT: '' }).database).toEqual({ kind: 'pglite', dataDir: '/var/lib/gw' });
+    expect(loadConfig({ PORT: '' }).port).toBe(8080);
+  });
+
+  test('a bare secret is a valid SYSTEM_ROOT_TOKEN', () => {
+    expect(loadConfig({ SYSTEM_ROOT_TOKEN: 'abcdefghij0123456789abcdefghij0123' }).systemRootToken).toBe('abcdefghij0123456789abcdefghij0123');
+  });
+
+  // Each bad value must give one line that names the variable and does not contain the value
+  // (DATABASE_URL, SYSTEM_ROOT_TOKEN and REMOTE_CLUSTERS URLs may carry credentials).
+  test.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['PORT', '1e3'],
+    ['PORT', '0x50'],
+    ['CLUSTER_ID', 'ABCDE'],
+    ['CLUSTER_ID', 'zzzz'],
+    ['CLUSTER_ID', 'zzzzzz'],
+    ['CLUSTER_ID', 'zz-zz'],
+    ['REMOTE_CLUSTERS', 'nonsense'],
+    ['REMOTE_CLUSTERS', 'aaaaa'],
+    ['REMOTE_CLUSTERS', 'aaaaa='],
+    ['REMOTE_CLUSTERS', 'AAAAA=https://a.example'],
+    ['REMOTE_CLUSTERS', 'aaaaa=ftp://user:hunter2@a.example'],
+    ['REMOTE_CLUSTERS', 'aaaaa=https://user:hunter2@a.example,bbbbb=not a url'],
+    ['REMOTE_CLUSTERS', 'aaaaa=https://a.example,aaaaa=https://hunter2.example'],
+    ['REMOTE_CLUSTERS', 'zzzzz=https://hunter2.example'],
+    ['DATABASE_URL', 'mysql://root:hunter2@db/gw'],
+    ['DATABASE_URL', 'hunter2'],
+    ['DATABASE_URL', 'postgresql://root:hunter2@db:99999/gw'],
+    ['SYSTEM_ROOT_TOKEN', 'v2/aaaaa-gj3su-0123456789abcde/hunter2hunter2'],
+    ['SYSTEM_ROOT_TOKEN', 'v2/zzzzz-gj3su-0123456789abcde/hunter2/zzzzz-dz642-0123456789abcde'],
+    ['SYSTEM_ROOT_TOKEN', 'hunter2 with spaces'],
+    ['REMOTE_TOKEN_TTL_SECONDS', '0'],
+    ['REMOTE_TOKEN_TTL_SECONDS', 'five'],
+    ['REMOTE_TIMEOUT_MS', '1'],
+    ['REMOTE_CONCURRENCY', '0'],
+    ['TOKEN_SWEEP_SECONDS', '99999999'],
+    ['TOKEN_SWEEP_SECONDS', '1.5'],
+    ['CONTAINER_COUNT_MAX', '0'],
+    ['CONTAINER_COUNT_MAX', '1000'],
+  ])('%s=%j is refused with one line naming it', (name, value) => {
+    let err: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    expect(message).toMatch(new RegExp(`^Invalid configuration: ${name} `));
+    expect(message).not.toContain('\n');
+    if (value.length >= 4) expect(message).not.toContain(value); // shorter ones may occur in "from 1 to 100"
+    expect(message).not.toContain('hunter2');
+  });
+
+  test('the first bad variable is reported', () => {
+    expect(() => loadConfig({ PORT: 'x', CLUSTER_ID: 'y' })).toThrow(/^Invalid configuration: (PORT|CLUSTER_ID) /);
+  });
+});
