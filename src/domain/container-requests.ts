@@ -207,9 +207,10 @@ export async function commitRequest(tx: Db, cr: CommitRow, identity: RuntimeIden
     data: { state: 'COMMITTED', containerUuid, containerCount: { increment: 1 } },
   });
   changes.containerRequest(cr.uuid);
-  await recomputeContainerPriority(tx, containerUuid, changes);
   const container = await tx.container.findUniqueOrThrow({ where: { uuid: containerUuid }, select: { state: true, log: true, output: true } });
   if (container.state === 'COMPLETE') await finalizeRequests(tx, { uuid: cr.uuid }, container, changes);
+  // After the finalize: a request finalized at once gives a COMPLETE container no claim.
+  await recomputeContainerPriority(tx, containerUuid, changes);
 }
 
 /** A new QUEUED container with these (already normalised) fields. */
