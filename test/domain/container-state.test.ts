@@ -1,0 +1,30 @@
+import { canTransition, isActive, isFinal } from '../../src/domain/container-state.js';
+import type { ContainerState } from '../../src/generated/prisma/client.js';
+
+const STATES: ContainerState[] = ['QUEUED', 'LOCKED', 'RUNNING', 'COMPLETE', 'CANCELLED'];
+
+// SPEC 5: QUEUED → LOCKED → RUNNING → COMPLETE; QUEUED, LOCKED, RUNNING → CANCELLED; LOCKED → QUEUED.
+const ALLOWED = new Set([
+  'QUEUED>LOCKED',
+  'QUEUED>CANCELLED',
+  'LOCKED>QUEUED',
+  'LOCKED>RUNNING',
+  'LOCKED>CANCELLED',
+  'RUNNING>COMPLETE',
+  'RUNNING>CANCELLED',
+]);
+
+describe('container state machine (SPEC 5)', () => {
+  const pairs = STATES.flatMap((from) => STATES.map((to) => [from, to] as const));
+  test.each(pairs)('%s → %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(ALLOWED.has(`${from}>${to}`));
+  });
+
+  test('COMPLETE and CANCELLED are terminal and final; LOCKED and RUNNING are active', () => {
+    for (const s of STATES) {
+      expect(isFinal(s)).toBe(s === 'COMPLETE' || s === 'CANCELLED');
+      expect(isActive(s)).toBe(s === 'LOCKED' || s === 'RUNNING');
+      if (isFinal(s)) expect(STATES.filter((to) => canTransition(s, to))).toEqual([]);
+    }
+  });
+});
