@@ -1,0 +1,97 @@
+// Shared set-up for the lifecycle tests: requests that never collide with another test's
+// containers, containers driven into a given state, and error assertions.
+import crypto from 'node:crypto';
+import type { GqlResult, TestGateway } from './gateway.js';
+import { createRequest, lock, updateContainer } from './requests.js';
+
+/** A short random tag: put it in a command so a test's containers are its own. */
+export function tag(): string {
+  return crypto.randomBytes(5).toString('hex');
+}
+
+/** Every output field of a container request (to prove a rejected update changed nothing). */
+export const CR_ALL = `uuid ownerUuid name description properties state priority command containerImage cwd environment mounts
+  outputPath runtimeConstraints schedulingParameters useExisting containerCountMax containerCount containerUuid
+  requestingContainerUuid log output createdAt modifiedAt modifiedByUserUuid`;
+
+export async function readRequest(gw: TestGateway, token: string, uuid: string): Promise<Record<string, unknown>> {
+  const r = await gw.gql(`query($u: ID!) { containerRequest(uuid: $u) { ${CR_ALL} } }`, { u: uuid }, token);
+  if (r.errors) throw new Error(r.body);
+  return r.data.containerRequest;
+}
+
+export async function readContainer(gw: TestGateway, token: string, uuid: string): Promise<Record<string, any>> {
+  const r = await gw.gql(
+    `query($u: ID!) { container(uuid: $u) { uuid state priority lockedByUuid authUuid exitCode log output progress runtimeStatus
+       startedAt finishedAt createdAt modifiedAt runtimeUserUuid runtimeAuthScopes } }`,
+    { u: uuid },
+    token,
+  );
+  if (r.errors) throw new Error(r.body);
+  return r.data.container;
+}
+
+/** Asserts the first error's code (and message and field when given). */
+export function expectError(r: GqlResult, code: string, opts: { message?: string | RegExp; field?: string } = {}): void {
+  expect(r.errors?.[0]?.extensions?.code).toBe(code);
+  if (opts.message !== undefined) {
+    if (typeof opts.message === 'string') expect(r.errors![0]!.message).toBe(opts.message);
+    else expect(r.errors![0]!.message).toMatch(opts.message);
+  }
+  if (opts.field !== undefined) expect(r.errors![0]!.extensions!.field).toBe(opts.field);
+}
+
+export function ok<T = any>(r: GqlResult<T>): T {
+  if (r.errors) throw new Error(`unexpected errors: ${r.body}`);
+  return r.data as T;
+}
+
+export type ContainerState = 'QUEUED' | 'LOCKED' | 'RUNNING' | 'COMPLETE' | 'CANCELLED';
+
+/**
+ * A committed request of its own container (useExisting false, a unique command), driven to
+ * `state` by `dispatcher` (the root token unless given). Cancelled containers are not retried
+ * (containerCountMax 1).
+ */
+export async function containerIn(
+  gw: TestGateway,
+  userToken: string,
+  state: ContainerState,
+  opts: { dispatcher?: string; overrides?: Record<string, unknown> } = {},
+): Promise<{ cr: any; containerUuid: string; dispatcher: string }> {
+  const dispatcher = opts.dispatcher ?? gw.rootToken;
+  const cr = await createRequest(gw, userToken, {
+    command: ['echo', tag()],
+    useExisting: false,
+    ...(state === 'CANCELLED' ? { containerCountMax: 1 } : {}),
+    ...opts.overrides,
+  });
+  const containerUuid = cr.containerUuid as string;
+  const step = async (r: Promise<GqlResult>) => ok(await r);
+  if (state === 'CANCELLED') await step(updateContainer(gw, dispatcher, containerUuid, { state: 'CANCELLED' }));
+  if (['LOCKED', 'RUNNING', 'COMPLETE'].includes(state)) await step(lock(gw, dispatcher, containerUuid));
+  if (['RUNNING', 'COMPLETE'].includes(state)) await step(updateContainer(gw, dispatcher, containerUuid, { state: 'RUNNING' }));
+  if (state === 'COMPLETE') await step(updateContainer(gw, dispatcher, containerUuid, { state: 'COMPLETE', exitCode: 0 }));
+  return { cr, containerUuid, dispatcher };
+}
+
+/** The generated token of a LOCKED/RUNNING container, fetched by its lock holder. */
+export async function containerToken(gw: TestGateway, dispatcher: string, containerUuid: string): Promise<string> {
+  const r = await gw.gql(`query($u: ID!) { containerAuth(uuid: $u) { apiToken } }`, { u: containerUuid }, dispatcher);
+  return ok(r).containerAuth.apiToken;
+}
+
+/** The uuid of the token a caller uses. */
+export async function tokenUuid(gw: TestGateway, token: string): Promise<string> {
+  return ok(await gw.gql('{ currentApiClientAuthorization { uuid } }', {}, token)).currentApiClientAuthorization.uuid;
+}
+
+/** A new token for the caller's own user with these scopes. */
+export async function newToken(gw: TestGateway, token: string, scopes: string[] = ['all']): Promise<string> {
+  const r = await gw.gql(
+    `mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { apiToken } }`,
+    { i: { scopes } },
+    token,
+  );
+  return ok(r).createApiClientAuthorization.apiToken;
+}
