@@ -124,7 +124,10 @@ function validateContainerUpdate(input: UpdateContainerInput): ContainerUpdate {
   const out: ContainerUpdate = {};
   if (input.state != null) out.state = input.state;
   if (input.priority != null) {
-    if (!Number.isFinite(input.priority) || input.priority < 0) throw badInput('priority', 'priority must be a number ≥ 0');
+    // The column is a signed 64-bit integer: a larger value would fail in the database.
+    if (!Number.isFinite(input.priority) || input.priority < 0 || input.priority >= 2 ** 63) {
+      throw badInput('priority', 'priority must be a number from 0 to 2^63-1');
+    }
     out.priority = BigInt(Math.floor(input.priority));
   }
   if (input.progress !== undefined) {

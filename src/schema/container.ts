@@ -2,7 +2,7 @@ import { filter, pipe } from 'graphql-yoga';
 import { containerAuth, containerSecretMounts } from '../domain/container-auth.js';
 import { lockContainer, unlockContainer, updateContainer } from '../domain/containers.js';
 import { containerRequestVisibleWhere, containerVisibleWhere } from '../domain/visibility.js';
-import { notFound } from '../errors.js';
+import { badInput, notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { callerOf } from './caller.js';
@@ -70,6 +70,8 @@ const ContainerFilter = builder.inputType('ContainerFilter', {
 });
 
 function containerWhere(ctx: Context, f: typeof ContainerFilter.$inferInput | null | undefined): Prisma.ContainerWhereInput {
+  // Priorities are signed 64-bit integers: a bound outside that range would fail in the database.
+  if (f?.minPriority != null && Math.abs(f.minPriority) >= 2 ** 63) throw badInput('minPriority', 'minPriority must be within ±2^63');
   return {
     AND: [
       containerVisibleWhere(callerOf(ctx)),
