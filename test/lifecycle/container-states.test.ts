@@ -196,6 +196,8 @@ describeBackends('container state machine over GraphQL', (gw) => {
       const { containerUuid, dispatcher } = await containerIn(gw(), user.token, 'RUNNING');
       expectError(await updateContainer(gw(), dispatcher, containerUuid, { progress: 1.5 }), 'BAD_USER_INPUT', { field: 'progress' });
       expectError(await updateContainer(gw(), dispatcher, containerUuid, { priority: -1 }), 'BAD_USER_INPUT', { field: 'priority' });
+      // Beyond the 64-bit column: refused as input, not a masked database error.
+      expectError(await updateContainer(gw(), dispatcher, containerUuid, { priority: 1e30 }), 'BAD_USER_INPUT', { field: 'priority' });
       expectError(await updateContainer(gw(), dispatcher, containerUuid, { runtimeStatus: [1] }), 'BAD_USER_INPUT', { field: 'runtimeStatus' });
     });
   });

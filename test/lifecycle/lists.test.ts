@@ -83,6 +83,13 @@ describeBackends('list filters and Relay pagination', (gw) => {
     expect(await listContainers({ lockedByUuid: await tokenUuid(gw(), gw().rootToken) })).toEqual({ totalCount: 0, nodes: [] });
   });
 
+  test('containers filter minPriority beyond the 64-bit range: BAD_USER_INPUT', async () => {
+    for (const minPriority of [1e30, -1e30]) {
+      const r = await gw().gql(`query($f: ContainerFilter) { containers(filter: $f) { totalCount nodes { uuid } } }`, { f: { minPriority } }, user.token);
+      expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'minPriority' });
+    }
+  });
+
   test('containers: newest first', async () => {
     const r = ok(await gw().gql(`{ containers { totalCount nodes { uuid createdAt } } }`, {}, user.token)).containers;
     expect(r.totalCount).toBe(5);
