@@ -4,13 +4,21 @@ import { redact } from './logger.js';
 
 const KNOWN_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'INTERNAL_SERVER_ERROR']);
 
-// graphql-js echoes a rejected variable's whole value ("got invalid value { runtimeToken: … }"):
-// keep the variable, the path and the reason, drop the value.
+// graphql-js echoes a rejected variable's whole value ("got invalid value { runtimeToken: … }"),
+// and a rejected literal's too ("String cannot represent a non string value: {secret: …}",
+// 'Value "…" does not exist in "E" enum.'): keep the variable, the path and the reason, drop
+// the value.
 function withoutEchoedValue(message: string): string {
   const m = /^(Variable "\$[^"]+" got invalid value)[\s\S]*?( at "[^"]*")?; ([\s\S]*)$/.exec(message);
-  if (!m) return message;
-  const reason = m[3]!.replace(/(cannot represent[^:]*|value): [\s\S]*$/, '$1.');
-  return `${m[1]}${m[2] ?? ''}; ${reason}`;
+  if (!m) return withoutValueInReason(message);
+  return `${m[1]}${m[2] ?? ''}; ${withoutValueInReason(m[3]!)}`;
+}
+
+function withoutValueInReason(reason: string): string {
+  return reason
+    .replace(/(cannot represent[^:]*|value): [\s\S]*$/, '$1.')
+    .replace(/^(Expected value of type "[^"]*"), found [\s\S]*$/, '$1.')
+    .replace(/^Value [\s\S]* does not exist in ("[^"]*") enum\.[\s\S]*$/, 'Value does not exist in $1 enum.');
 }
 
 /**
