@@ -27,8 +27,8 @@ export interface RequestDeps {
   config: Config;
 }
 
-// Everything a commit needs from the request row — including the runtime token, which is why
-// only the commit path selects it.
+// Everything a commit needs from the request row. Not the runtime token: the commit gets it,
+// validated, in the RuntimeIdentity, so no create or update has to read the column back.
 const COMMIT_SELECT = {
   uuid: true,
   state: true,
@@ -43,7 +43,6 @@ const COMMIT_SELECT = {
   schedulingParameters: true,
   useExisting: true,
   secretMounts: true,
-  runtimeToken: true,
 } satisfies Prisma.ContainerRequestSelect;
 type CommitRow = Prisma.ContainerRequestGetPayload<{ select: typeof COMMIT_SELECT }>;
 
@@ -125,10 +124,15 @@ export async function updateContainerRequest(
     await lockRow(tx, 'container_requests', uuid);
     const row = await tx.containerRequest.findUniqueOrThrow({ where: { uuid }, select: { ...COMMIT_SELECT, containerUuid: true } });
     // Someone else changed the state or the runtime token since we checked: let the client retry.
-    if (row.state !== current.state || (input.runtimeToken === undefined && validatedToken !== undefined && row.runtimeToken !== validatedToken)) {
+    // The stored token is read again only when it is the one this commit validated.
+    const tokenChanged =
+      input.runtimeToken === undefined &&
+      validatedToken !== undefined &&
+      (await tx.containerRequest.findUniqueOrThrow({ where: { uuid }, select: { runtimeToken: true } })).runtimeToken !== validatedToken;
+    if (row.state !== current.state || tokenChanged) {
       throw conflict('The container request changed concurrently; retry');
     }
-    const merged = { ...row, ...fields, runtimeToken: validatedToken !== undefined ? validatedToken : row.runtimeToken };
+    const merged = { ...row, ...fields };
     checkSecretMountKeys(merged);
     if (to === 'COMMITTED') checkCommittable(merged);
 
@@ -163,10 +167,10 @@ export async function deleteContainerRequest(deps: RequestDeps, caller: Caller, 
     if (!row) throw notFound('Container request not found');
     await lockRow(tx, 'container_requests', uuid);
     if (row.state === 'COMMITTED') {
-      await tx.containerRequest.update({ where: { uuid }, data: { priority: 0 } });
+      await tx.containerRequest.update({ where: { uuid }, data: { priority: 0 }, select: { uuid: true } });
       if (row.containerUuid) await recomputeContainerPriority(tx, row.containerUuid, changes);
     }
-    await tx.containerRequest.delete({ where: { uuid } });
+    await tx.containerRequest.delete({ where: { uuid }, select: { uuid: true } });
     changes.containerRequest(uuid);
   });
 }
@@ -205,6 +209,7 @@ export async function commitRequest(tx: Db, cr: CommitRow, identity: RuntimeIden
   await tx.containerRequest.update({
     where: { uuid: cr.uuid },
     data: { state: 'COMMITTED', containerUuid, containerCount: { increment: 1 } },
+    select: { uuid: true },
   });
   changes.containerRequest(cr.uuid);
   const container = await tx.container.findUniqueOrThrow({ where: { uuid: containerUuid }, select: { state: true, log: true, output: true } });

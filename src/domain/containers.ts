@@ -65,7 +65,7 @@ export async function lockContainer(prisma: PrismaClient, caller: Caller, uuid: 
     }
     if (c.runtimeTokenUuid === null) {
       const { token } = await createToken(tx, uuid.slice(0, 5), { userUuid: c.runtimeUserUuid, scopes: c.runtimeAuthScopes });
-      await tx.container.update({ where: { uuid }, data: { authUuid: token.uuid } });
+      await tx.container.update({ where: { uuid }, data: { authUuid: token.uuid }, select: { uuid: true } });
     }
     changes.container(uuid);
   });
