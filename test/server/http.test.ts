@@ -58,3 +58,12 @@ describeBackends('HTTP server', (gw) => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 });
+
+describeBackends('GET /healthz without a database', (gw) => {
+  test('is 503 once the database stops answering', async () => {
+    await gw().gateway.services.db.close();
+    const res = await gw().gateway.yoga.fetch('http://test/healthz');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'database unavailable' });
+  });
+});
