@@ -95,3 +95,11 @@ export async function newToken(gw: TestGateway, token: string, scopes: string[] 
   );
   return ok(r).createApiClientAuthorization.apiToken;
 }
+
+/**
+ * Returns once the clock has passed `iso` (at most a millisecond later): the next timestamp
+ * the server takes is then strictly later, so tie-break tests never see two equal times.
+ */
+export async function clockPast(iso: string): Promise<void> {
+  while (Date.now() <= Date.parse(iso)) await new Promise((r) => setImmediate(r));
+}

@@ -1,5 +1,5 @@
 import { describeBackends } from '../helpers/gateway.js';
-import { containerIn, expectError, newToken, ok, readContainer, readRequest, tag, type ContainerState } from '../helpers/lifecycle.js';
+import { clockPast, containerIn, expectError, newToken, ok, readContainer, readRequest, tag, type ContainerState } from '../helpers/lifecycle.js';
 import { createRequest, updateContainer } from '../helpers/requests.js';
 
 describeBackends('container reuse (SPEC 8)', (gw) => {
@@ -139,7 +139,7 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
       const t = tag();
       const first = await candidate(t, 'RUNNING');
       const second = await candidate(t, 'RUNNING');
-      ok(await updateContainer(gw(), gw().rootToken, second, { state: 'COMPLETE', exitCode: 0 }));
+      await clockPast(ok(await updateContainer(gw(), gw().rootToken, second, { state: 'COMPLETE', exitCode: 0 })).updateContainer.finishedAt);
       ok(await updateContainer(gw(), gw().rootToken, first, { state: 'COMPLETE', exitCode: 0 }));
       const [a, b] = [await readContainer(gw(), user.token, first), await readContainer(gw(), user.token, second)];
       expect(Date.parse(b.finishedAt)).toBeLessThan(Date.parse(a.finishedAt));
@@ -169,7 +169,7 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
       const t2 = tag();
       const createdFirst = await candidate(t2, 'LOCKED');
       const createdSecond = await candidate(t2, 'LOCKED');
-      ok(await updateContainer(gw(), gw().rootToken, createdSecond, { state: 'RUNNING', progress: 0.5 }));
+      await clockPast(ok(await updateContainer(gw(), gw().rootToken, createdSecond, { state: 'RUNNING', progress: 0.5 })).updateContainer.startedAt);
       ok(await updateContainer(gw(), gw().rootToken, createdFirst, { state: 'RUNNING', progress: 0.5 }));
       const [a, b] = [await readContainer(gw(), user.token, createdFirst), await readContainer(gw(), user.token, createdSecond)];
       expect(Date.parse(b.startedAt)).toBeLessThan(Date.parse(a.startedAt));
@@ -208,11 +208,12 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
       // Cancelled requests leave their containers at priority 0: a tie, broken by createdAt.
       const t2 = tag();
       const older = await candidate(t2, 'QUEUED', { priority: 0 });
+      await clockPast((await readContainer(gw(), user.token, older)).createdAt);
       const newer = await candidate(t2, 'QUEUED', { priority: 0 });
       const [a, b] = [await readContainer(gw(), user.token, older), await readContainer(gw(), user.token, newer)];
       expect(a.priority).toBe(0);
       expect(b.priority).toBe(0);
-      expect(Date.parse(a.createdAt)).toBeLessThanOrEqual(Date.parse(b.createdAt));
+      expect(Date.parse(a.createdAt)).toBeLessThan(Date.parse(b.createdAt));
       expect((await probe(t2, { priority: 0 })).containerUuid).toBe(older);
     });
 

@@ -1,5 +1,5 @@
 import { describeBackends } from '../helpers/gateway.js';
-import { containerIn, expectError, newToken, ok, readContainer, tag } from '../helpers/lifecycle.js';
+import { clockPast, containerIn, expectError, newToken, ok, readContainer, readRequest, tag } from '../helpers/lifecycle.js';
 import { createRequest, lock, unlock, updateContainer, updateRequest } from '../helpers/requests.js';
 
 describeBackends('visibility: owners and admins (SPEC 3, 5, 9)', (gw) => {
@@ -82,6 +82,7 @@ describeBackends('visibility: owners and admins (SPEC 3, 5, 9)', (gw) => {
   test("Container.containerRequests lists only the requests the caller can see", async () => {
     const t = tag();
     const mine = await createRequest(gw(), a.token, { command: ['echo', t] });
+    await clockPast((await readRequest(gw(), a.token, mine.uuid)).createdAt as string); // a strict newest-first order
     // B's request runs as A (A's runtime token): the same container.
     const theirs = await createRequest(gw(), b.token, { command: ['echo', t], runtimeToken: await newToken(gw(), a.token) });
     expect(theirs.containerUuid).toBe(mine.containerUuid);
