@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import pg from 'pg';
 import { openDatabase, type Database, type OpenDatabaseOptions } from '../../src/db/client.js';
-import { DB_PREFIX, pgliteTemplatePath, postgresTemplateName, withDatabase } from './templates.js';
+import { runDatabasePrefix, pgliteTemplatePath, postgresTemplateName, withDatabase } from './templates.js';
 
 export type BackendName = 'pglite' | 'postgres';
 
@@ -16,7 +16,7 @@ export async function freshDatabase(backend: BackendName, opts: Pick<OpenDatabas
     return openDatabase({ kind: 'pglite', dataDir: 'memory://' }, { loadDataDir: dump, migrate: false, ...opts });
   }
   const url = process.env.TEST_DATABASE_URL!;
-  const name = `${DB_PREFIX}${crypto.randomBytes(6).toString('hex')}`;
+  const name = `${runDatabasePrefix()}${crypto.randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {

@@ -14,6 +14,16 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const CACHE_DIR = path.join(ROOT, 'node_modules/.cache/cr-gateway-test');
 export const DB_PREFIX = 'crgw_test_';
 
+/**
+ * Per-file databases carry the id of their test run (set once by globalSetup and inherited by
+ * the workers), so a run's teardown drops its own databases and not those of a run beside it.
+ */
+export function runDatabasePrefix(): string {
+  const run = process.env.CRGW_TEST_RUN;
+  if (!run) throw new Error('CRGW_TEST_RUN is unset: run the tests through jest (npm test), whose globalSetup sets it');
+  return `${DB_PREFIX}r${run}_`;
+}
+
 export function migrationsHash(): string {
   const h = crypto.createHash('sha256');
   for (const m of readMigrations(MIGRATIONS_DIR).migrationDirectories) {
@@ -38,6 +48,7 @@ export function withDatabase(url: string, database: string): string {
 }
 
 export async function prepareTemplates(): Promise<void> {
+  process.env.CRGW_TEST_RUN ??= crypto.randomBytes(4).toString('hex');
   fs.mkdirSync(CACHE_DIR, { recursive: true });
   const file = pgliteTemplatePath();
   if (!fs.existsSync(file)) {
@@ -67,17 +78,14 @@ export async function prepareTemplates(): Promise<void> {
   }
 }
 
-/** Drops the per-file databases left by test files (the template stays for the next run). */
+/** Drops this run's per-file databases left by test files (the template stays for the next run). */
 export async function dropTestDatabases(): Promise<void> {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) return;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
-    const { rows } = await admin.query<{ datname: string }>(
-      "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname NOT LIKE $2",
-      [`${DB_PREFIX}%`, `${DB_PREFIX}template_%`],
-    );
+    const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${runDatabasePrefix()}%`]);
     for (const r of rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
   } finally {
     await admin.end();
