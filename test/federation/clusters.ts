@@ -4,7 +4,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createToken } from '../../src/auth/tokens.js';
 import type { BackendName } from '../helpers/backends.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { startTestGateway, type GqlResult, type TestGateway } from '../helpers/gateway.js';
 
 type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -84,6 +84,9 @@ export async function startCluster(
   env: Record<string, string> = {},
 ): Promise<TestGateway> {
   const gw = await startTestGateway(backend, {
+    // Generous unless a test is about timeouts: a loaded CI machine must not turn a slow
+    // answer into a refused token.
+    REMOTE_TIMEOUT_MS: '30000',
     CLUSTER_ID: id,
     REMOTE_CLUSTERS: Object.entries(remotes)
       .map(([k, v]) => `${k}=${v}`)
@@ -92,6 +95,12 @@ export async function startCluster(
   });
   if (slot) slot.handler = (req, res) => void gw.gateway.yoga(req, res);
   return gw;
+}
+
+/** The data of a result that must have succeeded; else fails showing the gateway's last log lines. */
+export function dataOf<T = any>(r: GqlResult<T>, gw: TestGateway): T {
+  if (r.errors || !r.data) throw new Error(`expected data, got ${r.body}\nlast log lines:\n${gw.logs.slice(-5).join('\n')}`);
+  return r.data;
 }
 
 /** A token of cluster `clusterId` made directly in its database (any user, any uuid prefix). */

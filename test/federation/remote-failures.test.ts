@@ -5,7 +5,7 @@ import type { TestGateway } from '../helpers/gateway.js';
 import { closedPort, expectNoSecretsInLogs, FakeRemote, madeUpToken, randomTail, secretOf, startCluster, uuidOf, validAnswer, type FakeAnswer, type FakeCall } from './clusters.js';
 
 const ME = '{ me { uuid email fullName isAdmin isActive } }';
-const TIMEOUT_MS = 1000;
+const TIMEOUT_MS = 2000;
 
 /** The token uuid a validation call asks about (from its Authorization header). */
 const askedUuid = (call: FakeCall) => uuidOf(String(call.headers.authorization).replace(/^Bearer /, ''));
@@ -88,7 +88,7 @@ for (const backend of BACKENDS) {
       await expectRefused(tokenOf('slow0'));
       const took = Date.now() - t0;
       expect(took).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
-      expect(took).toBeLessThan(TIMEOUT_MS + 2000);
+      expect(took).toBeLessThan(TIMEOUT_MS + 5000);
       expect(loggedReason('slow0')).toContain(`no answer within ${TIMEOUT_MS} ms`);
     });
 
@@ -138,7 +138,7 @@ for (const backend of BACKENDS) {
       // Two take the slots and hang; the third waits and times out with them.
       const results = await Promise.all([0, 1, 2].map(() => B.gql(ME, {}, tokenOf('slow0'))));
       for (const r of results) expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-      expect(Date.now() - t0).toBeLessThan(TIMEOUT_MS + 2000);
+      expect(Date.now() - t0).toBeLessThan(TIMEOUT_MS + 5000);
       expect((await B.gql(ME)).data.me.uuid).toBe('bbbbb-tpzed-000000000000000');
     });
 

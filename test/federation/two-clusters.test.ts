@@ -4,7 +4,7 @@
 import { saltSecret } from '../../src/auth/salt.js';
 import { BACKENDS } from '../helpers/backends.js';
 import type { TestGateway } from '../helpers/gateway.js';
-import { expectNoSecretsInLogs, LoopbackSlot, madeUpToken, plantToken, randomTail, secretOf, startCluster, uuidOf } from './clusters.js';
+import { dataOf, expectNoSecretsInLogs, LoopbackSlot, madeUpToken, plantToken, randomTail, secretOf, startCluster, uuidOf } from './clusters.js';
 
 const ME = '{ me { uuid email fullName isAdmin isActive } }';
 const CURRENT = '{ currentApiClientAuthorization { uuid userUuid scopes expiresAt } }';
@@ -72,7 +72,7 @@ for (const backend of BACKENDS) {
       const u = await newUserAt(A);
       await B.gql(ME, {}, u.token);
       const before = callsFromB();
-      for (let i = 0; i < 3; i++) expect((await B.gql(ME, {}, u.token)).data.me.uuid).toBe(u.uuid);
+      for (let i = 0; i < 3; i++) expect(dataOf(await B.gql(ME, {}, u.token), B).me.uuid).toBe(u.uuid);
       expect(callsFromB()).toBe(before);
     });
 
@@ -138,12 +138,12 @@ for (const backend of BACKENDS) {
 
     test('a wrong secret for a cached token is refused (it asks home, never rides on the cache)', async () => {
       const u = await newUserAt(A);
-      expect((await B.gql(ME, {}, u.token)).data.me.uuid).toBe(u.uuid);
+      expect(dataOf(await B.gql(ME, {}, u.token), B).me.uuid).toBe(u.uuid);
       const wrong = `v2/${uuidOf(u.token)}/${randomTail()}${randomTail()}`;
       const r = await B.gql(ME, {}, wrong);
       expect(r.errors?.[0]).toMatchObject({ message: 'Invalid or expired token', extensions: { code: 'UNAUTHENTICATED' } });
       // The right one still works.
-      expect((await B.gql(ME, {}, u.token)).data.me.uuid).toBe(u.uuid);
+      expect(dataOf(await B.gql(ME, {}, u.token), B).me.uuid).toBe(u.uuid);
     });
 
     test('an unknown token of A is refused; B stays up', async () => {
@@ -177,7 +177,7 @@ for (const backend of BACKENDS) {
       await pa.user.update({ where: { uuid: u.uuid }, data: { email: 'renamed@example.com', fullName: 'Renamed', isActive: false } });
       await pb.user.update({ where: { uuid: u.uuid }, data: { isAdmin: true } });
       // Cached: no refresh yet.
-      expect((await B.gql(ME, {}, u.token)).data.me.email).not.toBe('renamed@example.com');
+      expect(dataOf(await B.gql(ME, {}, u.token), B).me.email).not.toBe('renamed@example.com');
       // The TTL runs out (simulated by expiring the cached row): B asks A again.
       await pb.apiClientAuthorization.update({ where: { uuid: uuidOf(u.token) }, data: { expiresAt: new Date() } });
       const r = await B.gql(ME, {}, u.token);
@@ -188,7 +188,7 @@ for (const backend of BACKENDS) {
       const u = await newUserAt(A);
       const before = callsFromB();
       const results = await Promise.all(Array.from({ length: 50 }, () => B.gql(ME, {}, u.token)));
-      for (const r of results) expect(r.data?.me.uuid).toBe(u.uuid);
+      for (const r of results) expect(dataOf(r, B).me.uuid).toBe(u.uuid);
       expect(callsFromB() - before).toBe(1);
     });
 
@@ -206,7 +206,7 @@ for (const backend of BACKENDS) {
       expect(B.logs.some((l) => l.includes('"cluster":"zbork"') && l.includes('another cluster'))).toBe(true);
 
       const own = await newUserAt(Z);
-      expect((await B.gql(ME, {}, own.token)).data.me.uuid).toBe(own.uuid);
+      expect(dataOf(await B.gql(ME, {}, own.token), B).me.uuid).toBe(own.uuid);
     });
 
     test('no log line of any cluster carries a token secret', () => {
