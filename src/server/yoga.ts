@@ -8,6 +8,7 @@ import { schema } from '../schema/index.js';
 import { operationAccessPlugin } from './auth-plugin.js';
 import { normalizeErrors } from './errors-plugin.js';
 import { healthPlugin } from './health.js';
+import { rejectNulCharacters } from './nul-guard.js';
 import type { Services } from './services.js';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
@@ -37,9 +38,10 @@ export function createGatewayYoga(services: Services): Yoga {
         throw err;
       }
     },
-    // Plugin order matters: health answers before GraphQL parsing; the access check runs
+    // Plugin order matters: health answers before GraphQL parsing; NUL characters are refused
+    // before anything reads the request; the access check runs
     // before any resolver; error normalisation sees every result last.
-    plugins: [healthPlugin(services), operationAccessPlugin(), normalizeErrors()],
+    plugins: [healthPlugin(services), rejectNulCharacters(), operationAccessPlugin(), normalizeErrors()],
     maskedErrors: {
       maskError(error, message) {
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
