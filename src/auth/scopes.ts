@@ -18,6 +18,14 @@ export function isValidScope(s: string): boolean {
   return SCOPE_RE.test(s);
 }
 
+/** Whether a token with `held` scopes grants everything `wanted` would (no minting broader tokens). */
+export function scopeCovers(held: readonly string[], wanted: string): boolean {
+  if (held.includes('all')) return true;
+  if (wanted === 'all') return false;
+  const [root, field] = wanted.split(':') as [RootType, string];
+  return field === '*' ? held.includes(wanted) : held.some((s) => s === wanted || s === `${root}:*`);
+}
+
 export function normalizeScopes(scopes: readonly string[]): string[] {
   return [...new Set(scopes)].sort();
 }

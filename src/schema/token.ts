@@ -1,5 +1,5 @@
 import { createToken } from '../auth/tokens.js';
-import { isValidScope, normalizeScopes } from '../auth/scopes.js';
+import { isValidScope, normalizeScopes, scopeCovers } from '../auth/scopes.js';
 import { tokenVisibleWhere } from '../domain/visibility.js';
 import { badInput, forbidden, notFound } from '../errors.js';
 import { builder } from './builder.js';
@@ -65,8 +65,8 @@ builder.mutationField('createApiClientAuthorization', (t) =>
         throw badInput('scopes', 'scopes must be a non-empty list of: all, query:<field>, mutation:<field>, subscription:<field>, <root>:*');
       }
       // A narrowed token cannot mint a broader one.
-      if (!caller.token.scopes.includes('all') && scopes.some((s) => !caller.token.scopes.includes(s))) {
-        throw forbidden('A token may only create tokens with a subset of its own scopes');
+      if (!scopes.every((s) => scopeCovers(caller.token.scopes, s))) {
+        throw forbidden('A token may only create tokens with scopes its own scopes cover');
       }
       if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw badInput('expiresAt', 'expiresAt must be in the future');
       const { token, apiToken } = await createToken(db.prisma, config.clusterId, {

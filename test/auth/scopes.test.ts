@@ -1,4 +1,4 @@
-import { isValidScope, normalizeScopes, scopeAllows } from '../../src/auth/scopes.js';
+import { isValidScope, normalizeScopes, scopeAllows, scopeCovers } from '../../src/auth/scopes.js';
 import { describeBackends, type GqlResult } from '../helpers/gateway.js';
 
 const code = (r: GqlResult) => r.errors?.[0]?.extensions?.code;
@@ -161,6 +161,14 @@ describeBackends('scopes over GraphQL', (gw) => {
       expect(r.data.createApiClientAuthorization.scopes).toEqual(['query:me']);
     });
 
+    test('a wildcard token may mint the single fields it covers, not another root', async () => {
+      const narrowed = await tokenFor(['mutation:*', 'query:*']);
+      const r = await gw().gql(M_TOKEN, { i: { scopes: ['query:me', 'query:containers', 'mutation:updateContainer'] } }, narrowed);
+      expect(r.errors).toBeUndefined();
+      expect(code(await gw().gql(M_TOKEN, { i: { scopes: ['subscription:containerUpdated'] } }, narrowed))).toBe('FORBIDDEN');
+      expect(code(await gw().gql(M_TOKEN, { i: { scopes: ['all'] } }, narrowed))).toBe('FORBIDDEN');
+    });
+
     test('scopes are stored de-duplicated and sorted', async () => {
       const r = await gw().gql(M_TOKEN, { i: { scopes: ['query:node', 'query:me', 'query:node'] } }, owner.token);
       expect(r.data.createApiClientAuthorization.scopes).toEqual(['query:me', 'query:node']);
@@ -178,5 +186,21 @@ describeBackends('scopes over GraphQL', (gw) => {
       expect((await gw().gql('{ me { uuid } }', {}, token)).data.me.uuid).toBe(owner.uuid);
       expect(code(await gw().gql(M_TOKEN, { i: { scopes: ['query:me'] } }, token))).toBe('FORBIDDEN');
     });
+  });
+});
+
+describe('scopeCovers (minting)', () => {
+  test.each([
+    [['all'], 'all', true],
+    [['all'], 'query:me', true],
+    [['query:*'], 'query:containers', true],
+    [['query:*'], 'query:*', true],
+    [['query:*'], 'mutation:lockContainer', false],
+    [['query:*'], 'all', false],
+    [['query:me'], 'query:*', false],
+    [['query:me'], 'query:me', true],
+    [['query:me'], 'query:node', false],
+  ])('held %j covers %s: %s', (held, wanted, expected) => {
+    expect(scopeCovers(held, wanted)).toBe(expected);
   });
 });
