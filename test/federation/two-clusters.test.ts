@@ -136,6 +136,13 @@ for (const backend of BACKENDS) {
       expect((await A.gql(ME, {}, salted, hdr('ccccc'))).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     });
 
+    test('the bare secret (v1 form) of a cached remote token is not a token at B', async () => {
+      const u = await newUserAt(A);
+      expect(dataOf(await B.gql(ME, {}, u.token), B).me.uuid).toBe(u.uuid);
+      const r = await B.gql(ME, {}, secretOf(u.token));
+      expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+
     test('a wrong secret for a cached token is refused (it asks home, never rides on the cache)', async () => {
       const u = await newUserAt(A);
       expect(dataOf(await B.gql(ME, {}, u.token), B).me.uuid).toBe(u.uuid);
