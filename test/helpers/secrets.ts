@@ -1,0 +1,142 @@
+// Helpers for the runtime-token and secrecy tests: tokens made for the purpose, direct database
+// reads (the API never shows a secret, so only the database can say where one is stored), and
+// needle searches over response bodies, logs and dumps.
+import crypto from 'node:crypto';
+import type { TestGateway } from './gateway.js';
+import { lock, updateContainer } from './requests.js';
+
+export interface IssuedToken {
+  uuid: string;
+  /** The full v2 string. */
+  apiToken: string;
+  /** Its secret part alone. */
+  secret: string;
+  userUuid: string;
+}
+
+export function secretOf(apiToken: string): string {
+  return apiToken.split('/')[2]!;
+}
+
+/** The container-bound form of a v2 token (SPEC 6). */
+export function bound(apiToken: string, containerUuid: string): string {
+  return `${apiToken}/${containerUuid}`;
+}
+
+/** A distinctive secret-mount content, so a search for it cannot match anything else. */
+export function mountSecret(tag = ''): string {
+  return `SECRET-MOUNT-CONTENT-${tag}${crypto.randomBytes(8).toString('hex')}`;
+}
+
+export function secretMounts(content: string, path = '/secret/creds'): Record<string, unknown> {
+  return { [path]: { kind: 'text', content } };
+}
+
+/** A token issued through the API (as `asToken`, for `userUuid` when given and admin). */
+export async function issueToken(
+  gw: TestGateway,
+  asToken: string,
+  input: { scopes?: string[]; expiresAt?: Date | string; userUuid?: string } = {},
+): Promise<IssuedToken> {
+  const r = await gw.gql(
+    `mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid userUuid apiToken } }`,
+    { i: { ...input, expiresAt: input.expiresAt instanceof Date ? input.expiresAt.toISOString() : input.expiresAt } },
+    asToken,
+  );
+  if (r.errors) throw new Error(`createApiClientAuthorization failed: ${r.body}`);
+  const t = r.data.createApiClientAuthorization;
+  return { uuid: t.uuid, apiToken: t.apiToken, secret: secretOf(t.apiToken), userUuid: t.userUuid };
+}
+
+/**
+ * A token row written straight to the database, for what the API will not make (scopes out
+ * of order, as a cached remote token may have them).
+ */
+export async function insertToken(gw: TestGateway, userUuid: string, scopes: string[]): Promise<IssuedToken> {
+  const tail = Array.from(crypto.randomBytes(15), (b) => '0123456789abcdefghijklmnopqrstuvwxyz'[b % 36]).join('');
+  const uuid = `${gw.gateway.services.config.clusterId}-gj3su-${tail}`;
+  const secret = crypto.randomBytes(24).toString('hex');
+  await sql(gw, `INSERT INTO api_client_authorizations (uuid, user_uuid, secret, scopes) VALUES ($1, $2, $3, $4::text[])`, uuid, userUuid, secret, scopes);
+  return { uuid, apiToken: `v2/${uuid}/${secret}`, secret, userUuid };
+}
+
+export function sql<T = Record<string, unknown>>(gw: TestGateway, query: string, ...params: unknown[]): Promise<T[]> {
+  return gw.gateway.services.db.prisma.$queryRawUnsafe<T[]>(query, ...params);
+}
+
+/** Expires a token now, as if time had passed (the sweep is off in tests). */
+export async function expireTokenNow(gw: TestGateway, uuid: string): Promise<void> {
+  await sql(gw, `UPDATE api_client_authorizations SET expires_at = now() - interval '1 minute' WHERE uuid = $1`, uuid);
+}
+
+export interface TokenRow {
+  uuid: string;
+  user_uuid: string;
+  secret: string;
+  scopes: string[];
+  expires_at: Date | null;
+}
+
+export async function tokenRow(gw: TestGateway, uuid: string): Promise<TokenRow | undefined> {
+  return (await sql<TokenRow>(gw, `SELECT uuid, user_uuid, secret, scopes, expires_at FROM api_client_authorizations WHERE uuid = $1`, uuid))[0];
+}
+
+export interface SecretColumns {
+  uuid: string;
+  state: string;
+  runtime_token: string | null;
+  /** secret_mounts as text, exactly as stored. */
+  secret_mounts: string;
+  modified_at: Date;
+}
+
+export async function requestRow(gw: TestGateway, uuid: string): Promise<SecretColumns & { container_uuid: string | null; container_count: number }> {
+  const rows = await sql<SecretColumns & { container_uuid: string | null; container_count: number }>(
+    gw,
+    `SELECT uuid, state::text AS state, runtime_token, secret_mounts::text AS secret_mounts, modified_at, container_uuid, container_count
+       FROM container_requests WHERE uuid = $1`,
+    uuid,
+  );
+  if (!rows[0]) throw new Error(`no container request ${uuid}`);
+  return rows[0];
+}
+
+export async function containerRow(
+  gw: TestGateway,
+  uuid: string,
+): Promise<SecretColumns & { runtime_token_uuid: string | null; secret_mounts_md5: string; auth_uuid: string | null; runtime_user_uuid: string; runtime_auth_scopes: string[] }> {
+  const rows = await sql<any>(
+    gw,
+    `SELECT uuid, state::text AS state, runtime_token, runtime_token_uuid, secret_mounts::text AS secret_mounts, secret_mounts_md5,
+            auth_uuid, runtime_user_uuid, runtime_auth_scopes, modified_at
+       FROM containers WHERE uuid = $1`,
+    uuid,
+  );
+  if (!rows[0]) throw new Error(`no container ${uuid}`);
+  return rows[0];
+}
+
+export async function count(gw: TestGateway, table: 'container_requests' | 'containers' | 'api_client_authorizations'): Promise<number> {
+  const [row] = await sql<{ n: number }>(gw, `SELECT count(*)::int AS n FROM ${table}`);
+  return row!.n;
+}
+
+/** Which of the needles occur in the haystack (empty = none). Needles are named for messages. */
+export function found(haystack: string, needles: Record<string, string>): string[] {
+  return Object.entries(needles)
+    .filter(([, v]) => v && haystack.includes(v))
+    .map(([k]) => k);
+}
+
+/** The needles for a token: its full string and its secret alone. */
+export function tokenNeedles(name: string, apiToken: string): Record<string, string> {
+  return { [name]: apiToken, [`${name} (secret part)`]: secretOf(apiToken) };
+}
+
+/** Lock (as the dispatcher) and start a container; throws on any error. */
+export async function lockAndRun(gw: TestGateway, dispatcher: string, containerUuid: string): Promise<void> {
+  const l = await lock(gw, dispatcher, containerUuid);
+  if (l.errors) throw new Error(`lock failed: ${l.body}`);
+  const r = await updateContainer(gw, dispatcher, containerUuid, { state: 'RUNNING' });
+  if (r.errors) throw new Error(`RUNNING failed: ${r.body}`);
+}

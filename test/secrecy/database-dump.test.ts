@@ -1,0 +1,140 @@
+// Secrecy (e): once the containers and their requests are final, a dump of every text, JSON and
+// array column of every table finds no runtime token (whole or its secret) and no secret-mount
+// content anywhere — except in the token's own api_client_authorizations row, which the scrub
+// must leave alone. A dump taken while things run finds them, so the dump itself is not blind.
+import { describeBackends, type TestGateway } from '../helpers/gateway.js';
+import { containerAuth, createRequest, updateContainer, updateRequest } from '../helpers/requests.js';
+import { bound, found, issueToken, lockAndRun, mountSecret, secretMounts, sql, tokenNeedles, tokenRow, type IssuedToken } from '../helpers/secrets.js';
+
+interface Cell {
+  table: string;
+  column: string;
+  id: string | null;
+  value: string;
+}
+
+/** Every non-null text-like cell of every table: text, varchar, char, json, jsonb and arrays. */
+async function dump(gw: TestGateway): Promise<{ cells: Cell[]; columns: string[] }> {
+  const columns = await sql<{ table_schema: string; table_name: string; column_name: string }>(
+    gw,
+    `SELECT c.table_schema, c.table_name, c.column_name
+       FROM information_schema.columns c
+       JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+      WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema')
+        AND (c.data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', 'ARRAY'))
+      ORDER BY 1, 2, 3`,
+  );
+  const cells: Cell[] = [];
+  for (const c of columns) {
+    const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+    const rows = await sql<{ id: string | null; value: string }>(
+      gw,
+      `SELECT to_jsonb(t) ->> 'uuid' AS id, t.${q(c.column_name)}::text AS value FROM ${q(c.table_schema)}.${q(c.table_name)} t WHERE t.${q(c.column_name)} IS NOT NULL`,
+    );
+    for (const r of rows) cells.push({ table: c.table_name, column: c.column_name, id: r.id, value: r.value });
+  }
+  return { cells, columns: columns.map((c) => `${c.table_name}.${c.column_name}`) };
+}
+
+describeBackends('secrecy: the database after everything is final', (gw) => {
+  test('holds no runtime token and no secret mount content outside the tokens’ own rows', async () => {
+    const owner = await gw().newUser();
+    const runner = await gw().newUser();
+    const dispatcher = (await gw().newUser({ isAdmin: true })).token;
+    const needles: Record<string, string> = {};
+    const runtimeTokens: IssuedToken[] = [];
+    let n = 0;
+    async function rtOf(user: { token: string }) {
+      const t = await issueToken(gw(), user.token);
+      runtimeTokens.push(t);
+      Object.assign(needles, tokenNeedles(`runtime token ${runtimeTokens.length}`, t.apiToken));
+      return t;
+    }
+    function mount(tag: string) {
+      const c = mountSecret(`${tag}-`);
+      needles[`secret mount ${tag}`] = c;
+      return secretMounts(c, `/secret/${tag}`);
+    }
+    const submit = async (by: { token: string }, tokenOf: { token: string }, extra: Record<string, unknown> = {}, mounts = mount(`m${n}`)) =>
+      createRequest(gw(), by.token, { command: ['echo', `dump ${n++}`], runtimeToken: (await rtOf(tokenOf)).apiToken, secretMounts: mounts, ...extra });
+
+    // 1. Run to COMPLETE; 2. a request reusing it (final at once), same mounts, another token.
+    const a = await submit(owner, owner, { command: ['echo', 'complete'] }, mount('a'));
+    await lockAndRun(gw(), dispatcher, a.containerUuid);
+    expect((await updateContainer(gw(), dispatcher, a.containerUuid, { state: 'COMPLETE', exitCode: 0 })).errors).toBeUndefined();
+    const b = await createRequest(gw(), owner.token, {
+      command: ['echo', 'complete'],
+      runtimeToken: (await rtOf(owner)).apiToken,
+      secretMounts: secretMounts(needles['secret mount a']!, '/secret/a'),
+    });
+    expect(b).toMatchObject({ state: 'FINAL', containerUuid: a.containerUuid });
+
+    // 3. Another user's runtime token: RUNNING, cancelled, retried, completed by itself; on the
+    //    way, the running container submits a child request with a runtime token of its own.
+    const c = await submit(owner, runner, {}, mount('c'));
+    const rtC = runtimeTokens.at(-1)!;
+    await lockAndRun(gw(), dispatcher, c.containerUuid);
+    await submit(owner, runner, {}, mount('queued')); // stays QUEUED until the end
+    const childOfContainer = await createRequest(gw(), bound(rtC.apiToken, c.containerUuid), {
+      command: ['echo', 'child'],
+      runtimeToken: (await rtOf(runner)).apiToken,
+      secretMounts: mount('grandchild'),
+    });
+    expect(childOfContainer.requestingContainerUuid).toBe(c.containerUuid);
+
+    // Not blind: while they run, the dump finds the secrets where they are stored.
+    const during = await dump(gw());
+    const seen = new Set(during.cells.flatMap((cell) => found(cell.value, needles).map(() => `${cell.table}.${cell.column}`)));
+    for (const col of ['containers.runtime_token', 'containers.secret_mounts', 'container_requests.runtime_token', 'container_requests.secret_mounts', 'api_client_authorizations.secret']) {
+      expect(seen).toContain(col);
+    }
+
+    expect((await updateContainer(gw(), dispatcher, c.containerUuid, { state: 'CANCELLED' })).errors).toBeUndefined();
+    const retried = (await sql<{ container_uuid: string }>(gw(), 'SELECT container_uuid FROM container_requests WHERE uuid = $1', c.uuid))[0]!.container_uuid;
+    expect(retried).not.toBe(c.containerUuid);
+    await lockAndRun(gw(), dispatcher, retried);
+    expect((await containerAuth(gw(), dispatcher, retried)).data.containerAuth.apiToken).toBe(rtC.apiToken);
+    expect((await updateContainer(gw(), bound(rtC.apiToken, retried), retried, { state: 'COMPLETE', exitCode: 0 })).errors).toBeUndefined();
+
+    // 4. A request cancelled (priority 0), then its container cancelled by the dispatcher.
+    const d = await submit(owner, owner);
+    expect((await updateRequest(gw(), owner.token, d.uuid, { priority: 0 })).errors).toBeUndefined();
+    // 5. A request set FINAL by its owner while its container is queued; the container is then cancelled.
+    const f = await submit(owner, owner);
+    expect((await updateRequest(gw(), owner.token, f.uuid, { state: 'FINAL' })).errors).toBeUndefined();
+    for (const x of [d, f]) expect((await updateContainer(gw(), dispatcher, x.containerUuid, { state: 'CANCELLED' })).errors).toBeUndefined();
+    expect(await sql(gw(), `SELECT state::text FROM container_requests WHERE uuid IN ($1, $2)`, d.uuid, f.uuid)).toEqual([{ state: 'FINAL' }, { state: 'FINAL' }]);
+    // 6. An uncommitted request deleted.
+    const e = await submit(owner, owner, { state: 'UNCOMMITTED' });
+    expect((await gw().gql('mutation($u: ID!) { deleteContainerRequest(uuid: $u) }', { u: e.uuid }, owner.token)).errors).toBeUndefined();
+
+    // The owner gives up on what is left (so nothing is retried), and the dispatcher cancels
+    // every container still waiting (the queued one's, the container's child's).
+    const open = await sql<{ uuid: string }>(gw(), `SELECT uuid FROM container_requests WHERE state = 'COMMITTED'`);
+    for (const r of open) expect((await updateRequest(gw(), gw().rootToken, r.uuid, { state: 'FINAL' })).errors).toBeUndefined();
+    const waiting = await sql<{ uuid: string }>(gw(), `SELECT uuid FROM containers WHERE state IN ('QUEUED', 'LOCKED', 'RUNNING')`);
+    expect(waiting.length).toBe(2);
+    for (const w of waiting) expect((await updateContainer(gw(), dispatcher, w.uuid, { state: 'CANCELLED' })).errors).toBeUndefined();
+
+    // Everything final.
+    expect(await sql(gw(), `SELECT uuid FROM containers WHERE state NOT IN ('COMPLETE', 'CANCELLED')`)).toEqual([]);
+    expect(await sql(gw(), `SELECT uuid FROM container_requests WHERE state <> 'FINAL'`)).toEqual([]);
+
+    const after = await dump(gw());
+    const own = new Set(runtimeTokens.map((t) => t.uuid));
+    const leaks = after.cells
+      .filter((cell) => !(cell.table === 'api_client_authorizations' && cell.id && own.has(cell.id)))
+      .flatMap((cell) => found(cell.value, needles).map((needle) => `${cell.table}.${cell.column} (${cell.id}): ${needle}`));
+    expect(leaks).toEqual([]);
+    // The dump covered the secret columns.
+    for (const col of ['containers.runtime_token', 'containers.secret_mounts', 'container_requests.runtime_token', 'container_requests.secret_mounts']) {
+      expect(after.columns).toContain(col);
+    }
+
+    // The tokens' own rows are intact: not revoked, not expired, still valid.
+    for (const t of runtimeTokens) {
+      expect(await tokenRow(gw(), t.uuid)).toMatchObject({ secret: t.secret, expires_at: null });
+      expect((await gw().gql('{ me { uuid } }', {}, t.apiToken)).data?.me?.uuid).toBe(t.userUuid);
+    }
+  });
+});
