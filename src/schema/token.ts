@@ -1,5 +1,6 @@
 import { createToken } from '../auth/tokens.js';
 import { isValidScope, normalizeScopes, scopeCovers } from '../auth/scopes.js';
+import { clusterOf } from '../auth/uuid.js';
 import { tokenVisibleWhere } from '../domain/visibility.js';
 import { badInput, forbidden, notFound } from '../errors.js';
 import { builder } from './builder.js';
@@ -55,6 +56,10 @@ builder.mutationField('createApiClientAuthorization', (t) =>
       const caller = callerOf(ctx);
       const { db, config } = ctx.services;
       const userUuid = input.userUuid ?? caller.user.uuid;
+      // A local token for another cluster's user would outlive a revocation at its home.
+      if (clusterOf(caller.token.uuid) !== config.clusterId || clusterOf(userUuid) !== config.clusterId) {
+        throw forbidden('Tokens for users of another cluster are issued by their home cluster');
+      }
       if (userUuid !== caller.user.uuid) {
         if (!caller.user.isAdmin) throw forbidden('Only admins may create tokens for other users');
         if (!(await db.prisma.user.findUnique({ where: { uuid: userUuid }, select: { uuid: true } }))) throw notFound('User not found');

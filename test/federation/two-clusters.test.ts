@@ -153,6 +153,19 @@ for (const backend of BACKENDS) {
       expect(dataOf(await B.gql(ME, {}, u.token), B).me.uuid).toBe(u.uuid);
     });
 
+    test('a remote user cannot mint a local token at B (it would outlive a revocation at home), nor can B\'s admin mint one for them', async () => {
+      const u = await newUserAt(A);
+      const M = 'mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid apiToken } }';
+      expect(dataOf(await B.gql(ME, {}, u.token), B).me.uuid).toBe(u.uuid); // cached at B from here on
+      const before = await B.gateway.services.db.prisma.apiClientAuthorization.count();
+      const own = await B.gql(M, { i: {} }, u.token);
+      expect(own.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const byAdmin = await B.gql(M, { i: { userUuid: u.uuid } });
+      expect(byAdmin.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      // Only the cached copy of u's token exists at B, nothing minted.
+      expect(await B.gateway.services.db.prisma.apiClientAuthorization.count()).toBe(before);
+    });
+
     test('an unknown token of A is refused; B stays up', async () => {
       const r = await B.gql(ME, {}, madeUpToken('aaaaa'));
       expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
