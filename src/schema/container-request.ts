@@ -1,11 +1,10 @@
-import { filter, pipe } from 'graphql-yoga';
 import { createContainerRequest, deleteContainerRequest, updateContainerRequest } from '../domain/container-requests.js';
 import { containerRequestVisibleWhere } from '../domain/visibility.js';
 import { notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { callerOf } from './caller.js';
-import { withChanges } from './changes.js';
+import { subscribeWhileVisible, withChanges } from './changes.js';
 import type { Context } from './context.js';
 import { ContainerRequestStateEnum } from './enums.js';
 
@@ -103,11 +102,7 @@ builder.queryFields((t) => ({
   containerRequest: t.prismaField({
     type: 'ContainerRequest',
     args: { uuid: t.arg.id({ required: true }) },
-    resolve: async (query, _root, { uuid }, ctx) => {
-      const cr = await ctx.services.db.prisma.containerRequest.findFirst({ ...query, where: { uuid, AND: [containerRequestVisibleWhere(callerOf(ctx))] } });
-      if (!cr) throw notFound('Container request not found');
-      return cr;
-    },
+    resolve: (query, _root, { uuid }, ctx) => loadRequest(ctx, query, uuid),
   }),
   containerRequests: t.prismaConnection(
     {
@@ -124,9 +119,11 @@ builder.queryFields((t) => ({
   ),
 }));
 
-/** Re-read after the change, through the caller's visibility. */
-function loadRequest(ctx: Context, query: object, uuid: string) {
-  return ctx.services.db.prisma.containerRequest.findFirstOrThrow({ ...query, where: { uuid, AND: [containerRequestVisibleWhere(callerOf(ctx))] } });
+/** A request through the caller's visibility (also the re-read after a change): NOT_FOUND if not visible. */
+async function loadRequest(ctx: Context, query: object, uuid: string) {
+  const cr = await ctx.services.db.prisma.containerRequest.findFirst({ ...query, where: { uuid, AND: [containerRequestVisibleWhere(callerOf(ctx))] } });
+  if (!cr) throw notFound('Container request not found');
+  return cr;
 }
 
 builder.mutationFields((t) => ({
@@ -163,15 +160,10 @@ builder.subscriptionField('containerRequestUpdated', (t) =>
     type: 'ContainerRequest',
     description: 'An event after each committed change, to those who may see the request.',
     args: { uuid: t.arg.id({ required: true }) },
-    subscribe: async (_root, { uuid }, ctx) => {
+    subscribe: (_root, { uuid }, ctx) => {
       const where = { uuid, AND: [containerRequestVisibleWhere(callerOf(ctx))] };
-      const prisma = ctx.services.db.prisma;
-      if (!(await prisma.containerRequest.findFirst({ where, select: { uuid: true } }))) throw notFound('Container request not found');
-      // Visibility is checked again for every event (a deleted request stops matching).
-      return pipe(
-        ctx.services.events.subscribe('containerRequestUpdated', uuid),
-        filter(async () => !!(await prisma.containerRequest.findFirst({ where, select: { uuid: true } }))),
-      );
+      const visible = async () => !!(await ctx.services.db.prisma.containerRequest.findFirst({ where, select: { uuid: true } }));
+      return subscribeWhileVisible(ctx, 'containerRequestUpdated', uuid, visible, 'Container request not found');
     },
     resolve: (query, payload, _args, ctx) => loadRequest(ctx, query, (payload as { uuid: string }).uuid),
   }),

@@ -1,4 +1,3 @@
-import { filter, pipe } from 'graphql-yoga';
 import { containerAuth, containerSecretMounts } from '../domain/container-auth.js';
 import { lockContainer, unlockContainer, updateContainer } from '../domain/containers.js';
 import { containerRequestVisibleWhere, containerVisibleWhere } from '../domain/visibility.js';
@@ -6,7 +5,7 @@ import { badInput, notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { callerOf } from './caller.js';
-import { withChanges } from './changes.js';
+import { subscribeWhileVisible, withChanges } from './changes.js';
 import type { Context } from './context.js';
 import { NEWEST_FIRST } from './container-request.js';
 import { ContainerStateEnum } from './enums.js';
@@ -84,20 +83,18 @@ function containerWhere(ctx: Context, f: typeof ContainerFilter.$inferInput | nu
   };
 }
 
-/** Re-read through the caller's visibility. */
-function loadContainer(ctx: Context, query: object, uuid: string) {
-  return ctx.services.db.prisma.container.findFirstOrThrow({ ...query, where: { uuid, AND: [containerVisibleWhere(callerOf(ctx))] } });
+/** A container through the caller's visibility (also the re-read after a change): NOT_FOUND if not visible. */
+async function loadContainer(ctx: Context, query: object, uuid: string) {
+  const c = await ctx.services.db.prisma.container.findFirst({ ...query, where: { uuid, AND: [containerVisibleWhere(callerOf(ctx))] } });
+  if (!c) throw notFound('Container not found');
+  return c;
 }
 
 builder.queryFields((t) => ({
   container: t.prismaField({
     type: 'Container',
     args: { uuid: t.arg.id({ required: true }) },
-    resolve: async (query, _root, { uuid }, ctx) => {
-      const c = await ctx.services.db.prisma.container.findFirst({ ...query, where: { uuid, AND: [containerVisibleWhere(callerOf(ctx))] } });
-      if (!c) throw notFound('Container not found');
-      return c;
-    },
+    resolve: (query, _root, { uuid }, ctx) => loadContainer(ctx, query, uuid),
   }),
   containers: t.prismaConnection(
     {
@@ -184,14 +181,10 @@ builder.subscriptionField('containerUpdated', (t) =>
     type: 'Container',
     description: 'An event after each committed change, to those who may see the container.',
     args: { uuid: t.arg.id({ required: true }) },
-    subscribe: async (_root, { uuid }, ctx) => {
+    subscribe: (_root, { uuid }, ctx) => {
       const where = { uuid, AND: [containerVisibleWhere(callerOf(ctx))] };
-      const prisma = ctx.services.db.prisma;
-      if (!(await prisma.container.findFirst({ where, select: { uuid: true } }))) throw notFound('Container not found');
-      return pipe(
-        ctx.services.events.subscribe('containerUpdated', uuid),
-        filter(async () => !!(await prisma.container.findFirst({ where, select: { uuid: true } }))),
-      );
+      const visible = async () => !!(await ctx.services.db.prisma.container.findFirst({ where, select: { uuid: true } }));
+      return subscribeWhileVisible(ctx, 'containerUpdated', uuid, visible, 'Container not found');
     },
     resolve: (query, payload, _args, ctx) => loadContainer(ctx, query, (payload as { uuid: string }).uuid),
   }),
