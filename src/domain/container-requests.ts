@@ -27,12 +27,8 @@ export interface RequestDeps {
   config: Config;
 }
 
-// Everything a commit needs from the request row. Not the runtime token: the commit gets it,
-// validated, in the RuntimeIdentity, so no create or update has to read the column back.
-const COMMIT_SELECT = {
-  uuid: true,
-  state: true,
-  priority: true,
+/** The request fields a container copies at commit (SPEC 3 step 2); they never change on it. */
+export const COPIED_FIELDS = {
   command: true,
   containerImage: true,
   cwd: true,
@@ -41,6 +37,30 @@ const COMMIT_SELECT = {
   outputPath: true,
   runtimeConstraints: true,
   schedulingParameters: true,
+} as const;
+type CopiedRow = Prisma.ContainerRequestGetPayload<{ select: typeof COPIED_FIELDS }>;
+
+/** The copied fields as a new container is written (null JSON as {}). */
+export function copiedFields(row: CopiedRow) {
+  return {
+    command: row.command,
+    containerImage: row.containerImage,
+    cwd: row.cwd,
+    environment: objectOrEmpty(row.environment),
+    mounts: objectOrEmpty(row.mounts),
+    outputPath: row.outputPath,
+    runtimeConstraints: objectOrEmpty(row.runtimeConstraints),
+    schedulingParameters: objectOrEmpty(row.schedulingParameters),
+  };
+}
+
+// Everything a commit needs from the request row. Not the runtime token: the commit gets it,
+// validated, in the RuntimeIdentity, so no create or update has to read the column back.
+const COMMIT_SELECT = {
+  ...COPIED_FIELDS,
+  uuid: true,
+  state: true,
+  priority: true,
   useExisting: true,
   secretMounts: true,
 } satisfies Prisma.ContainerRequestSelect;
@@ -191,14 +211,7 @@ export async function commitRequest(tx: Db, cr: CommitRow, identity: RuntimeIden
   }
   if (!containerUuid) {
     containerUuid = await createContainer(tx, cr.uuid.slice(0, 5), {
-      command: cr.command,
-      containerImage: cr.containerImage,
-      cwd: cr.cwd,
-      environment: objectOrEmpty(cr.environment),
-      mounts: objectOrEmpty(cr.mounts),
-      outputPath: cr.outputPath,
-      runtimeConstraints: objectOrEmpty(cr.runtimeConstraints),
-      schedulingParameters: objectOrEmpty(cr.schedulingParameters),
+      ...copiedFields(cr),
       secretMounts: objectOrEmpty(cr.secretMounts),
       secretMountsMd5: md5,
       reuseHash: hash,

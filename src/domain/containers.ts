@@ -6,7 +6,7 @@ import type { ContainerState, Prisma } from '../generated/prisma/client.js';
 import { isPlainObject } from './canonical.js';
 import type { ChangeSet } from './changes.js';
 import { canTransition, isActive, isFinal } from './container-state.js';
-import { createContainer } from './container-requests.js';
+import { COPIED_FIELDS, copiedFields, createContainer } from './container-requests.js';
 import { finalizeRequests, lockRow } from './finalize.js';
 import { recomputeContainerPriority } from './priority.js';
 import { containerVisibleWhere } from './visibility.js';
@@ -193,14 +193,7 @@ interface Retry {
 
 // The request fields and runtime identity a retry copies (the secrets come separately).
 const RETRY_COPY_SELECT = {
-  command: true,
-  containerImage: true,
-  cwd: true,
-  environment: true,
-  mounts: true,
-  outputPath: true,
-  runtimeConstraints: true,
-  schedulingParameters: true,
+  ...COPIED_FIELDS,
   runtimeUserUuid: true,
   runtimeAuthScopes: true,
   runtimeTokenUuid: true,
@@ -227,10 +220,7 @@ async function afterFinal(
     const old = await tx.container.findUniqueOrThrow({ where: { uuid }, select: RETRY_COPY_SELECT });
     const newUuid = await createContainer(tx, uuid.slice(0, 5), {
       ...old,
-      environment: old.environment as Prisma.InputJsonObject,
-      mounts: old.mounts as Prisma.InputJsonObject,
-      runtimeConstraints: old.runtimeConstraints as Prisma.InputJsonObject,
-      schedulingParameters: old.schedulingParameters as Prisma.InputJsonObject,
+      ...copiedFields(old),
       runtimeToken: retry.runtimeToken,
       secretMounts: (retry.secretMounts ?? {}) as Prisma.InputJsonObject,
     });
