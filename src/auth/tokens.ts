@@ -70,6 +70,16 @@ export async function findLocalToken(
   return { token, user };
 }
 
+/**
+ * Whether the token row is still there and not expired: for long-lived work (a subscription)
+ * that authenticated once and must stop honouring the token once it lapses (SPEC 2). A remote
+ * token's cached row counts too, so its stream ends when the cache TTL runs out.
+ */
+export async function isTokenCurrent(db: Db, uuid: string, now = new Date()): Promise<boolean> {
+  const row = await db.apiClientAuthorization.findUnique({ where: { uuid }, select: { expiresAt: true } });
+  return !!row && !isExpired(row, now);
+}
+
 /** Expires a token now (kept, not deleted: SPEC 5 "the generated token expires now"). */
 export async function expireToken(db: Db, uuid: string, now = new Date()): Promise<void> {
   await db.apiClientAuthorization.updateMany({

@@ -1,7 +1,9 @@
-import { filter, pipe } from 'graphql-yoga';
+import { Repeater } from 'graphql-yoga';
+import { isTokenCurrent } from '../auth/tokens.js';
 import { ChangeSet } from '../domain/changes.js';
-import { notFound } from '../errors.js';
+import { notFound, unauthenticated } from '../errors.js';
 import type { ChangeEvents } from '../server/services.js';
+import { callerOf } from './caller.js';
 import type { Context } from './context.js';
 
 /**
@@ -17,10 +19,28 @@ export async function withChanges<T>(ctx: Context, work: (changes: ChangeSet) =>
   return result;
 }
 
+/** The last payload of a stream whose token has lapsed: its resolver throws UNAUTHENTICATED. */
+const TOKEN_LAPSED = Object.freeze({ tokenLapsed: true as const });
+
+/** What a subscription's resolver receives: the uuid of a changed object, or TOKEN_LAPSED. */
+export type ChangePayload = { uuid: string } | typeof TOKEN_LAPSED;
+
+/** The uuid a change event names; throws UNAUTHENTICATED for the lapsed-token event. */
+export function changedUuid(payload: unknown): string {
+  if (payload === TOKEN_LAPSED) throw unauthenticated('Invalid or expired token');
+  return (payload as { uuid: string }).uuid;
+}
+
 /**
  * The change events of one object, for a caller who may see it: NOT_FOUND at subscribe time
- * otherwise, and visibility is checked again at every event (a deleted or moved-away object
- * stops matching).
+ * otherwise. At every event, first the caller's token is checked again (SPEC 2: an expired
+ * token is invalid everywhere, a subscription included), then visibility (a deleted or
+ * moved-away object stops matching: that event is dropped).
+ *
+ * A lapsed token (expired, revoked, swept, or a remote token's cached copy past its TTL) ends
+ * the stream with one UNAUTHENTICATED error event, rather than dropping events: a stream
+ * muted forever would look to the client like a quiet object and hold its connection and
+ * listener for nothing; this way it knows to re-authenticate and subscribe again.
  */
 export async function subscribeWhileVisible(
   ctx: Context,
@@ -28,7 +48,22 @@ export async function subscribeWhileVisible(
   uuid: string,
   visible: () => Promise<boolean>,
   notFoundMessage: string,
-) {
+): Promise<AsyncIterable<ChangePayload>> {
+  const tokenUuid = callerOf(ctx).token.uuid;
   if (!(await visible())) throw notFound(notFoundMessage);
-  return pipe(ctx.services.events.subscribe(event, uuid), filter(visible));
+  const source = ctx.services.events.subscribe(event, uuid);
+  // A Repeater, like yoga's own filter: stopping it (client gone) returns the source at once,
+  // where an async generator would wait for the next event to notice.
+  return new Repeater<ChangePayload>(async (push, stop) => {
+    const events = source[Symbol.asyncIterator]();
+    void stop.then(() => events.return?.());
+    for (let e = await events.next(); !e.done; e = await events.next()) {
+      if (!(await isTokenCurrent(ctx.services.db.prisma, tokenUuid))) {
+        await push(TOKEN_LAPSED);
+        break;
+      }
+      if (await visible()) await push(e.value);
+    }
+    stop();
+  });
 }

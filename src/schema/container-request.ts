@@ -4,7 +4,7 @@ import { notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { callerOf } from './caller.js';
-import { subscribeWhileVisible, withChanges } from './changes.js';
+import { changedUuid, subscribeWhileVisible, withChanges } from './changes.js';
 import type { Context } from './context.js';
 import { ContainerRequestStateEnum } from './enums.js';
 
@@ -165,6 +165,6 @@ builder.subscriptionField('containerRequestUpdated', (t) =>
       const visible = async () => !!(await ctx.services.db.prisma.containerRequest.findFirst({ where, select: { uuid: true } }));
       return subscribeWhileVisible(ctx, 'containerRequestUpdated', uuid, visible, 'Container request not found');
     },
-    resolve: (query, payload, _args, ctx) => loadRequest(ctx, query, (payload as { uuid: string }).uuid),
+    resolve: (query, payload, _args, ctx) => loadRequest(ctx, query, changedUuid(payload)),
   }),
 );

@@ -5,7 +5,7 @@ import { badInput, notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { callerOf } from './caller.js';
-import { subscribeWhileVisible, withChanges } from './changes.js';
+import { changedUuid, subscribeWhileVisible, withChanges } from './changes.js';
 import type { Context } from './context.js';
 import { NEWEST_FIRST } from './container-request.js';
 import { ContainerStateEnum } from './enums.js';
@@ -186,6 +186,6 @@ builder.subscriptionField('containerUpdated', (t) =>
       const visible = async () => !!(await ctx.services.db.prisma.container.findFirst({ where, select: { uuid: true } }));
       return subscribeWhileVisible(ctx, 'containerUpdated', uuid, visible, 'Container not found');
     },
-    resolve: (query, payload, _args, ctx) => loadContainer(ctx, query, (payload as { uuid: string }).uuid),
+    resolve: (query, payload, _args, ctx) => loadContainer(ctx, query, changedUuid(payload)),
   }),
 );

@@ -1,71 +1,7 @@
 import { describeBackends } from '../helpers/gateway.js';
 import { ok, tag } from '../helpers/lifecycle.js';
 import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
-
-/** A subscription over real HTTP (SSE): yields each `event: next` payload. */
-class SseSubscription {
-  private buffer = '';
-  private readonly decoder = new TextDecoder();
-  private constructor(
-    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
-    private readonly abort: AbortController,
-    readonly status: number,
-    readonly contentType: string | null,
-  ) {}
-
-  static async open(baseUrl: string, query: string, variables: Record<string, unknown>, token: string): Promise<SseSubscription> {
-    const abort = new AbortController();
-    const res = await fetch(`${baseUrl}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-      signal: abort.signal,
-    });
-    const sub = new SseSubscription(res.body!.getReader(), abort, res.status, res.headers.get('content-type'));
-    return sub;
-  }
-
-  /** The next SSE message (comments, i.e. pings, skipped). */
-  private async message(): Promise<{ event?: string; data?: string } | null> {
-    for (;;) {
-      const end = this.buffer.indexOf('\n\n');
-      if (end >= 0) {
-        const block = this.buffer.slice(0, end);
-        this.buffer = this.buffer.slice(end + 2);
-        const lines = block.split('\n').filter((l) => !l.startsWith(':'));
-        if (lines.length === 0) return { event: 'ping' };
-        const field = (name: string) => lines.find((l) => l.startsWith(`${name}:`))?.slice(name.length + 1).trim();
-        return { event: field('event'), data: field('data') };
-      }
-      const { done, value } = await this.reader.read();
-      if (done) return null;
-      this.buffer += this.decoder.decode(value, { stream: true });
-    }
-  }
-
-  /**
-   * Waits for the server's first ping: the stream is open and the subscription's iterator
-   * has been asked for its first event (yoga pulls right after the ping it starts with).
-   */
-  async ready(): Promise<void> {
-    const m = await this.message();
-    if (m?.event !== 'ping') throw new Error(`expected the opening ping, got ${JSON.stringify(m)}`);
-  }
-
-  /** The next `next` event's payload. */
-  async next(): Promise<any> {
-    for (;;) {
-      const m = await this.message();
-      if (m === null) throw new Error('stream ended');
-      if (m.event === 'next') return JSON.parse(m.data!);
-      if (m.event === 'complete') throw new Error('subscription completed');
-    }
-  }
-
-  close(): void {
-    this.abort.abort();
-  }
-}
+import { SseSubscription } from '../helpers/sse.js';
 
 describeBackends('subscriptions over SSE', (gw) => {
   let baseUrl: string;

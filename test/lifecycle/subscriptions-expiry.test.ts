@@ -1,0 +1,173 @@
+// SPEC 2 "an expired token is invalid everywhere", for subscriptions: the token is checked
+// again at every event, and a lapsed one ends the stream with one UNAUTHENTICATED event
+// (src/schema/changes.ts says why it ends rather than going quiet).
+import { expireToken, isTokenCurrent, sweepExpiredTokens } from '../../src/auth/tokens.js';
+import { BACKENDS } from '../helpers/backends.js';
+import { describeBackends, type TestGateway } from '../helpers/gateway.js';
+import { ok, tag, tokenUuid } from '../helpers/lifecycle.js';
+import { createRequest, lock, updateRequest } from '../helpers/requests.js';
+import { SseSubscription } from '../helpers/sse.js';
+import { dataOf, LoopbackSlot, sleep, startCluster, uuidOf } from '../federation/clusters.js';
+
+const CR_SUB = `subscription($u: ID!) { containerRequestUpdated(uuid: $u) { uuid name } }`;
+const C_SUB = `subscription($u: ID!) { containerUpdated(uuid: $u) { uuid state } }`;
+
+/** The one event a lapsed subscriber gets: UNAUTHENTICATED, no data; then the stream ends. */
+async function expectLapsed(sub: SseSubscription, field: string): Promise<void> {
+  const last = await sub.next();
+  expect(last.data?.[field] ?? null).toBeNull();
+  expect(last.errors).toHaveLength(1);
+  expect(last.errors[0]).toMatchObject({ message: 'Invalid or expired token', extensions: { code: 'UNAUTHENTICATED' } });
+  await sub.completes();
+}
+
+/** A token of the caller's own user, expiring at `expiresAt`. */
+async function tokenExpiringAt(gw: TestGateway, token: string, expiresAt: Date): Promise<string> {
+  const r = await gw.gql(
+    `mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { apiToken } }`,
+    { i: { expiresAt: expiresAt.toISOString() } },
+    token,
+  );
+  return ok(r).createApiClientAuthorization.apiToken;
+}
+
+describeBackends('subscriptions end when the token lapses', (gw) => {
+  let baseUrl: string;
+  let user: { uuid: string; token: string };
+  const subs: SseSubscription[] = [];
+  beforeAll(async () => {
+    baseUrl = await gw().gateway.listen(0, '127.0.0.1');
+    user = await gw().newUser();
+  });
+  afterEach(() => {
+    for (const s of subs.splice(0)) s.close();
+  });
+  const open = async (query: string, variables: Record<string, unknown>, token: string) => {
+    const s = await SseSubscription.open(baseUrl, query, variables, token);
+    subs.push(s);
+    await s.ready();
+    return s;
+  };
+  const prisma = () => gw().gateway.services.db.prisma;
+
+  test('isTokenCurrent: a missing row, an expiry at or before now: no; no expiry or a later one: yes', async () => {
+    const now = new Date();
+    const uuid = await tokenUuid(gw(), await tokenExpiringAt(gw(), user.token, new Date(now.getTime() + 60_000)));
+    expect(await isTokenCurrent(prisma(), uuid, now)).toBe(true);
+    expect(await isTokenCurrent(prisma(), uuid, new Date(now.getTime() + 59_999))).toBe(true);
+    expect(await isTokenCurrent(prisma(), uuid, new Date(now.getTime() + 60_000))).toBe(false);
+    expect(await isTokenCurrent(prisma(), await tokenUuid(gw(), user.token), new Date(8.64e15))).toBe(true); // never expires
+    expect(await isTokenCurrent(prisma(), 'zzzzz-gj3su-nosuchtoken0000')).toBe(false);
+  });
+
+  test('a token expired in the database: its request subscriber gets UNAUTHENTICATED and the end; a valid one gets the event', async () => {
+    const cr = await createRequest(gw(), user.token, { command: ['echo', tag()], state: 'UNCOMMITTED' });
+    const doomed = await tokenExpiringAt(gw(), user.token, new Date(Date.now() + 3_600_000));
+    const lapsing = await open(CR_SUB, { u: cr.uuid }, doomed);
+    const valid = await open(CR_SUB, { u: cr.uuid }, user.token);
+
+    // While the token is current, both subscribers see changes.
+    ok(await updateRequest(gw(), user.token, cr.uuid, { name: 'one' }));
+    expect((await lapsing.next()).data.containerRequestUpdated).toEqual({ uuid: cr.uuid, name: 'one' });
+    expect((await valid.next()).data.containerRequestUpdated).toEqual({ uuid: cr.uuid, name: 'one' });
+
+    await expireToken(prisma(), await tokenUuid(gw(), doomed));
+    ok(await updateRequest(gw(), user.token, cr.uuid, { name: 'two' }));
+    expect((await valid.next()).data.containerRequestUpdated).toEqual({ uuid: cr.uuid, name: 'two' });
+    await expectLapsed(lapsing, 'containerRequestUpdated');
+
+    // The valid stream goes on.
+    ok(await updateRequest(gw(), user.token, cr.uuid, { name: 'three' }));
+    expect((await valid.next()).data.containerRequestUpdated).toEqual({ uuid: cr.uuid, name: 'three' });
+  });
+
+  test('a token that reaches its expiresAt while subscribed to a container', async () => {
+    const cr = await createRequest(gw(), user.token, { command: ['echo', tag()] });
+    const expiresAt = new Date(Date.now() + 1500);
+    const shortLived = await tokenExpiringAt(gw(), user.token, expiresAt);
+    const lapsing = await open(C_SUB, { u: cr.containerUuid }, shortLived);
+    const valid = await open(C_SUB, { u: cr.containerUuid }, user.token);
+
+    await sleep(Math.max(0, expiresAt.getTime() - Date.now()) + 20);
+    ok(await lock(gw(), gw().rootToken, cr.containerUuid));
+    expect((await valid.next()).data.containerUpdated).toEqual({ uuid: cr.containerUuid, state: 'LOCKED' });
+    await expectLapsed(lapsing, 'containerUpdated');
+  });
+
+  test('a token swept away (row deleted) ends the stream too', async () => {
+    const cr = await createRequest(gw(), user.token, { command: ['echo', tag()], state: 'UNCOMMITTED' });
+    const doomed = await tokenExpiringAt(gw(), user.token, new Date(Date.now() + 3_600_000));
+    const uuid = await tokenUuid(gw(), doomed);
+    const lapsing = await open(CR_SUB, { u: cr.uuid }, doomed);
+    const valid = await open(CR_SUB, { u: cr.uuid }, user.token);
+
+    const now = new Date();
+    await expireToken(prisma(), uuid, now);
+    expect(await sweepExpiredTokens(prisma(), now)).toBeGreaterThanOrEqual(1);
+    expect(await prisma().apiClientAuthorization.findUnique({ where: { uuid }, select: { uuid: true } })).toBeNull();
+
+    ok(await updateRequest(gw(), user.token, cr.uuid, { name: 'after sweep' }));
+    expect((await valid.next()).data.containerRequestUpdated).toEqual({ uuid: cr.uuid, name: 'after sweep' });
+    await expectLapsed(lapsing, 'containerRequestUpdated');
+  });
+});
+
+// Another cluster's token: its cached copy at B lapses after the TTL, and so does the stream,
+// though the home would still vouch for it; subscribing again asks the home again.
+const TTL_SECONDS = 2;
+for (const backend of BACKENDS) {
+  describe(`a remote token's subscription ends with its cache TTL [${backend}]`, () => {
+    let slotA: LoopbackSlot;
+    let A: TestGateway, B: TestGateway;
+    let baseUrlB: string;
+    const subs: SseSubscription[] = [];
+
+    beforeAll(async () => {
+      slotA = await LoopbackSlot.open();
+      A = await startCluster(backend, 'aaaaa', slotA, {});
+      B = await startCluster(backend, 'bbbbb', null, { aaaaa: slotA.graphqlUrl }, { REMOTE_TOKEN_TTL_SECONDS: String(TTL_SECONDS) });
+      baseUrlB = await B.gateway.listen(0, '127.0.0.1');
+    });
+    afterEach(() => {
+      for (const s of subs.splice(0)) s.close();
+    });
+    afterAll(async () => {
+      await slotA?.close();
+      await A?.close();
+      await B?.close();
+    });
+    const open = async (query: string, variables: Record<string, unknown>, token: string) => {
+      const s = await SseSubscription.open(baseUrlB, query, variables, token);
+      subs.push(s);
+      await s.ready();
+      return s;
+    };
+
+    test('past the TTL: UNAUTHENTICATED and the end for the remote subscriber, the event for a local admin', async () => {
+      const u = await A.newUser();
+      const cr = dataOf(
+        await B.gql(
+          `mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }`,
+          { i: { command: ['echo', tag()], containerImage: 'img', outputPath: '/out', state: 'UNCOMMITTED' } },
+          u.token,
+        ),
+        B,
+      ).createContainerRequest;
+      const remote = await open(CR_SUB, { u: cr.uuid }, u.token);
+      const admin = await open(CR_SUB, { u: cr.uuid }, B.rootToken);
+
+      const row = await B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({ where: { uuid: uuidOf(u.token) } });
+      await sleep(Math.max(0, row.expiresAt!.getTime() - Date.now()) + 20);
+      ok(await updateRequest(B, B.rootToken, cr.uuid, { name: 'past the TTL' }));
+      expect((await admin.next()).data.containerRequestUpdated).toEqual({ uuid: cr.uuid, name: 'past the TTL' });
+      await expectLapsed(remote, 'containerRequestUpdated');
+
+      // Subscribing again re-validates at home (still valid there) and events flow again.
+      const calls = slotA.remoteCalls.length;
+      const again = await open(CR_SUB, { u: cr.uuid }, u.token);
+      expect(slotA.remoteCalls.length).toBe(calls + 1);
+      ok(await updateRequest(B, B.rootToken, cr.uuid, { name: 'renewed' }));
+      expect((await again.next()).data.containerRequestUpdated).toEqual({ uuid: cr.uuid, name: 'renewed' });
+    });
+  });
+}
