@@ -43,6 +43,9 @@ export function reuseHash(f: ReuseFields): string {
  * 2. RUNNING without runtimeStatus.error, highest progress, then earliest startedAt;
  * 3. LOCKED before QUEUED, then highest priority, then earliest createdAt.
  * Failed and cancelled containers are never candidates.
+ *
+ * Each tier is one query on the (reuse_hash, state) index that sorts in the database and
+ * takes one row: with useExisting false, any number of identical containers may share a hash.
  */
 export async function findReusableContainer(db: Db, hash: string): Promise<string | null> {
   const complete = await db.container.findFirst({
@@ -52,26 +55,26 @@ export async function findReusableContainer(db: Db, hash: string): Promise<strin
   });
   if (complete) return complete.uuid;
 
-  const active = await db.container.findMany({
-    where: { reuseHash: hash, state: { in: ['RUNNING', 'LOCKED', 'QUEUED'] } },
-    select: { uuid: true, state: true, progress: true, startedAt: true, priority: true, createdAt: true, runtimeStatus: true },
+  // "Without runtimeStatus.error" as JavaScript reads it: a non-object status has no error,
+  // and a missing, null, false, "" or 0 error is none; anything else ({} and [] included)
+  // is an error. Prisma's JSON filters cannot say "missing or one of these", hence raw SQL.
+  // A null progress ranks as 0 (unknown progress is none), as it always has.
+  const [running] = await db.$queryRaw<{ uuid: string }[]>`
+    SELECT uuid FROM containers
+    WHERE reuse_hash = ${hash} AND state = 'RUNNING'
+      AND (jsonb_typeof(runtime_status) <> 'object'
+           OR runtime_status -> 'error' IS NULL
+           OR runtime_status -> 'error' IN ('null'::jsonb, 'false'::jsonb, '""'::jsonb, '0'::jsonb))
+    ORDER BY COALESCE(progress, 0) DESC, started_at ASC NULLS LAST, created_at ASC, uuid ASC
+    LIMIT 1`;
+  if (running) return running.uuid;
+
+  const waiting = await db.container.findFirst({
+    where: { reuseHash: hash, state: { in: ['LOCKED', 'QUEUED'] } },
+    // The enum sorts in declaration order (QUEUED < LOCKED, prisma/schema.prisma), so
+    // descending puts LOCKED first; test/lifecycle/reuse-lookup.test.ts checks that order.
+    orderBy: [{ state: 'desc' }, { priority: 'desc' }, { createdAt: 'asc' }, { uuid: 'asc' }],
+    select: { uuid: true },
   });
-  const running = active
-    .filter((c) => c.state === 'RUNNING' && !objectOrEmpty(c.runtimeStatus).error)
-    .sort((a, b) => (b.progress ?? 0) - (a.progress ?? 0) || time(a.startedAt) - time(b.startedAt));
-  if (running[0]) return running[0].uuid;
-
-  const rank = { LOCKED: 0, QUEUED: 1 } as Record<string, number>;
-  const waiting = active
-    .filter((c) => c.state === 'LOCKED' || c.state === 'QUEUED')
-    .sort((a, b) => rank[a.state]! - rank[b.state]! || cmpBigDesc(a.priority, b.priority) || time(a.createdAt) - time(b.createdAt));
-  return waiting[0]?.uuid ?? null;
-}
-
-function time(d: Date | null): number {
-  return d ? d.getTime() : Number.MAX_SAFE_INTEGER;
-}
-
-function cmpBigDesc(a: bigint, b: bigint): number {
-  return a === b ? 0 : a > b ? -1 : 1;
+  return waiting?.uuid ?? null;
 }
