@@ -12,4 +12,9 @@ export class ChangeSet {
   containerRequest(uuid: string): void {
     this.containerRequests.add(uuid);
   }
+  /** Forget an aborted attempt's changes (the transaction is about to run again). */
+  clear(): void {
+    this.containers.clear();
+    this.containerRequests.clear();
+  }
 }

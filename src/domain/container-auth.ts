@@ -36,13 +36,17 @@ export async function containerAuth(
   return { tokenUuid: token.uuid, apiToken: formatV2(token.uuid, token.secret) };
 }
 
-/** containerSecretMounts (SPEC 6): only to the container's own token; admins included refused. */
+/**
+ * containerSecretMounts (SPEC 6): only to the token bound to the container (its generated token,
+ * or its runtime token in container-bound form, as Arvados' for_current_token); admins, and a
+ * runtime token in plain form (it may be its owner's everyday token), are refused.
+ */
 export async function containerSecretMounts(prisma: PrismaClient, caller: Caller, uuid: string): Promise<unknown> {
   if (caller.containerUuid !== uuid) {
     const visible = await prisma.container.findFirst({ where: { uuid, AND: [containerVisibleWhere(caller)] }, select: { uuid: true } });
     if (!visible) throw notFound('Container not found');
     throw forbidden("Only the container's own token may read its secret mounts");
   }
-  const c = await prisma.container.findUniqueOrThrow({ where: { uuid }, select: { secretMounts: true } });
-  return c.secretMounts ?? {};
+  const { secretMounts } = await prisma.container.findUniqueOrThrow({ where: { uuid }, select: { secretMounts: true } });
+  return secretMounts ?? {};
 }

@@ -1,6 +1,6 @@
 import { badInput } from '../errors.js';
 import type { ContainerRequestState } from '../generated/prisma/client.js';
-import { isPlainObject, objectOrEmpty, type JsonObject } from './canonical.js';
+import { canonicalJson, isPlainObject, objectOrEmpty, type JsonObject } from './canonical.js';
 
 /** Client-settable fields of a container request (API.md CreateContainerRequestInput). */
 export interface ContainerRequestInput {
@@ -55,12 +55,29 @@ export function modifiableFields(state: ContainerRequestState): ReadonlySet<Inpu
   return new Set(state === 'COMMITTED' ? WHILE_COMMITTED : ALWAYS);
 }
 
-/** Rejects the first present field that may not change in `state`; names the field only. */
-export function checkModifiable(input: ContainerRequestInput, state: ContainerRequestState): void {
+// JSON columns: null and {} are the same value.
+const JSON_FIELDS = new Set<InputField>(['properties', 'environment', 'mounts', 'runtimeConstraints', 'schedulingParameters']);
+
+function sameValue(field: InputField, given: unknown, stored: unknown): boolean {
+  const norm = (v: unknown) => (JSON_FIELDS.has(field) ? objectOrEmpty(v) : v);
+  return canonicalJson(norm(given)) === canonicalJson(norm(stored));
+}
+
+/**
+ * Rejects the first field that may not change in `state` and would change: a field whose value
+ * equals the stored one (`current`) is no change. Fields missing from `current` (the secrets,
+ * never read back) always count as changes. Names the field only.
+ */
+export function checkModifiable(
+  input: ContainerRequestInput,
+  state: ContainerRequestState,
+  current: Partial<Record<InputField, unknown>> = {},
+): void {
   const allowed = modifiableFields(state);
   if (allowed === 'all') return;
   for (const [field, value] of Object.entries(input) as [InputField, unknown][]) {
     if (value === undefined || allowed.has(field)) continue;
+    if (field in current && sameValue(field, value, current[field])) continue;
     throw badInput(field, `${field} cannot be modified in state '${state}'`);
   }
 }

@@ -3,6 +3,7 @@ import type { TokenValidator } from '../auth/validate.js';
 import { newUuid } from '../auth/uuid.js';
 import type { Config } from '../config.js';
 import type { Db, PrismaClient } from '../db/client.js';
+import { transaction } from '../db/transaction.js';
 import { badInput, conflict, notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { objectOrEmpty, secretMountsMd5 } from './canonical.js';
@@ -15,7 +16,8 @@ import {
   validateFields,
   type ContainerRequestInput,
 } from './container-request-input.js';
-import { finalizeRequests, lockRow } from './finalize.js';
+import { finalizeRequests } from './finalize.js';
+import { lockActiveParent, lockRequestWithContainer } from './locks.js';
 import { inheritedRequestPriority, recomputeContainerPriority } from './priority.js';
 import { findReusableContainer, reuseHash } from './reuse.js';
 import { resolveRuntimeIdentity, type RuntimeIdentity } from './runtime-identity.js';
@@ -63,13 +65,27 @@ const COMMIT_SELECT = {
   priority: true,
   useExisting: true,
   secretMounts: true,
+  requestingContainerUuid: true,
 } satisfies Prisma.ContainerRequestSelect;
 type CommitRow = Prisma.ContainerRequestGetPayload<{ select: typeof COMMIT_SELECT }>;
+
+// The stored values an update is compared with: re-sending an unchanged value is no change.
+// Secrets are not read, so runtimeToken and secretMounts always count as changed.
+const MODIFIABLE_SELECT = {
+  ...COPIED_FIELDS,
+  state: true,
+  name: true,
+  description: true,
+  properties: true,
+  priority: true,
+  useExisting: true,
+  containerCountMax: true,
+} satisfies Prisma.ContainerRequestSelect;
 
 /** Creates a request (UNCOMMITTED, or COMMITTED at once); returns its uuid. */
 export async function createContainerRequest(deps: RequestDeps, caller: Caller, input: ContainerRequestInput, changes: ChangeSet): Promise<string> {
   const state = input.state ?? 'UNCOMMITTED';
-  if (state === 'FINAL') throw badInput('state', 'State cannot change from UNCOMMITTED to FINAL');
+  checkStateChange('UNCOMMITTED', state); // a request is born UNCOMMITTED, and may commit at once
   const fields = validateFields(input);
   for (const f of ['command', 'containerImage', 'outputPath'] as const) {
     if (fields[f] === undefined) throw badInput(f, `${f} is required`);
@@ -79,9 +95,12 @@ export async function createContainerRequest(deps: RequestDeps, caller: Caller, 
   // Validate before the transaction: a remote cluster may have to be asked.
   const identity = await resolveRuntimeIdentity(deps.validator, runtimeToken, caller.user.uuid);
 
-  return deps.prisma.$transaction(async (tx) => {
+  return transaction(deps.prisma, async (tx) => {
     let priority = fields.priority ?? null;
-    if (caller.containerUuid) priority = await inheritedRequestPriority(tx, caller.containerUuid);
+    if (caller.containerUuid) {
+      await lockActiveParent(tx, caller.containerUuid);
+      priority = await inheritedRequestPriority(tx, caller.containerUuid);
+    }
     if (state === 'COMMITTED') checkCommittable({ priority, runtimeConstraints: fields.runtimeConstraints });
     const uuid = newUuid(deps.config.clusterId, 'containerRequest');
     const row = await tx.containerRequest.create({
@@ -110,7 +129,7 @@ export async function createContainerRequest(deps: RequestDeps, caller: Caller, 
     changes.containerRequest(uuid);
     if (state === 'COMMITTED') await commitRequest(tx, row, identity, changes);
     return uuid;
-  });
+  }, () => changes.clear());
 }
 
 /** Updates a request within the per-state whitelist; commits or finalizes on a state change. */
@@ -122,39 +141,44 @@ export async function updateContainerRequest(
   changes: ChangeSet,
 ): Promise<void> {
   const where = { uuid, AND: [containerRequestVisibleWhere(caller)] };
-  const current = await deps.prisma.containerRequest.findFirst({ where, select: { state: true } });
+  const current = await deps.prisma.containerRequest.findFirst({ where, select: MODIFIABLE_SELECT });
   if (!current) throw notFound('Container request not found');
   const to = input.state ?? current.state;
   checkStateChange(current.state, to);
-  checkModifiable(input, current.state);
+  checkModifiable(input, current.state, current);
   const fields = validateFields(input);
 
   // Runtime identity is settled before the transaction (a remote cluster may be asked).
   let identity: RuntimeIdentity | null = null;
   let validatedToken: string | null | undefined;
   if (input.runtimeToken !== undefined || (current.state === 'UNCOMMITTED' && to === 'COMMITTED')) {
-    validatedToken =
-      input.runtimeToken !== undefined
-        ? input.runtimeToken
-        : (await deps.prisma.containerRequest.findUniqueOrThrow({ where: { uuid }, select: { runtimeToken: true } })).runtimeToken;
+    if (input.runtimeToken !== undefined) validatedToken = input.runtimeToken;
+    else {
+      const stored = await deps.prisma.containerRequest.findUnique({ where: { uuid }, select: { runtimeToken: true } });
+      if (!stored) throw notFound('Container request not found'); // deleted meanwhile
+      validatedToken = stored.runtimeToken;
+    }
     identity = await resolveRuntimeIdentity(deps.validator, validatedToken, caller.user.uuid);
   }
 
-  await deps.prisma.$transaction(async (tx) => {
-    await lockRow(tx, 'container_requests', uuid);
-    const row = await tx.containerRequest.findUniqueOrThrow({ where: { uuid }, select: { ...COMMIT_SELECT, containerUuid: true } });
-    // Someone else changed the state or the runtime token since we checked: let the client retry.
-    // The stored token is read again only when it is the one this commit validated.
+  await transaction(deps.prisma, async (tx) => {
+    await lockRequestWithContainer(tx, uuid);
+    const row = await tx.containerRequest.findFirst({ where, select: { ...MODIFIABLE_SELECT, ...COMMIT_SELECT, containerUuid: true } });
+    if (!row) throw notFound('Container request not found');
+    // The same checks on the locked row: another writer may have moved it on since.
+    const target = input.state ?? row.state;
+    checkStateChange(row.state, target);
+    checkModifiable(input, row.state, row);
+    const committing = row.state === 'UNCOMMITTED' && target === 'COMMITTED';
+    // The identity must come from the token stored now; it is read again only on this path.
     const tokenChanged =
+      committing &&
       input.runtimeToken === undefined &&
-      validatedToken !== undefined &&
       (await tx.containerRequest.findUniqueOrThrow({ where: { uuid }, select: { runtimeToken: true } })).runtimeToken !== validatedToken;
-    if (row.state !== current.state || tokenChanged) {
-      throw conflict('The container request changed concurrently; retry');
-    }
+    if (committing && (!identity || tokenChanged)) throw conflict('The container request changed concurrently; retry');
     const merged = { ...row, ...fields };
     checkSecretMountKeys(merged);
-    if (to === 'COMMITTED') checkCommittable(merged);
+    if (target === 'COMMITTED') checkCommittable(merged);
 
     const updated = await tx.containerRequest.update({
       where: { uuid },
@@ -163,36 +187,37 @@ export async function updateContainerRequest(
     });
     changes.containerRequest(uuid);
 
-    if (current.state === 'UNCOMMITTED' && to === 'COMMITTED') {
+    if (committing) {
       await commitRequest(tx, updated, identity!, changes);
-    } else if (current.state === 'COMMITTED' && to === 'FINAL') {
+    } else if (row.state === 'COMMITTED' && target === 'FINAL') {
       const container = updated.containerUuid
         ? await tx.container.findUnique({ where: { uuid: updated.containerUuid }, select: { log: true, output: true } })
         : null;
       await finalizeRequests(tx, { uuid }, container ?? { log: null, output: null }, changes);
       if (updated.containerUuid) await recomputeContainerPriority(tx, updated.containerUuid, changes);
-    } else if (current.state === 'COMMITTED' && updated.containerUuid && fields.priority !== undefined) {
+    } else if (row.state === 'COMMITTED' && updated.containerUuid && fields.priority !== undefined) {
       await recomputeContainerPriority(tx, updated.containerUuid, changes);
     }
-  });
+  }, () => changes.clear());
 }
 
 /** Deletes a request; a non-final one is first set to priority 0 (its container re-prioritised). */
 export async function deleteContainerRequest(deps: RequestDeps, caller: Caller, uuid: string, changes: ChangeSet): Promise<void> {
-  await deps.prisma.$transaction(async (tx) => {
+  await transaction(deps.prisma, async (tx) => {
+    // Locked before it is read: a commit in flight is waited for, not missed.
+    await lockRequestWithContainer(tx, uuid);
     const row = await tx.containerRequest.findFirst({
       where: { uuid, AND: [containerRequestVisibleWhere(caller)] },
       select: { state: true, containerUuid: true },
     });
     if (!row) throw notFound('Container request not found');
-    await lockRow(tx, 'container_requests', uuid);
     if (row.state === 'COMMITTED') {
       await tx.containerRequest.update({ where: { uuid }, data: { priority: 0 }, select: { uuid: true } });
       if (row.containerUuid) await recomputeContainerPriority(tx, row.containerUuid, changes);
     }
     await tx.containerRequest.delete({ where: { uuid }, select: { uuid: true } });
     changes.containerRequest(uuid);
-  });
+  }, () => changes.clear());
 }
 
 /**
@@ -201,6 +226,8 @@ export async function deleteContainerRequest(deps: RequestDeps, caller: Caller, 
  * if the container is already COMPLETE.
  */
 export async function commitRequest(tx: Db, cr: CommitRow, identity: RuntimeIdentity, changes: ChangeSet): Promise<void> {
+  // A child committed after its parent finished would wait forever at priority 0.
+  if (cr.requestingContainerUuid) await lockActiveParent(tx, cr.requestingContainerUuid);
   const md5 = secretMountsMd5(cr.secretMounts);
   const hash = reuseHash({ ...cr, secretMountsMd5: md5, runtimeUserUuid: identity.runtimeUserUuid, runtimeAuthScopes: identity.runtimeAuthScopes });
   let containerUuid: string | null = null;

@@ -1,15 +1,17 @@
 import type { Caller } from '../auth/caller.js';
 import { createToken, expireToken } from '../auth/tokens.js';
 import type { Db, PrismaClient } from '../db/client.js';
+import { transaction } from '../db/transaction.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
 import type { ContainerState, Prisma } from '../generated/prisma/client.js';
 import { isPlainObject } from './canonical.js';
 import type { ChangeSet } from './changes.js';
 import { canTransition, isActive, isFinal } from './container-state.js';
 import { COPIED_FIELDS, copiedFields, createContainer } from './container-requests.js';
-import { finalizeRequests, lockRow } from './finalize.js';
+import { finalizeRequests } from './finalize.js';
+import { lockRow } from './locks.js';
 import { recomputeContainerPriority } from './priority.js';
-import { containerVisibleWhere } from './visibility.js';
+import { containerVisibleWhere, isOwnToken } from './visibility.js';
 
 /** Fields of UpdateContainerInput (API.md). */
 export interface UpdateContainerInput {
@@ -39,8 +41,12 @@ const STATE_SELECT = {
 } satisfies Prisma.ContainerSelect;
 type StateRow = Prisma.ContainerGetPayload<{ select: typeof STATE_SELECT }>;
 
-/** The container if the caller may see it; NOT_FOUND otherwise (never FORBIDDEN). */
-async function visibleContainer(db: Db, caller: Caller, uuid: string): Promise<StateRow> {
+/**
+ * The container if the caller may see it, NOT_FOUND otherwise (never FORBIDDEN); with `lock`,
+ * its row is locked first, for the rest of the transaction.
+ */
+async function visibleContainer(db: Db, caller: Caller, uuid: string, opts: { lock?: boolean } = {}): Promise<StateRow> {
+  if (opts.lock) await lockRow(db, 'containers', uuid);
   const c = await db.container.findFirst({ where: { uuid, AND: [containerVisibleWhere(caller)] }, select: STATE_SELECT });
   if (!c) throw notFound('Container not found');
   return c;
@@ -52,7 +58,7 @@ async function visibleContainer(db: Db, caller: Caller, uuid: string): Promise<S
  * CONFLICT. Without a runtime token, a token for the runtime user is generated.
  */
 export async function lockContainer(prisma: PrismaClient, caller: Caller, uuid: string, changes: ChangeSet): Promise<void> {
-  await prisma.$transaction(async (tx) => {
+  await transaction(prisma, async (tx) => {
     const c = await visibleContainer(tx, caller, uuid);
     if (!caller.user.isAdmin) throw forbidden('Only admin (dispatcher) tokens may lock containers');
     const { count } = await tx.container.updateMany({
@@ -68,19 +74,17 @@ export async function lockContainer(prisma: PrismaClient, caller: Caller, uuid: 
       await tx.container.update({ where: { uuid }, data: { authUuid: token.uuid }, select: { uuid: true } });
     }
     changes.container(uuid);
-  });
+  }, () => changes.clear());
 }
 
 /** Back to QUEUED (LOCKED only, by the locking token only). */
 export async function unlockContainer(prisma: PrismaClient, caller: Caller, uuid: string, changes: ChangeSet): Promise<void> {
-  await prisma.$transaction(async (tx) => {
-    await visibleContainer(tx, caller, uuid);
-    await lockRow(tx, 'containers', uuid);
-    const c = await tx.container.findUniqueOrThrow({ where: { uuid }, select: STATE_SELECT });
+  await transaction(prisma, async (tx) => {
+    const c = await visibleContainer(tx, caller, uuid, { lock: true });
     if (c.state !== 'LOCKED') throw conflict(`cannot unlock when ${c.state}`);
     if (c.lockedByUuid !== caller.token.uuid) throw forbidden('Not locked by your token');
     await applyTransition(tx, c, { state: 'QUEUED' }, changes);
-  });
+  }, () => changes.clear());
 }
 
 /**
@@ -91,13 +95,10 @@ export async function unlockContainer(prisma: PrismaClient, caller: Caller, uuid
  */
 export async function updateContainer(prisma: PrismaClient, caller: Caller, uuid: string, input: UpdateContainerInput, changes: ChangeSet): Promise<void> {
   const data = validateContainerUpdate(input);
-  await prisma.$transaction(async (tx) => {
-    await visibleContainer(tx, caller, uuid);
-    await lockRow(tx, 'containers', uuid);
-    const c = await tx.container.findUniqueOrThrow({ where: { uuid }, select: STATE_SELECT });
-    const ownToken = caller.containerUuid === uuid || (c.runtimeTokenUuid !== null && c.runtimeTokenUuid === caller.token.uuid) || c.authUuid === caller.token.uuid;
+  await transaction(prisma, async (tx) => {
+    const c = await visibleContainer(tx, caller, uuid, { lock: true });
     if (!caller.user.isAdmin) {
-      if (!ownToken) throw forbidden('Only the dispatcher or the container itself may update a container');
+      if (!isOwnToken(c, caller)) throw forbidden('Only the dispatcher or the container itself may update a container');
       if (c.state !== 'RUNNING') throw forbidden('A container may update itself only while RUNNING');
       const extra = (Object.keys(input) as (keyof UpdateContainerInput)[]).find((k) => input[k] !== undefined && !SELF_FIELDS.has(k));
       if (extra) throw forbidden(`A container may not set ${extra}`);
@@ -115,7 +116,7 @@ export async function updateContainer(prisma: PrismaClient, caller: Caller, uuid
       throw conflict(`cannot update a container in state ${c.state}`);
     }
     await applyTransition(tx, c, data, changes);
-  });
+  }, () => changes.clear());
 }
 
 type ContainerUpdate = Omit<Prisma.ContainerUpdateInput, 'state'> & { state?: ContainerState };

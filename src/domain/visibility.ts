@@ -1,5 +1,6 @@
 import type { Caller } from '../auth/caller.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import type { ContainerState, Prisma } from '../generated/prisma/client.js';
+import { isActive } from './container-state.js';
 
 // Who may see what (SPEC 2, 3, 5): admins see everything; users see themselves, their own
 // tokens, their own container requests, and containers that one of their requests points at.
@@ -17,14 +18,28 @@ export function containerRequestVisibleWhere(caller: Caller): Prisma.ContainerRe
   return caller.user.isAdmin ? {} : { ownerUuid: caller.user.uuid };
 }
 
-/** Also visible: a container to its own tokens (generated, or the runtime token it runs with). */
+/**
+ * Also visible: a container to its generated token (while it has one) and to the runtime token
+ * it runs or ran with, whoever's that is — so a container can act on itself and read the
+ * result, also of the update that finishes it.
+ */
 export function containerVisibleWhere(caller: Caller): Prisma.ContainerWhereInput {
   if (caller.user.isAdmin) return {};
   return {
     OR: [
       { requests: { some: containerRequestVisibleWhere(caller) } },
-      { authUuid: caller.token.uuid },
+      { authUuid: caller.token.uuid }, // authUuid is null outside LOCKED/RUNNING
       { runtimeTokenUuid: caller.token.uuid },
     ],
   };
+}
+
+/**
+ * The container's own token for its self-updates (SPEC 5): while it is LOCKED or RUNNING, its
+ * generated token or its runtime token, plain or container-bound. Reading its secret mounts and
+ * `currentContainer` need more: the token must be bound to it (Caller.containerUuid, SPEC 6).
+ */
+export function isOwnToken(c: { uuid: string; state: ContainerState; authUuid: string | null; runtimeTokenUuid: string | null }, caller: Caller): boolean {
+  const t = caller.token.uuid;
+  return isActive(c.state) && (caller.containerUuid === c.uuid || c.authUuid === t || c.runtimeTokenUuid === t);
 }

@@ -1,0 +1,48 @@
+import type { Db } from '../db/client.js';
+import { conflict } from '../errors.js';
+import { isActive } from './container-state.js';
+
+// Every writer takes row locks in one order — a container before the requests that point at
+// it — so a request update and a container state change never wait on each other in a cycle.
+
+/** Row lock for the rest of the transaction. */
+export async function lockRow(tx: Db, table: 'containers' | 'container_requests', uuid: string): Promise<void> {
+  // Table names are two fixed literals, never input.
+  if (table === 'containers') await tx.$queryRaw`SELECT 1 FROM containers WHERE uuid = ${uuid} FOR UPDATE`;
+  else await tx.$queryRaw`SELECT 1 FROM container_requests WHERE uuid = ${uuid} FOR UPDATE`;
+}
+
+/**
+ * Locks a request and, first, the container it points at. If a retry moved the request to
+ * another container meanwhile, that one is locked too; returns the container uuid, or null when
+ * there is none or the request no longer exists (the caller's read then finds nothing).
+ */
+export async function lockRequestWithContainer(tx: Db, uuid: string): Promise<string | null> {
+  let locked: string | null = null;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const row = await tx.containerRequest.findUnique({ where: { uuid }, select: { containerUuid: true } });
+    if (!row) return null;
+    if (row.containerUuid && row.containerUuid !== locked) {
+      await lockRow(tx, 'containers', row.containerUuid);
+      locked = row.containerUuid;
+    }
+    await lockRow(tx, 'container_requests', uuid);
+    const now = await tx.containerRequest.findUnique({ where: { uuid }, select: { containerUuid: true } });
+    if (!now) return null; // deleted while we waited for the lock
+    if (now.containerUuid === row.containerUuid) return now.containerUuid;
+  }
+  throw conflict('The container request changed concurrently; retry');
+}
+
+/**
+ * A request made by a container may only be created or committed while that container is
+ * LOCKED or RUNNING: a share lock holds it there until this transaction ends, so it cannot
+ * finish (and cancel its children) in between.
+ */
+export async function lockActiveParent(tx: Db, parentUuid: string): Promise<void> {
+  const rows = await tx.$queryRaw<{ state: string }[]>`SELECT state::text AS state FROM containers WHERE uuid = ${parentUuid} FOR SHARE`;
+  const state = rows[0]?.state;
+  if (!state || !isActive(state as Parameters<typeof isActive>[0])) {
+    throw conflict('The container that made this request has finished');
+  }
+}
