@@ -1,6 +1,5 @@
 import type { PrismaClient } from '../db/client.js';
-
-const ACTIVE = ['LOCKED', 'RUNNING'] as const;
+import { ACTIVE_STATES, isActive } from '../domain/container-state.js';
 
 /**
  * Which container a token belongs to (SPEC 6): the container named by a container-bound 4th
@@ -17,12 +16,12 @@ export async function bindContainer(prisma: PrismaClient, tokenUuid: string, bou
     });
     if (c) {
       const own = c.authUuid === tokenUuid || c.runtimeTokenUuid === tokenUuid;
-      return (ACTIVE as readonly string[]).includes(c.state) && own ? c.uuid : false;
+      return isActive(c.state) && own ? c.uuid : false;
     }
     // A 4th part naming no container is ignored.
   }
   const c = await prisma.container.findFirst({
-    where: { authUuid: tokenUuid, state: { in: [...ACTIVE] } },
+    where: { authUuid: tokenUuid, state: { in: [...ACTIVE_STATES] } },
     select: { uuid: true },
   });
   return c?.uuid ?? null;

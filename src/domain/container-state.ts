@@ -15,4 +15,5 @@ export function canTransition(from: ContainerState, to: ContainerState): boolean
 
 export const isFinal = (s: ContainerState) => s === 'COMPLETE' || s === 'CANCELLED';
 /** States in which a dispatcher holds the lock and a generated token may exist. */
-export const isActive = (s: ContainerState) => s === 'LOCKED' || s === 'RUNNING';
+export const ACTIVE_STATES: readonly ContainerState[] = ['LOCKED', 'RUNNING'];
+export const isActive = (s: ContainerState) => ACTIVE_STATES.includes(s);

@@ -1,4 +1,4 @@
-import { canTransition, isActive, isFinal } from '../../src/domain/container-state.js';
+import { ACTIVE_STATES, canTransition, isActive, isFinal } from '../../src/domain/container-state.js';
 import type { ContainerState } from '../../src/generated/prisma/client.js';
 
 const STATES: ContainerState[] = ['QUEUED', 'LOCKED', 'RUNNING', 'COMPLETE', 'CANCELLED'];
@@ -26,5 +26,7 @@ describe('container state machine (SPEC 5)', () => {
       expect(isActive(s)).toBe(s === 'LOCKED' || s === 'RUNNING');
       if (isFinal(s)) expect(STATES.filter((to) => canTransition(s, to))).toEqual([]);
     }
+    // The list queries use (src/auth/container-binding.ts) is the predicate's.
+    expect([...ACTIVE_STATES].sort()).toEqual(STATES.filter(isActive).sort());
   });
 });
