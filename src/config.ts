@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { parseToken } from './auth/token-string.js';
-import { clusterOf } from './auth/uuid.js';
+import { parseSystemRootToken } from './auth/token-string.js';
 import type { DatabaseTarget } from './db/adapter.js';
 
 export interface Config {
@@ -86,8 +85,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('Invalid configuration: REMOTE_CLUSTERS must not name our own cluster (CLUSTER_ID)');
   }
   if (c.SYSTEM_ROOT_TOKEN !== undefined) {
-    const t = parseToken(c.SYSTEM_ROOT_TOKEN);
-    if (!t || (t.version === 2 && (t.containerUuid !== undefined || clusterOf(t.uuid) !== c.CLUSTER_ID))) {
+    if (!parseSystemRootToken(c.SYSTEM_ROOT_TOKEN, c.CLUSTER_ID)) {
       throw new ConfigError('Invalid configuration: SYSTEM_ROOT_TOKEN must be a v2 token (v2/<uuid>/<secret>) of this CLUSTER_ID, or a bare secret of letters and digits');
     }
   }

@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../db/client.js';
 import { ensureSystemUser } from '../domain/users.js';
 import { createToken } from './tokens.js';
-import { parseToken } from './token-string.js';
+import { parseSystemRootToken } from './token-string.js';
 import { INFIX } from './uuid.js';
 
 export type RootTokenOutcome =
@@ -26,8 +26,9 @@ export async function bootstrapSystem(
   return prisma.$transaction(async (tx) => {
     const user = await ensureSystemUser(tx, clusterId);
     if (systemRootToken) {
-      const parsed = parseToken(systemRootToken);
-      if (!parsed || (parsed.version === 2 && (parsed.containerUuid || !parsed.uuid.startsWith(`${clusterId}-`)))) {
+      // loadConfig checked this already; bootstrapSystem may also be called without it.
+      const parsed = parseSystemRootToken(systemRootToken, clusterId);
+      if (!parsed) {
         throw new Error(`Invalid configuration: SYSTEM_ROOT_TOKEN must be a v2 token of cluster ${clusterId} or a bare secret`);
       }
       const uuid = parsed.version === 2 ? parsed.uuid : rootTokenUuid(clusterId);

@@ -1,4 +1,4 @@
-import { isUuid } from './uuid.js';
+import { clusterOf, isUuid } from './uuid.js';
 
 /** A token string as a client sends it (SPEC section 2). */
 export type ParsedToken =
@@ -28,6 +28,17 @@ export function parseToken(raw: string): ParsedToken | null {
 export function parseRuntimeToken(raw: string): { uuid: string; secret: string } | null {
   const t = parseToken(raw);
   return t && t.version === 2 && t.containerUuid === undefined ? { uuid: t.uuid, secret: t.secret } : null;
+}
+
+/**
+ * SYSTEM_ROOT_TOKEN: a plain v2 token of this cluster (no container-bound 4th part) or a bare
+ * secret; null for anything else. The one rule for loadConfig and bootstrapSystem.
+ */
+export function parseSystemRootToken(raw: string, clusterId: string): Exclude<ParsedToken, { containerUuid: string }> | null {
+  const t = parseToken(raw);
+  if (!t) return null;
+  if (t.version === 1) return t;
+  return t.containerUuid === undefined && clusterOf(t.uuid) === clusterId ? { version: 2, uuid: t.uuid, secret: t.secret } : null;
 }
 
 export function formatV2(uuid: string, secret: string): string {

@@ -1,4 +1,4 @@
-import { formatV2, parseRuntimeToken, parseToken, tokenFromAuthorizationHeader } from '../../src/auth/token-string.js';
+import { formatV2, parseRuntimeToken, parseSystemRootToken, parseToken, tokenFromAuthorizationHeader } from '../../src/auth/token-string.js';
 
 const UUID = 'zzzzz-gj3su-0123456789abcde';
 const CONTAINER = 'zzzzz-dz642-0123456789abcde';
@@ -89,4 +89,23 @@ describe('tokenFromAuthorizationHeader', () => {
       expect(tokenFromAuthorizationHeader(header)).toBeNull();
     },
   );
+});
+
+// The one SYSTEM_ROOT_TOKEN rule, used by loadConfig and by bootstrapSystem
+// (test/config.test.ts and test/auth/bootstrap.test.ts check each refuses with its own message).
+describe('parseSystemRootToken', () => {
+  test('a plain v2 token of this cluster, or a bare secret', () => {
+    expect(parseSystemRootToken(`v2/${UUID}/${SECRET}`, 'zzzzz')).toEqual({ version: 2, uuid: UUID, secret: SECRET });
+    expect(parseSystemRootToken(SECRET, 'zzzzz')).toEqual({ version: 1, secret: SECRET });
+    expect(parseSystemRootToken(SECRET, 'aaaaa')).toEqual({ version: 1, secret: SECRET });
+  });
+
+  test.each([
+    ["another cluster's v2 token", `v2/${UUID}/${SECRET}`, 'aaaaa'],
+    ['a container-bound v2 token', `v2/${UUID}/${SECRET}/${CONTAINER}`, 'zzzzz'],
+    ['no token at all', 'not a token!', 'zzzzz'],
+    ['a v2 token whose uuid only starts like ours', `v2/zzzzzz-gj3su-0123456789abcd/${SECRET}`, 'zzzzz'],
+  ])('refuses %s', (_name, raw, clusterId) => {
+    expect(parseSystemRootToken(raw, clusterId)).toBeNull();
+  });
 });
