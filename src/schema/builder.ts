@@ -59,7 +59,7 @@ builder.scalarType('DateTime', {
   description: 'ISO 8601 date-time string',
   serialize: (v) => (v as Date).toISOString(),
   parseValue: (v) => parseDate(v),
-  parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : null),
+  parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : null, ast),
 });
 
 builder.scalarType('JSON', {
@@ -69,9 +69,11 @@ builder.scalarType('JSON', {
   parseLiteral: (ast, variables) => jsonLiteral(ast, variables ?? undefined),
 });
 
-function parseDate(v: unknown): Date {
+// A literal's error carries its node: graphql-js reports a GraphQLError from parseLiteral as
+// is, and the node is how src/server/errors-plugin.ts finds the field to name.
+function parseDate(v: unknown, node?: ValueNode): Date {
   const d = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) ? new Date(v) : null;
-  if (!d || Number.isNaN(d.getTime())) throw new GraphQLError('DateTime must be an ISO 8601 string', { extensions: { code: 'BAD_USER_INPUT' } });
+  if (!d || Number.isNaN(d.getTime())) throw new GraphQLError('DateTime must be an ISO 8601 string', { nodes: node, extensions: { code: 'BAD_USER_INPUT' } });
   return d;
 }
 

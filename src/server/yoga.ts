@@ -44,14 +44,20 @@ export function createGatewayYoga(services: Services): Yoga {
     plugins: [healthPlugin(services), rejectNulCharacters(), operationAccessPlugin(), normalizeErrors()],
     maskedErrors: {
       maskError(error, message) {
+        // graphql-js' own variable coercion errors (missing, null or mistyped variables, or a
+        // scalar refusing the value) are the client's: BAD_USER_INPUT. The inner error stays:
+        // its message is the reason, which is how normalizeErrors tells the path and the reason
+        // from the value they echo, and drops the value.
+        if (error instanceof GraphQLError && !error.path && error.message.startsWith('Variable "$')) {
+          return new GraphQLError(error.message, {
+            nodes: error.nodes,
+            originalError: error.originalError ?? undefined,
+            extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+          });
+        }
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
         if (original instanceof GraphQLError && errorCode(original)) return original;
         if (error instanceof GraphQLError && errorCode(error) && !error.originalError) return error;
-        // graphql-js' own variable coercion errors (missing, null or mistyped variables) are the
-        // client's: BAD_USER_INPUT. normalizeErrors drops the value they echo.
-        if (error instanceof GraphQLError && !error.path && error.message.startsWith('Variable "$')) {
-          return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
-        }
         // Unexpected: log the kind only (driver errors can hold SQL and values), mask for the client.
         services.logger.error('unexpected error', {
           name: (original as Error)?.name,
