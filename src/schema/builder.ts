@@ -55,6 +55,40 @@ export const builder = new SchemaBuilder<{
 // Type reference only; never instantiated here.
 export type { PrismaClient };
 
+/**
+ * How deeply a JSON input may nest. Every JSON input (properties, mounts, secret mounts…)
+ * comes through this scalar, and code that walks a value recursively (graphql-js, canonical
+ * JSON, the drivers) would overflow the stack on a value thousands of levels deep.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+const tooDeep = (node?: ValueNode) =>
+  new GraphQLError(`JSON values may nest at most ${MAX_JSON_DEPTH} levels deep`, { nodes: node, extensions: { code: 'BAD_USER_INPUT' } });
+
+/** The items of a list or the values of an object; null for anything else. */
+function jsonChildren(v: unknown): readonly unknown[] | null {
+  if (Array.isArray(v)) return v;
+  return v !== null && typeof v === 'object' ? Object.values(v) : null;
+}
+
+function literalChildren(ast: ValueNode): readonly ValueNode[] | null {
+  if (ast.kind === Kind.LIST) return ast.values;
+  return ast.kind === Kind.OBJECT ? ast.fields.map((f) => f.value) : null;
+}
+
+/** Iterative, so that the check itself cannot overflow: each list or object is one level. */
+function nestedDeeperThan<T>(root: T, limit: number, children: (node: T) => readonly T[] | null): boolean {
+  const stack: [T, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    const inner = children(node);
+    if (inner === null) continue;
+    if (depth + 1 > limit) return true;
+    for (const c of inner) stack.push([c, depth + 1]);
+  }
+  return false;
+}
+
 builder.scalarType('DateTime', {
   description: 'ISO 8601 date-time string',
   serialize: (v) => (v as Date).toISOString(),
@@ -65,8 +99,15 @@ builder.scalarType('DateTime', {
 builder.scalarType('JSON', {
   description: 'Any JSON value',
   serialize: (v) => v,
-  parseValue: (v) => v,
-  parseLiteral: (ast, variables) => jsonLiteral(ast, variables ?? undefined),
+  parseValue: (v) => {
+    if (nestedDeeperThan(v, MAX_JSON_DEPTH, jsonChildren)) throw tooDeep();
+    return v;
+  },
+  // A variable inside the literal was checked on its own by parseValue.
+  parseLiteral: (ast, variables) => {
+    if (nestedDeeperThan(ast, MAX_JSON_DEPTH, literalChildren)) throw tooDeep(ast);
+    return jsonLiteral(ast, variables ?? undefined);
+  },
 });
 
 // A literal's error carries its node: graphql-js reports a GraphQLError from parseLiteral as

@@ -15,11 +15,12 @@ const OPEN = new Set<TokenKind>([TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKi
 const CLOSE = new Set<TokenKind>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R]);
 
 /**
- * One pass of graphql-js' own lexer over a document, before anything parses it: finds the
- * first string literal holding U+0000. Null when there is none, or when the document does not
- * lex (the parser reports that syntax error itself).
+ * One pass of graphql-js' own lexer over a document, before anything parses it (the lexer is
+ * a loop; the parser recurses): finds the first place nested more than `maxDepth` brackets
+ * deep, or the first string literal holding U+0000. Null when there is none, or when the
+ * document does not lex (the parser reports that syntax error itself).
  */
-export function scanDocument(query: string, find: { nul?: boolean }): DocumentFinding | null {
+export function scanDocument(query: string, find: { maxDepth?: number; nul?: boolean }): DocumentFinding | null {
   const stack: Level[] = [];
   let previous: Token | null = null;
   try {
@@ -27,6 +28,7 @@ export function scanDocument(query: string, find: { nul?: boolean }): DocumentFi
     for (let t = lexer.advance(); t.kind !== TokenKind.EOF; previous = t, t = lexer.advance()) {
       if (OPEN.has(t.kind)) {
         stack.push({ open: t.kind, key: null });
+        if (find.maxDepth !== undefined && stack.length > find.maxDepth) return { names: namesOf(stack) };
       } else if (CLOSE.has(t.kind)) {
         stack.pop();
       } else if (t.kind === TokenKind.COLON && previous?.kind === TokenKind.NAME) {
@@ -43,7 +45,7 @@ export function scanDocument(query: string, find: { nul?: boolean }): DocumentFi
 }
 
 // Input values only appear inside an argument list or a variable definition list: the names
-// start at the innermost one.
+// start at the innermost one. Outside any (a selection set nested too deeply), there are none.
 function namesOf(stack: Level[]): string[] {
   const from = stack.findLastIndex((l) => l.open === TokenKind.PAREN_L);
   if (from < 0) return [];

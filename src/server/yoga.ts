@@ -6,6 +6,7 @@ import { errorCode } from '../errors.js';
 import type { Context } from '../schema/context.js';
 import { schema } from '../schema/index.js';
 import { operationAccessPlugin } from './auth-plugin.js';
+import { rejectDeepDocuments } from './depth-guard.js';
 import { normalizeErrors } from './errors-plugin.js';
 import { healthPlugin } from './health.js';
 import { rejectNulCharacters } from './nul-guard.js';
@@ -38,10 +39,11 @@ export function createGatewayYoga(services: Services): Yoga {
         throw err;
       }
     },
-    // Plugin order matters: health answers before GraphQL parsing; NUL characters are refused
-    // before anything reads the request; the access check runs
-    // before any resolver; error normalisation sees every result last.
-    plugins: [healthPlugin(services), rejectNulCharacters(), operationAccessPlugin(), normalizeErrors()],
+    // Plugin order matters: health answers before GraphQL parsing; documents too deeply nested
+    // for the parser and NUL characters are refused before anything parses or reads the
+    // request; the access check runs before any resolver; error normalisation sees every
+    // result last.
+    plugins: [healthPlugin(services), rejectDeepDocuments(), rejectNulCharacters(), operationAccessPlugin(), normalizeErrors()],
     maskedErrors: {
       maskError(error, message) {
         // graphql-js' own variable coercion errors (missing, null or mistyped variables, or a

@@ -39,7 +39,15 @@ describe('scanDocument', () => {
     expect(scanDocument('{ a(u: "ok") { b } } # "\\u0000"', { nul: true })).toBeNull();
   });
 
+  test('finds nesting beyond the limit without recursing, naming the field when in a value', () => {
+    const literal = `{ a(input: {p: ${'['.repeat(DEEP)}1${']'.repeat(DEEP)}}) { b } }`;
+    expect(scanDocument(literal, { maxDepth: 128 })?.names).toEqual(['input', 'p']);
+    const selection = `{ ${'a { '.repeat(DEEP)}${'}'.repeat(DEEP)} }`;
+    expect(scanDocument(selection, { maxDepth: 128 })?.names).toEqual([]);
+    expect(scanDocument(`{ a(p: ${'['.repeat(120)}1${']'.repeat(120)}) { b } }`, { maxDepth: 128 })).toBeNull();
+  });
+
   test('leaves documents that do not lex to the parser', () => {
-    expect(scanDocument('{ a(u: "\\u0000 unterminated', { nul: true })).toBeNull();
+    expect(scanDocument('{ a(u: "\\u0000 unterminated', { nul: true, maxDepth: 10 })).toBeNull();
   });
 });
