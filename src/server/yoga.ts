@@ -60,10 +60,13 @@ export function createGatewayYoga(services: Services): Yoga {
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
         if (original instanceof GraphQLError && errorCode(original)) return original;
         if (error instanceof GraphQLError && errorCode(error) && !error.originalError) return error;
-        // Unexpected: log the kind only (driver errors can hold SQL and values), mask for the client.
+        // Unexpected: mask it for the client, and log its kind and place only. Never its
+        // message: a driver's quotes SQL and parameters (secret-mount content, bare secrets),
+        // which redact() cannot recognise.
+        const code = (original as { code?: unknown } | null | undefined)?.code;
         services.logger.error('unexpected error', {
-          name: (original as Error)?.name,
-          message: String((original as Error)?.message ?? original).slice(0, 500),
+          name: (original as Error | null | undefined)?.name,
+          code: typeof code === 'string' ? code : undefined,
           path: error instanceof GraphQLError ? error.path : undefined,
         });
         return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
