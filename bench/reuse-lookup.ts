@@ -9,6 +9,8 @@ import { createServices } from '../src/server/services.js';
 import { bootstrapSystem } from '../src/auth/bootstrap.js';
 import { Logger } from '../src/server/logger.js';
 import type { Caller } from '../src/auth/caller.js';
+import type { PrismaClient } from '../src/db/client.js';
+import { insertFillerContainers } from './fill-containers.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,100000').split(',').map(Number);
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 200);
@@ -59,19 +61,12 @@ export async function benchReuseLookup(): Promise<void> {
   }
 }
 
-/** Adds containers [from, to) with distinct reuse hashes, in batches, with progress. */
-async function fillContainers(prisma: import('../src/db/client.js').PrismaClient, from: number, to: number): Promise<void> {
+/** Adds filler containers [from, to) in batches, with progress. */
+async function fillContainers(prisma: PrismaClient, from: number, to: number): Promise<void> {
   const batch = 20_000;
   for (let start = from; start < to; start += batch) {
     const end = Math.min(to, start + batch);
-    await prisma.$executeRawUnsafe(`
-      INSERT INTO containers (uuid, state, priority, command, container_image, cwd, output_path,
-        runtime_user_uuid, runtime_auth_scopes, secret_mounts_md5, reuse_hash, exit_code, finished_at)
-      SELECT 'zzzzz-dz642-' || lpad(to_hex(g), 15, '0'),
-             (ARRAY['QUEUED','LOCKED','RUNNING','COMPLETE','CANCELLED'])[1 + g % 5]::"ContainerState",
-             g, ARRAY['filler', g::text], 'img', '.', '/out', 'zzzzz-tpzed-000000000000000', ARRAY['all'],
-             md5('{}'), md5(g::text), CASE WHEN g % 5 = 3 THEN 0 END, CASE WHEN g % 5 >= 3 THEN now() END
-      FROM generate_series(${start}, ${end - 1}) AS g`);
+    await insertFillerContainers(prisma, start, end);
     process.stdout.write(`  filling containers: ${end}/${to}\r`);
   }
   process.stdout.write('\n');

@@ -10,6 +10,7 @@ import { BACKENDS } from '../helpers/backends.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { tag } from '../helpers/lifecycle.js';
 import { createRequest } from '../helpers/requests.js';
+import { insertFillerContainers } from '../../bench/fill-containers.js';
 
 type State = 'QUEUED' | 'LOCKED' | 'RUNNING' | 'COMPLETE' | 'CANCELLED';
 
@@ -118,15 +119,8 @@ for (const backend of BACKENDS) {
     const log: { query: string; params: string }[] = [];
     beforeAll(async () => {
       gw = await startTestGateway(backend, {}, { log: (e) => log.push(e) });
-      // 30k containers of distinct hashes, every state (as bench/reuse-lookup.ts fills them).
-      await gw.gateway.services.db.prisma.$executeRawUnsafe(`
-        INSERT INTO containers (uuid, state, priority, command, container_image, cwd, output_path,
-          runtime_user_uuid, runtime_auth_scopes, secret_mounts_md5, reuse_hash, exit_code, finished_at)
-        SELECT 'zzzzz-dz642-' || lpad(to_hex(g), 15, '0'),
-               (ARRAY['QUEUED','LOCKED','RUNNING','COMPLETE','CANCELLED'])[1 + g % 5]::"ContainerState",
-               g, ARRAY['filler', g::text], 'img', '.', '/out', 'zzzzz-tpzed-000000000000000', ARRAY['all'],
-               md5('{}'), md5(g::text), CASE WHEN g % 5 = 3 THEN 0 END, CASE WHEN g % 5 >= 3 THEN now() END
-        FROM generate_series(1, 30000) AS g`);
+      // 30k containers of distinct hashes, every state (as the benchmark fills them).
+      await insertFillerContainers(gw.gateway.services.db.prisma, 1, 30_001);
       await gw.gateway.services.db.prisma.$executeRawUnsafe('ANALYZE containers');
     });
     afterAll(async () => {
