@@ -23,7 +23,7 @@ export async function benchReuseLookup(): Promise<void> {
     const services = createServices(config, db, new Logger(() => {}));
     const user = await db.prisma.user.findFirstOrThrow({ where: { isAdmin: true } });
     const token = await db.prisma.apiClientAuthorization.findFirstOrThrow({ where: { userUuid: user.uuid }, select: { uuid: true, userUuid: true, scopes: true, expiresAt: true, createdAt: true, remoteValidatedAt: true } });
-    const caller: Caller = { user, token, containerUuid: null };
+    const caller: Caller = { user, token, containerUuid: async () => null };
     const deps = { prisma: db.prisma, validator: services.validator, config };
     console.log(`reuse lookup: ${config.database.kind}, ${COMMITS} commits per size`);
 

@@ -5,6 +5,10 @@ import type { TokenRecord } from './tokens.js';
 export interface Caller {
   user: User;
   token: TokenRecord;
-  /** The LOCKED or RUNNING container whose own token this is (SPEC 6), if any. */
-  containerUuid: string | null;
+  /**
+   * The LOCKED or RUNNING container this token is bound to (SPEC 6): the one its container-bound
+   * 4th part names, else the one it is the generated token of; null for none. Looked up on
+   * first use — call it before opening a transaction (PGlite has a single connection).
+   */
+  containerUuid(): Promise<string | null>;
 }

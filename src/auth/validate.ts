@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { PrismaClient } from '../db/client.js';
 import { unauthenticated } from '../errors.js';
 import type { Caller } from './caller.js';
-import { bindContainer } from './container-binding.js';
+import { checkBoundContainer, containerOfGeneratedToken } from './container-binding.js';
 import { parseRuntimeToken, parseToken, type ParsedToken } from './token-string.js';
 import { findLocalToken, type ValidToken } from './tokens.js';
 import { clusterOf } from './uuid.js';
@@ -47,8 +47,16 @@ export class TokenValidator {
     const parsed = parseToken(raw);
     const valid = parsed && (await this.validate(parsed, opts));
     if (!parsed || !valid) throw unauthenticated('Invalid or expired token');
-    const containerUuid = await bindContainer(this.prisma, valid.token.uuid, parsed.version === 2 ? parsed.containerUuid : undefined);
-    if (containerUuid === false) throw unauthenticated('Token is not valid for that container');
-    return { user: valid.user, token: valid.token, containerUuid };
+    // A 4th part is checked now (a refusal is UNAUTHENTICATED); a plain token's container is
+    // looked up only if a resolver asks, so ordinary requests pay no extra query.
+    const boundTo = parsed.version === 2 ? parsed.containerUuid : undefined;
+    const bound = boundTo ? await checkBoundContainer(this.prisma, valid.token.uuid, boundTo) : null;
+    if (bound === false) throw unauthenticated('Token is not valid for that container');
+    let lookup: Promise<string | null> | undefined;
+    return {
+      user: valid.user,
+      token: valid.token,
+      containerUuid: () => (bound ? Promise.resolve(bound) : (lookup ??= containerOfGeneratedToken(this.prisma, valid.token.uuid))),
+    };
   }
 }

@@ -42,7 +42,7 @@ export async function containerAuth(
  * runtime token in plain form (it may be its owner's everyday token), are refused.
  */
 export async function containerSecretMounts(prisma: PrismaClient, caller: Caller, uuid: string): Promise<unknown> {
-  if (caller.containerUuid !== uuid) {
+  if ((await caller.containerUuid()) !== uuid) {
     const visible = await prisma.container.findFirst({ where: { uuid, AND: [containerVisibleWhere(caller)] }, select: { uuid: true } });
     if (!visible) throw notFound('Container not found');
     throw forbidden("Only the container's own token may read its secret mounts");

@@ -95,11 +95,13 @@ export async function createContainerRequest(deps: RequestDeps, caller: Caller, 
   // Validate before the transaction: a remote cluster may have to be asked.
   const identity = await resolveRuntimeIdentity(deps.validator, runtimeToken, caller.user.uuid);
 
+  const parent = await caller.containerUuid(); // before the transaction: it may query
+
   return transaction(deps.prisma, async (tx) => {
     let priority = fields.priority ?? null;
-    if (caller.containerUuid) {
-      await lockActiveParent(tx, caller.containerUuid);
-      priority = await inheritedRequestPriority(tx, caller.containerUuid);
+    if (parent) {
+      await lockActiveParent(tx, parent);
+      priority = await inheritedRequestPriority(tx, parent);
     }
     if (state === 'COMMITTED') checkCommittable({ priority, runtimeConstraints: fields.runtimeConstraints });
     const uuid = newUuid(deps.config.clusterId, 'containerRequest');
@@ -121,7 +123,7 @@ export async function createContainerRequest(deps: RequestDeps, caller: Caller, 
         modifiedByUserUuid: caller.user.uuid,
         priority,
         runtimeToken,
-        requestingContainerUuid: caller.containerUuid,
+        requestingContainerUuid: parent,
         state: 'UNCOMMITTED',
       },
       select: COMMIT_SELECT,

@@ -37,9 +37,10 @@ export function containerVisibleWhere(caller: Caller): Prisma.ContainerWhereInpu
 /**
  * The container's own token for its self-updates (SPEC 5): while it is LOCKED or RUNNING, its
  * generated token or its runtime token, plain or container-bound. Reading its secret mounts and
- * `currentContainer` need more: the token must be bound to it (Caller.containerUuid, SPEC 6).
+ * `currentContainer` need more: the token must be bound to it (Caller.containerUuid(), SPEC 6).
  */
 export function isOwnToken(c: { uuid: string; state: ContainerState; authUuid: string | null; runtimeTokenUuid: string | null }, caller: Caller): boolean {
+  // A container-bound 4th part names a container that owns the token by one of these two.
   const t = caller.token.uuid;
-  return isActive(c.state) && (caller.containerUuid === c.uuid || c.authUuid === t || c.runtimeTokenUuid === t);
+  return isActive(c.state) && (c.authUuid === t || c.runtimeTokenUuid === t);
 }

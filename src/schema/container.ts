@@ -124,7 +124,7 @@ builder.queryFields((t) => ({
     type: 'Container',
     description: "The container the caller's token belongs to (its generated token, or its runtime token in container-bound form).",
     resolve: async (query, _root, _args, ctx) => {
-      const uuid = callerOf(ctx).containerUuid;
+      const uuid = await callerOf(ctx).containerUuid();
       if (!uuid) throw notFound('Token is not associated with a container');
       return ctx.services.db.prisma.container.findUniqueOrThrow({ ...query, where: { uuid } });
     },
