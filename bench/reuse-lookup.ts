@@ -22,7 +22,17 @@ export async function benchReuseLookup(): Promise<void> {
     await bootstrapSystem(db.prisma, config.clusterId, undefined);
     const services = createServices(config, db, new Logger(() => {}));
     const user = await db.prisma.user.findFirstOrThrow({ where: { isAdmin: true } });
-    const token = await db.prisma.apiClientAuthorization.findFirstOrThrow({ where: { userUuid: user.uuid }, select: { uuid: true, userUuid: true, scopes: true, expiresAt: true, createdAt: true, remoteValidatedAt: true } });
+    const token = await db.prisma.apiClientAuthorization.findFirstOrThrow({
+      where: { userUuid: user.uuid },
+      select: {
+        uuid: true,
+        userUuid: true,
+        scopes: true,
+        expiresAt: true,
+        createdAt: true,
+        remoteValidatedAt: true,
+      },
+    });
     const caller: Caller = { user, token, containerUuid: async () => null };
     const deps = { prisma: db.prisma, validator: services.validator, config };
     console.log(`reuse lookup: ${config.database.kind}, ${COMMITS} commits per size`);

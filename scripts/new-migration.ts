@@ -21,7 +21,10 @@ try {
   const sql = await withSchemaEngine(db.factory, async (engine) => {
     const result = await engine.diff({
       from: existing.migrationDirectories.length ? { tag: 'migrations', ...existing } : { tag: 'empty' },
-      to: { tag: 'schemaDatamodel', files: [{ path: schemaPath, content: fs.readFileSync(schemaPath, 'utf8') }] },
+      to: {
+        tag: 'schemaDatamodel',
+        files: [{ path: schemaPath, content: fs.readFileSync(schemaPath, 'utf8') }],
+      },
       script: true,
       exitCode: null,
       filters: { externalTables: [], externalEnums: [] },
@@ -36,7 +39,8 @@ try {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'migration.sql'), sql);
     const lock = path.join(MIGRATIONS_DIR, 'migration_lock.toml');
-    if (!fs.existsSync(lock)) fs.writeFileSync(lock, '# Written by npm run db:migration; keep it in git.\nprovider = "postgresql"\n');
+    if (!fs.existsSync(lock))
+      fs.writeFileSync(lock, '# Written by npm run db:migration; keep it in git.\nprovider = "postgresql"\n');
     console.log(`wrote ${path.relative(process.cwd(), dir)}/migration.sql; review it, then commit it.`);
   }
 } finally {

@@ -33,13 +33,21 @@ const int = (min: number, max: number) => {
 
 const remoteClusters = z.string().transform((raw, ctx) => {
   const out: Record<string, string> = {};
-  const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  const parts = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   for (const [i, part] of parts.entries()) {
     const eq = part.indexOf('=');
     const id = part.slice(0, eq).trim();
     const url = part.slice(eq + 1).trim();
     // Entries are named by position, not echoed: a URL may carry credentials.
-    if (eq < 0 || !clusterId.safeParse(id).success || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    if (
+      eq < 0 ||
+      !clusterId.safeParse(id).success ||
+      !URL.canParse(url) ||
+      !/^https?:$/.test(new URL(url).protocol)
+    ) {
       ctx.addIssue({ code: 'custom', message: `entry ${i + 1} is not <5-character id>=http(s)://<url>` });
       return z.NEVER;
     }
@@ -82,16 +90,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const c = parsed.data;
   if (c.REMOTE_CLUSTERS[c.CLUSTER_ID]) {
-    throw new ConfigError('Invalid configuration: REMOTE_CLUSTERS must not name our own cluster (CLUSTER_ID)');
+    throw new ConfigError(
+      'Invalid configuration: REMOTE_CLUSTERS must not name our own cluster (CLUSTER_ID)',
+    );
   }
   if (c.SYSTEM_ROOT_TOKEN !== undefined) {
     if (!parseSystemRootToken(c.SYSTEM_ROOT_TOKEN, c.CLUSTER_ID)) {
-      throw new ConfigError('Invalid configuration: SYSTEM_ROOT_TOKEN must be a v2 token (v2/<uuid>/<secret>) of this CLUSTER_ID, or a bare secret of letters and digits');
+      throw new ConfigError(
+        'Invalid configuration: SYSTEM_ROOT_TOKEN must be a v2 token (v2/<uuid>/<secret>) of this CLUSTER_ID, or a bare secret of letters and digits',
+      );
     }
   }
   return {
     port: c.PORT,
-    database: c.DATABASE_URL ? { kind: 'postgres', url: c.DATABASE_URL } : { kind: 'pglite', dataDir: c.DATA_DIR },
+    database: c.DATABASE_URL
+      ? { kind: 'postgres', url: c.DATABASE_URL }
+      : { kind: 'pglite', dataDir: c.DATA_DIR },
     clusterId: c.CLUSTER_ID,
     systemRootToken: c.SYSTEM_ROOT_TOKEN,
     remoteClusters: c.REMOTE_CLUSTERS,

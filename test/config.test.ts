@@ -43,12 +43,17 @@ describe('loadConfig', () => {
   });
 
   test('DATA_DIR is used when DATABASE_URL is unset; empty variables count as unset', () => {
-    expect(loadConfig({ DATA_DIR: '/var/lib/gw', DATABASE_URL: '', PORT: '' }).database).toEqual({ kind: 'pglite', dataDir: '/var/lib/gw' });
+    expect(loadConfig({ DATA_DIR: '/var/lib/gw', DATABASE_URL: '', PORT: '' }).database).toEqual({
+      kind: 'pglite',
+      dataDir: '/var/lib/gw',
+    });
     expect(loadConfig({ PORT: '' }).port).toBe(8080);
   });
 
   test('a bare secret is a valid SYSTEM_ROOT_TOKEN', () => {
-    expect(loadConfig({ SYSTEM_ROOT_TOKEN: 'abcdefghij0123456789abcdefghij0123' }).systemRootToken).toBe('abcdefghij0123456789abcdefghij0123');
+    expect(loadConfig({ SYSTEM_ROOT_TOKEN: 'abcdefghij0123456789abcdefghij0123' }).systemRootToken).toBe(
+      'abcdefghij0123456789abcdefghij0123',
+    );
   });
 
   // Each bad value must give one line that names the variable and does not contain the value
@@ -102,6 +107,8 @@ describe('loadConfig', () => {
   });
 
   test('the first bad variable is reported', () => {
-    expect(() => loadConfig({ PORT: 'x', CLUSTER_ID: 'y' })).toThrow(/^Invalid configuration: (PORT|CLUSTER_ID) /);
+    expect(() => loadConfig({ PORT: 'x', CLUSTER_ID: 'y' })).toThrow(
+      /^Invalid configuration: (PORT|CLUSTER_ID) /,
+    );
   });
 });

@@ -29,7 +29,9 @@ export async function bootstrapSystem(
       // loadConfig checked this already; bootstrapSystem may also be called without it.
       const parsed = parseSystemRootToken(systemRootToken, clusterId);
       if (!parsed) {
-        throw new Error(`Invalid configuration: SYSTEM_ROOT_TOKEN must be a v2 token of cluster ${clusterId} or a bare secret`);
+        throw new Error(
+          `Invalid configuration: SYSTEM_ROOT_TOKEN must be a v2 token of cluster ${clusterId} or a bare secret`,
+        );
       }
       const uuid = parsed.version === 2 ? parsed.uuid : rootTokenUuid(clusterId);
       await tx.apiClientAuthorization.upsert({
@@ -40,9 +42,9 @@ export async function bootstrapSystem(
       return { kind: 'configured' };
     }
     const uuid = rootTokenUuid(clusterId);
-    if (await tx.apiClientAuthorization.findUnique({ where: { uuid }, select: { uuid: true } })) return { kind: 'existing' };
+    if (await tx.apiClientAuthorization.findUnique({ where: { uuid }, select: { uuid: true } }))
+      return { kind: 'existing' };
     const { apiToken } = await createToken(tx, clusterId, { userUuid: user.uuid, uuid });
     return { kind: 'generated', apiToken };
   });
 }
-

@@ -8,7 +8,11 @@ import { ACTIVE_STATES, isActive } from '../domain/container-state.js';
  * container uuid; null when no container has that uuid (the 4th part is then ignored); false
  * when the container refuses the token.
  */
-export async function checkBoundContainer(prisma: PrismaClient, tokenUuid: string, boundTo: string): Promise<string | null | false> {
+export async function checkBoundContainer(
+  prisma: PrismaClient,
+  tokenUuid: string,
+  boundTo: string,
+): Promise<string | null | false> {
   const c = await prisma.container.findUnique({
     where: { uuid: boundTo },
     select: { uuid: true, state: true, authUuid: true, runtimeTokenUuid: true },
@@ -19,7 +23,10 @@ export async function checkBoundContainer(prisma: PrismaClient, tokenUuid: strin
 }
 
 /** The LOCKED/RUNNING container whose generated token this is, if any. */
-export async function containerOfGeneratedToken(prisma: PrismaClient, tokenUuid: string): Promise<string | null> {
+export async function containerOfGeneratedToken(
+  prisma: PrismaClient,
+  tokenUuid: string,
+): Promise<string | null> {
   const c = await prisma.container.findFirst({
     where: { authUuid: tokenUuid, state: { in: [...ACTIVE_STATES] } },
     select: { uuid: true },

@@ -61,7 +61,12 @@ export class FederatedTokenValidator implements RemoteTokenValidator {
     } catch (err) {
       // Database trouble: the name and code only, a driver message can quote parameters.
       const code = (err as { code?: unknown })?.code;
-      this.logger.error('remote token validation failed', { cluster, reason: 'local error', error: (err as Error)?.name, code: typeof code === 'string' ? code : undefined });
+      this.logger.error('remote token validation failed', {
+        cluster,
+        reason: 'local error',
+        error: (err as Error)?.name,
+        code: typeof code === 'string' ? code : undefined,
+      });
       return null;
     }
   }

@@ -17,12 +17,21 @@ export async function storeRemoteToken(
 ): Promise<ValidToken> {
   const cap = new Date(now.getTime() + ttlSeconds * 1000);
   const expiresAt = info.expiresAt && info.expiresAt < cap ? info.expiresAt : cap;
-  const profile = { email: info.user.email, fullName: info.user.fullName, isActive: info.user.isActive, isAdmin: false };
+  const profile = {
+    email: info.user.email,
+    fullName: info.user.fullName,
+    isActive: info.user.isActive,
+    isAdmin: false,
+  };
   // secret: the one we were handed (raw or salted for us), so only that exact string matches.
   const token = { userUuid: info.user.uuid, secret, scopes: info.scopes, expiresAt, remoteValidatedAt: now };
   // Batch form: one short transaction, no interactive one holding PGlite's single connection.
   const [user, row] = await prisma.$transaction([
-    prisma.user.upsert({ where: { uuid: info.user.uuid }, create: { uuid: info.user.uuid, ...profile }, update: profile }),
+    prisma.user.upsert({
+      where: { uuid: info.user.uuid },
+      create: { uuid: info.user.uuid, ...profile },
+      update: profile,
+    }),
     prisma.apiClientAuthorization.upsert({
       where: { uuid: info.uuid },
       create: { uuid: info.uuid, ...token },

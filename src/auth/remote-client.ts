@@ -123,14 +123,19 @@ export class HomeClusterClient {
       return await this.slots.run(() => this.post(url, token, signal), signal);
     } catch (err) {
       const name = (err as Error)?.name;
-      if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, reason: `no answer within ${this.opts.timeoutMs} ms` };
+      if (name === 'TimeoutError' || name === 'AbortError')
+        return { ok: false, reason: `no answer within ${this.opts.timeoutMs} ms` };
       // fetch reports network failures as TypeError with the system error as its cause.
       const cause = (err as { cause?: { code?: string } })?.cause?.code;
       return { ok: false, reason: `unreachable (${cause ?? name ?? 'error'})` };
     }
   }
 
-  private async post(url: string, token: { uuid: string; secret: string }, signal: AbortSignal): Promise<RemoteAnswer> {
+  private async post(
+    url: string,
+    token: { uuid: string; secret: string },
+    signal: AbortSignal,
+  ): Promise<RemoteAnswer> {
     const res = await this.fetch(url, {
       method: 'POST',
       headers: {
@@ -165,7 +170,12 @@ export class HomeClusterClient {
     const a = parsed.data.data.currentApiClientAuthorization;
     return {
       ok: true,
-      info: { uuid: a.uuid, scopes: a.scopes, expiresAt: a.expiresAt === null ? null : new Date(a.expiresAt), user: a.user },
+      info: {
+        uuid: a.uuid,
+        scopes: a.scopes,
+        expiresAt: a.expiresAt === null ? null : new Date(a.expiresAt),
+        user: a.user,
+      },
     };
   }
 }

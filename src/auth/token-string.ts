@@ -21,7 +21,9 @@ export function parseToken(raw: string): ParsedToken | null {
   const [, uuid, secret, containerUuid] = parts as [string, string, string, string | undefined];
   if (!isUuid(uuid, 'token') || !SECRET_RE.test(secret)) return null;
   if (containerUuid !== undefined && !isUuid(containerUuid, 'container')) return null;
-  return containerUuid === undefined ? { version: 2, uuid, secret } : { version: 2, uuid, secret, containerUuid };
+  return containerUuid === undefined
+    ? { version: 2, uuid, secret }
+    : { version: 2, uuid, secret, containerUuid };
 }
 
 /** A runtime token must be a plain v2 token: no v1, no container-bound 4th part (SPEC 4). */
@@ -34,11 +36,16 @@ export function parseRuntimeToken(raw: string): { uuid: string; secret: string }
  * SYSTEM_ROOT_TOKEN: a plain v2 token of this cluster (no container-bound 4th part) or a bare
  * secret; null for anything else. The one rule for loadConfig and bootstrapSystem.
  */
-export function parseSystemRootToken(raw: string, clusterId: string): Exclude<ParsedToken, { containerUuid: string }> | null {
+export function parseSystemRootToken(
+  raw: string,
+  clusterId: string,
+): Exclude<ParsedToken, { containerUuid: string }> | null {
   const t = parseToken(raw);
   if (!t) return null;
   if (t.version === 1) return t;
-  return t.containerUuid === undefined && clusterOf(t.uuid) === clusterId ? { version: 2, uuid: t.uuid, secret: t.secret } : null;
+  return t.containerUuid === undefined && clusterOf(t.uuid) === clusterId
+    ? { version: 2, uuid: t.uuid, secret: t.secret }
+    : null;
 }
 
 export function formatV2(uuid: string, secret: string): string {

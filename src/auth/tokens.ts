@@ -60,11 +60,16 @@ export async function findLocalToken(
     parsed.version === 2
       ? await db.apiClientAuthorization.findUnique({ where: { uuid: parsed.uuid }, include: { user: true } })
       : // v1 is for local tokens only (SPEC 2): never a cached copy of another cluster's token.
-        await db.apiClientAuthorization.findFirst({ where: { secret: parsed.secret, remoteValidatedAt: null }, include: { user: true } });
+        await db.apiClientAuthorization.findFirst({
+          where: { secret: parsed.secret, remoteValidatedAt: null },
+          include: { user: true },
+        });
   if (!row || isExpired(row, opts.now)) return null;
   const ok =
     secretsEqual(row.secret, parsed.secret) ||
-    (parsed.version === 2 && !!opts.remoteClusterId && secretsEqual(saltSecret(row.secret, opts.remoteClusterId), parsed.secret));
+    (parsed.version === 2 &&
+      !!opts.remoteClusterId &&
+      secretsEqual(saltSecret(row.secret, opts.remoteClusterId), parsed.secret));
   if (!ok) return null;
   const { secret: _secret, user, ...token } = row;
   return { token, user };

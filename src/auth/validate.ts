@@ -56,7 +56,10 @@ export class TokenValidator {
     return {
       user: valid.user,
       token: valid.token,
-      containerUuid: () => (bound ? Promise.resolve(bound) : (lookup ??= containerOfGeneratedToken(this.prisma, valid.token.uuid))),
+      containerUuid: () =>
+        bound
+          ? Promise.resolve(bound)
+          : (lookup ??= containerOfGeneratedToken(this.prisma, valid.token.uuid)),
     };
   }
 }

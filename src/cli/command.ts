@@ -34,7 +34,11 @@ export class UsageError extends Error {}
 export class CliError extends Error {}
 
 /** node:util parseArgs, strict, with its errors turned into UsageError. */
-export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, allowPositionals = false) {
+export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: T,
+  allowPositionals = false,
+) {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (err) {

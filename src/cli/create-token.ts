@@ -26,18 +26,25 @@ export const createTokenCommand: Command = {
       scopes: { type: 'string' },
       'expires-in-seconds': { type: 'string' },
     });
-    if (values.user !== undefined && values.admin) throw new UsageError('give either --user or --admin, not both');
-    if (values.user === undefined && !values.admin) throw new UsageError('say whose token it is: --user UUID or --admin');
+    if (values.user !== undefined && values.admin)
+      throw new UsageError('give either --user or --admin, not both');
+    if (values.user === undefined && !values.admin)
+      throw new UsageError('say whose token it is: --user UUID or --admin');
     if (values.user !== undefined && !isUuid(values.user, 'user')) {
       throw new UsageError('--user must be a user uuid, like zzzzz-tpzed-0123456789abcde');
     }
 
     let scopes = ['all'];
     if (values.scopes !== undefined) {
-      scopes = values.scopes.split(',').map((s) => s.trim()).filter(Boolean);
+      scopes = values.scopes
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = scopes.find((s) => !isValidScope(s));
       if (bad !== undefined || scopes.length === 0) {
-        throw new UsageError(`${bad === undefined ? '--scopes is empty' : `invalid scope "${bad}"`}: use all, query:<field>, mutation:<field>, subscription:<field> or <root>:*`);
+        throw new UsageError(
+          `${bad === undefined ? '--scopes is empty' : `invalid scope "${bad}"`}: use all, query:<field>, mutation:<field>, subscription:<field> or <root>:*`,
+        );
       }
     }
 
@@ -46,7 +53,9 @@ export const createTokenCommand: Command = {
     if (expiresIn !== undefined) {
       const n = /^\d{1,10}$/.test(expiresIn) ? Number(expiresIn) : NaN;
       if (!(n >= 1 && n <= MAX_EXPIRES_IN_SECONDS)) {
-        throw new UsageError(`--expires-in-seconds must be a whole number from 1 to ${MAX_EXPIRES_IN_SECONDS}; leave it out for a token that never expires`);
+        throw new UsageError(
+          `--expires-in-seconds must be a whole number from 1 to ${MAX_EXPIRES_IN_SECONDS}; leave it out for a token that never expires`,
+        );
       }
       expiresAt = new Date(Date.now() + n * 1000);
     }
@@ -62,11 +71,20 @@ export const createTokenCommand: Command = {
       userUuid = values.user!;
       const user = await db.prisma.user.findUnique({ where: { uuid: userUuid }, select: { isActive: true } });
       if (!user) {
-        throw new CliError(`No user ${userUuid} in ${describeTarget(database)}. Create one first: npm run cli -- create-user --email <address>`);
+        throw new CliError(
+          `No user ${userUuid} in ${describeTarget(database)}. Create one first: npm run cli -- create-user --email <address>`,
+        );
       }
-      if (!user.isActive) ctx.io.err(`warning: user ${userUuid} is inactive; this token can only call \`me\` until the user is activated`);
+      if (!user.isActive)
+        ctx.io.err(
+          `warning: user ${userUuid} is inactive; this token can only call \`me\` until the user is activated`,
+        );
     }
-    const { apiToken } = await createToken(db.prisma, clusterId, { userUuid, scopes: normalizeScopes(scopes), expiresAt });
+    const { apiToken } = await createToken(db.prisma, clusterId, {
+      userUuid,
+      scopes: normalizeScopes(scopes),
+      expiresAt,
+    });
     ctx.io.out(apiToken);
   },
 };

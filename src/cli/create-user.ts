@@ -6,7 +6,7 @@ export const createUserCommand: Command = {
   summary: 'create a user; prints its uuid',
   usage: '--email E [--full-name N] [--admin] [--inactive]',
   details: [
-    '  --email E        the user\'s email address (required)',
+    "  --email E        the user's email address (required)",
     '  --full-name N    display name',
     '  --admin          make the user an admin',
     '  --inactive       create the user inactive (it may only call `me`)',

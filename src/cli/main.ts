@@ -12,7 +12,12 @@ import { openCliDatabase } from './database.js';
 import { saltTokenCommand } from './salt-token.js';
 import { sweepTokensCommand } from './sweep-tokens.js';
 
-export const COMMANDS: Command[] = [createUserCommand, createTokenCommand, sweepTokensCommand, saltTokenCommand];
+export const COMMANDS: Command[] = [
+  createUserCommand,
+  createTokenCommand,
+  sweepTokensCommand,
+  saltTokenCommand,
+];
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -26,13 +31,17 @@ export function usage(): string {
     'commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `npm run cli -- <command> --help` for its options. Commands use the server\'s environment',
+    "Run `npm run cli -- <command> --help` for its options. Commands use the server's environment",
     '(DATABASE_URL or DATA_DIR, CLUSTER_ID); on the embedded database, stop the server first.',
   ].join('\n');
 }
 
 export function commandUsage(cmd: Command): string {
-  return [`usage: npm run cli -- ${cmd.name} ${cmd.usage}`.trimEnd(), cmd.summary, ...(cmd.details ? [cmd.details] : [])].join('\n');
+  return [
+    `usage: npm run cli -- ${cmd.name} ${cmd.usage}`.trimEnd(),
+    cmd.summary,
+    ...(cmd.details ? [cmd.details] : []),
+  ].join('\n');
 }
 
 const stdio: CliIo = {
@@ -73,7 +82,7 @@ export async function runCli(
     return await runCommand(cmd, args, {
       io,
       config: () => (config ??= loadConfig(env)),
-      database: async () => (db ??= await openCliDatabase(config ??= loadConfig(env))),
+      database: async () => (db ??= await openCliDatabase((config ??= loadConfig(env)))),
     });
   } finally {
     await db?.close();

@@ -16,12 +16,15 @@ export function saltToken(token: string, clusterId: string): string {
 
 export const saltTokenCommand: Command = {
   name: 'salt-token',
-  summary: 'print the form of a v2 token to hand to another cluster (HMAC-SHA1 of its id, keyed by the secret)',
+  summary:
+    'print the form of a v2 token to hand to another cluster (HMAC-SHA1 of its id, keyed by the secret)',
   usage: '<v2 token> <cluster id>',
-  details: '  Needs no database. The remote cluster can use the salted token with our cluster, but not learn the secret.',
+  details:
+    '  Needs no database. The remote cluster can use the salted token with our cluster, but not learn the secret.',
   async run(args, ctx) {
     const { positionals } = parseOptions(args, {}, true);
-    if (positionals.length !== 2) throw new UsageError('expected exactly two arguments: the v2 token and the remote cluster id');
+    if (positionals.length !== 2)
+      throw new UsageError('expected exactly two arguments: the v2 token and the remote cluster id');
     ctx.io.out(saltToken(positionals[0]!, positionals[1]!));
   },
 };

@@ -27,7 +27,10 @@ export function describeTarget(target: DatabaseTarget): string {
  * The one place that knows about the two backends; everything above works on the Prisma
  * driver adapter it returns.
  */
-export async function openAdapter(target: DatabaseTarget, opts: { loadDataDir?: Blob } = {}): Promise<OpenedAdapter> {
+export async function openAdapter(
+  target: DatabaseTarget,
+  opts: { loadDataDir?: Blob } = {},
+): Promise<OpenedAdapter> {
   if (target.kind === 'postgres') {
     const factory = new PrismaPg({ connectionString: target.url, max: 10 });
     return { target, factory, close: async () => {} };

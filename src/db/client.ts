@@ -23,7 +23,10 @@ export interface OpenDatabaseOptions {
 }
 
 /** Opens the backend, applies migrations and returns a Prisma client on it. */
-export async function openDatabase(target: DatabaseTarget, opts: OpenDatabaseOptions = {}): Promise<Database> {
+export async function openDatabase(
+  target: DatabaseTarget,
+  opts: OpenDatabaseOptions = {},
+): Promise<Database> {
   const adapter = await openAdapter(target, { loadDataDir: opts.loadDataDir });
   try {
     if (opts.migrate !== false) await applyMigrations(adapter);
@@ -33,7 +36,10 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenDatabaseOpt
       transactionOptions: { maxWait: 10_000, timeout: 20_000 },
       ...(opts.log ? { log: [{ emit: 'event', level: 'query' }] } : {}),
     });
-    if (opts.log) (prisma as unknown as { $on(e: 'query', cb: (ev: { query: string; params: string }) => void): void }).$on('query', opts.log);
+    if (opts.log)
+      (
+        prisma as unknown as { $on(e: 'query', cb: (ev: { query: string; params: string }) => void): void }
+      ).$on('query', opts.log);
     return {
       prisma,
       adapter,

@@ -68,7 +68,8 @@ export function lockDataDir(dataDir: string): () => void {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const pid = readPid(file);
         // Our own pid in a lock we do not hold: left by an earlier process that had our pid.
-        if (pid !== null && pid !== process.pid && isAlive(pid)) throw new DataDirInUseError(dataDir, pid, file);
+        if (pid !== null && pid !== process.pid && isAlive(pid))
+          throw new DataDirInUseError(dataDir, pid, file);
         fs.rmSync(file, { force: true });
       }
     }

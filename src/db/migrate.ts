@@ -15,7 +15,10 @@ export async function applyMigrations(db: OpenedAdapter): Promise<string[]> {
   const migrationsList = readMigrations();
   const run = () =>
     withSchemaEngine(db.factory, async (engine) => {
-      const out = await engine.applyMigrations({ migrationsList, filters: { externalTables: [], externalEnums: [] } });
+      const out = await engine.applyMigrations({
+        migrationsList,
+        filters: { externalTables: [], externalEnums: [] },
+      });
       return out.appliedMigrationNames;
     });
   if (db.target.kind !== 'postgres') return run(); // PGlite: one process owns the directory

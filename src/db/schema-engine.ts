@@ -20,9 +20,14 @@ function loadWasm(): void {
   (globalThis as Record<string, unknown>).PRISMA_WASM_PANIC_REGISTRY ??= { set_message() {} };
   // The .wasm is not in the package's exports: find it beside the exported glue.
   const require = createRequire(import.meta.url);
-  const wasmPath = path.join(path.dirname(require.resolve('@prisma/schema-engine-wasm/schema_engine_bg')), 'schema_engine_bg.wasm');
+  const wasmPath = path.join(
+    path.dirname(require.resolve('@prisma/schema-engine-wasm/schema_engine_bg')),
+    'schema_engine_bg.wasm',
+  );
   const module = new WebAssembly.Module(fs.readFileSync(wasmPath));
-  const instance = new WebAssembly.Instance(module, { './schema_engine_bg.js': runtime as unknown as WebAssembly.ModuleImports });
+  const instance = new WebAssembly.Instance(module, {
+    './schema_engine_bg.js': runtime as unknown as WebAssembly.ModuleImports,
+  });
   runtime.__wbg_set_wasm(instance.exports);
   (instance.exports.__wbindgen_start as () => void)();
   loaded = true;

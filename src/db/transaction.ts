@@ -5,7 +5,9 @@ const ATTEMPTS = 4;
 /** PostgreSQL chose this transaction as a deadlock victim or a serialization loser (P2034). */
 function isRetryable(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown };
-  return e?.code === 'P2034' || /deadlock detected|could not serialize access/i.test(String(e?.message ?? ''));
+  return (
+    e?.code === 'P2034' || /deadlock detected|could not serialize access/i.test(String(e?.message ?? ''))
+  );
 }
 
 /**
@@ -14,7 +16,11 @@ function isRetryable(err: unknown): boolean {
  * a cascade may still cross another writer's. `onRetry` lets the caller drop what the aborted
  * attempt collected.
  */
-export async function transaction<T>(prisma: PrismaClient, work: (tx: Db) => Promise<T>, onRetry?: () => void): Promise<T> {
+export async function transaction<T>(
+  prisma: PrismaClient,
+  work: (tx: Db) => Promise<T>,
+  onRetry?: () => void,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await prisma.$transaction((tx) => work(tx));

@@ -16,7 +16,11 @@ export function canonicalJson(v: unknown): string {
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (isPlainObject(v)) {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
   }
   return v;
 }
@@ -28,5 +32,8 @@ export function objectOrEmpty(v: unknown): JsonObject {
 
 /** MD5 of the key-sorted JSON of the secret mounts; kept after the scrub for reuse. */
 export function secretMountsMd5(secretMounts: unknown): string {
-  return crypto.createHash('md5').update(canonicalJson(objectOrEmpty(secretMounts))).digest('hex');
+  return crypto
+    .createHash('md5')
+    .update(canonicalJson(objectOrEmpty(secretMounts)))
+    .digest('hex');
 }

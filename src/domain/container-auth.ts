@@ -24,13 +24,19 @@ export async function containerAuth(
   if (!c.lockedByUuid || c.lockedByUuid !== caller.token.uuid) throw forbidden('Not locked by your token');
   if (c.runtimeTokenUuid) {
     // One of the few paths that reads the runtime token column.
-    const { runtimeToken } = await prisma.container.findUniqueOrThrow({ where: { uuid }, select: { runtimeToken: true } });
+    const { runtimeToken } = await prisma.container.findUniqueOrThrow({
+      where: { uuid },
+      select: { runtimeToken: true },
+    });
     const valid = runtimeToken ? await validator.validateRuntimeToken(runtimeToken) : null;
     if (!runtimeToken || !valid) throw forbidden('Invalid runtime_token');
     return { tokenUuid: valid.token.uuid, apiToken: runtimeToken };
   }
   const token = c.authUuid
-    ? await prisma.apiClientAuthorization.findUnique({ where: { uuid: c.authUuid }, select: { uuid: true, secret: true } })
+    ? await prisma.apiClientAuthorization.findUnique({
+        where: { uuid: c.authUuid },
+        select: { uuid: true, secret: true },
+      })
     : null;
   if (!token) throw forbidden('Not locked by your token');
   return { tokenUuid: token.uuid, apiToken: formatV2(token.uuid, token.secret) };
@@ -41,12 +47,22 @@ export async function containerAuth(
  * or its runtime token in container-bound form, as Arvados' for_current_token); admins, and a
  * runtime token in plain form (it may be its owner's everyday token), are refused.
  */
-export async function containerSecretMounts(prisma: PrismaClient, caller: Caller, uuid: string): Promise<unknown> {
+export async function containerSecretMounts(
+  prisma: PrismaClient,
+  caller: Caller,
+  uuid: string,
+): Promise<unknown> {
   if ((await caller.containerUuid()) !== uuid) {
-    const visible = await prisma.container.findFirst({ where: { uuid, AND: [containerVisibleWhere(caller)] }, select: { uuid: true } });
+    const visible = await prisma.container.findFirst({
+      where: { uuid, AND: [containerVisibleWhere(caller)] },
+      select: { uuid: true },
+    });
     if (!visible) throw notFound('Container not found');
     throw forbidden("Only the container's own token may read its secret mounts");
   }
-  const { secretMounts } = await prisma.container.findUniqueOrThrow({ where: { uuid }, select: { secretMounts: true } });
+  const { secretMounts } = await prisma.container.findUniqueOrThrow({
+    where: { uuid },
+    select: { secretMounts: true },
+  });
   return secretMounts ?? {};
 }

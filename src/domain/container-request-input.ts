@@ -56,7 +56,13 @@ export function modifiableFields(state: ContainerRequestState): ReadonlySet<Inpu
 }
 
 // JSON columns: null and {} are the same value.
-const JSON_FIELDS = new Set<InputField>(['properties', 'environment', 'mounts', 'runtimeConstraints', 'schedulingParameters']);
+const JSON_FIELDS = new Set<InputField>([
+  'properties',
+  'environment',
+  'mounts',
+  'runtimeConstraints',
+  'schedulingParameters',
+]);
 
 function sameValue(field: InputField, given: unknown, stored: unknown): boolean {
   const norm = (v: unknown) => (JSON_FIELDS.has(field) ? objectOrEmpty(v) : v);
@@ -84,7 +90,8 @@ export function checkModifiable(
 
 /** UNCOMMITTED → COMMITTED → FINAL; staying put is not a change. */
 export function checkStateChange(from: ContainerRequestState, to: ContainerRequestState): void {
-  const ok = from === to || (from === 'UNCOMMITTED' && to === 'COMMITTED') || (from === 'COMMITTED' && to === 'FINAL');
+  const ok =
+    from === to || (from === 'UNCOMMITTED' && to === 'COMMITTED') || (from === 'COMMITTED' && to === 'FINAL');
   if (!ok) throw badInput('state', `State cannot change from ${from} to ${to}`);
 }
 
@@ -132,31 +139,40 @@ export function validateFields(input: ContainerRequestInput): ValidatedFields {
   const out: ValidatedFields = {};
   const has = (k: InputField) => input[k] !== undefined;
   if (has('name')) out.name = input.name === null ? null : text('name', input.name, { max: 1024 });
-  if (has('description')) out.description = input.description === null ? null : text('description', input.description);
+  if (has('description'))
+    out.description = input.description === null ? null : text('description', input.description);
   if (has('properties')) out.properties = object('properties', input.properties);
-  if (has('priority')) out.priority = input.priority === null ? null : integer('priority', input.priority, 0, 1000);
+  if (has('priority'))
+    out.priority = input.priority === null ? null : integer('priority', input.priority, 0, 1000);
   if (has('command')) {
     const c = input.command;
-    if (!Array.isArray(c) || c.length === 0) throw badInput('command', 'command must be a non-empty list of strings');
+    if (!Array.isArray(c) || c.length === 0)
+      throw badInput('command', 'command must be a non-empty list of strings');
     if (c.length > 10_000) throw badInput('command', 'command has too many elements');
     out.command = c.map((s) => text('command', s));
   }
-  if (has('containerImage')) out.containerImage = text('containerImage', input.containerImage, { nonEmpty: true, max: 1024 });
+  if (has('containerImage'))
+    out.containerImage = text('containerImage', input.containerImage, { nonEmpty: true, max: 1024 });
   if (has('cwd')) out.cwd = text('cwd', input.cwd, { nonEmpty: true, max: 4096 });
   if (has('environment')) {
     const env = object('environment', input.environment);
-    if (!Object.values(env).every((v) => typeof v === 'string')) throw badInput('environment', 'environment must map names to strings');
+    if (!Object.values(env).every((v) => typeof v === 'string'))
+      throw badInput('environment', 'environment must map names to strings');
     out.environment = env as Record<string, string>;
   }
   if (has('mounts')) out.mounts = mountMap('mounts', input.mounts);
   if (has('outputPath')) out.outputPath = text('outputPath', input.outputPath, { nonEmpty: true, max: 4096 });
-  if (has('runtimeConstraints')) out.runtimeConstraints = object('runtimeConstraints', input.runtimeConstraints);
-  if (has('schedulingParameters')) out.schedulingParameters = object('schedulingParameters', input.schedulingParameters);
+  if (has('runtimeConstraints'))
+    out.runtimeConstraints = object('runtimeConstraints', input.runtimeConstraints);
+  if (has('schedulingParameters'))
+    out.schedulingParameters = object('schedulingParameters', input.schedulingParameters);
   if (has('useExisting')) {
-    if (typeof input.useExisting !== 'boolean') throw badInput('useExisting', 'useExisting must be true or false');
+    if (typeof input.useExisting !== 'boolean')
+      throw badInput('useExisting', 'useExisting must be true or false');
     out.useExisting = input.useExisting;
   }
-  if (has('containerCountMax')) out.containerCountMax = integer('containerCountMax', input.containerCountMax, 1, 100);
+  if (has('containerCountMax'))
+    out.containerCountMax = integer('containerCountMax', input.containerCountMax, 1, 100);
   if (has('secretMounts')) out.secretMounts = mountMap('secretMounts', input.secretMounts);
   return out;
 }

@@ -83,7 +83,12 @@ const MODIFIABLE_SELECT = {
 } satisfies Prisma.ContainerRequestSelect;
 
 /** Creates a request (UNCOMMITTED, or COMMITTED at once); returns its uuid. */
-export async function createContainerRequest(deps: RequestDeps, caller: Caller, input: ContainerRequestInput, changes: ChangeSet): Promise<string> {
+export async function createContainerRequest(
+  deps: RequestDeps,
+  caller: Caller,
+  input: ContainerRequestInput,
+  changes: ChangeSet,
+): Promise<string> {
   const state = input.state ?? 'UNCOMMITTED';
   checkStateChange('UNCOMMITTED', state); // a request is born UNCOMMITTED, and may commit at once
   const fields = validateFields(input);
@@ -97,41 +102,46 @@ export async function createContainerRequest(deps: RequestDeps, caller: Caller, 
 
   const parent = await caller.containerUuid(); // before the transaction: it may query
 
-  return transaction(deps.prisma, async (tx) => {
-    let priority = fields.priority ?? null;
-    if (parent) {
-      await lockActiveParent(tx, parent);
-      priority = await inheritedRequestPriority(tx, parent);
-    }
-    if (state === 'COMMITTED') checkCommittable({ priority, runtimeConstraints: fields.runtimeConstraints });
-    const uuid = newUuid(deps.config.clusterId, 'containerRequest');
-    const row = await tx.containerRequest.create({
-      data: {
-        ...fields,
-        command: fields.command!,
-        containerImage: fields.containerImage!,
-        outputPath: fields.outputPath!,
-        properties: fields.properties ?? {},
-        environment: fields.environment ?? {},
-        mounts: fields.mounts ?? {},
-        runtimeConstraints: fields.runtimeConstraints ?? {},
-        schedulingParameters: fields.schedulingParameters ?? {},
-        secretMounts: fields.secretMounts ?? {},
-        containerCountMax: fields.containerCountMax ?? deps.config.containerCountMax,
-        uuid,
-        ownerUuid: caller.user.uuid,
-        modifiedByUserUuid: caller.user.uuid,
-        priority,
-        runtimeToken,
-        requestingContainerUuid: parent,
-        state: 'UNCOMMITTED',
-      },
-      select: COMMIT_SELECT,
-    });
-    changes.containerRequest(uuid);
-    if (state === 'COMMITTED') await commitRequest(tx, row, identity, changes);
-    return uuid;
-  }, () => changes.clear());
+  return transaction(
+    deps.prisma,
+    async (tx) => {
+      let priority = fields.priority ?? null;
+      if (parent) {
+        await lockActiveParent(tx, parent);
+        priority = await inheritedRequestPriority(tx, parent);
+      }
+      if (state === 'COMMITTED')
+        checkCommittable({ priority, runtimeConstraints: fields.runtimeConstraints });
+      const uuid = newUuid(deps.config.clusterId, 'containerRequest');
+      const row = await tx.containerRequest.create({
+        data: {
+          ...fields,
+          command: fields.command!,
+          containerImage: fields.containerImage!,
+          outputPath: fields.outputPath!,
+          properties: fields.properties ?? {},
+          environment: fields.environment ?? {},
+          mounts: fields.mounts ?? {},
+          runtimeConstraints: fields.runtimeConstraints ?? {},
+          schedulingParameters: fields.schedulingParameters ?? {},
+          secretMounts: fields.secretMounts ?? {},
+          containerCountMax: fields.containerCountMax ?? deps.config.containerCountMax,
+          uuid,
+          ownerUuid: caller.user.uuid,
+          modifiedByUserUuid: caller.user.uuid,
+          priority,
+          runtimeToken,
+          requestingContainerUuid: parent,
+          state: 'UNCOMMITTED',
+        },
+        select: COMMIT_SELECT,
+      });
+      changes.containerRequest(uuid);
+      if (state === 'COMMITTED') await commitRequest(tx, row, identity, changes);
+      return uuid;
+    },
+    () => changes.clear(),
+  );
 }
 
 /** Updates a request within the per-state whitelist; commits or finalizes on a state change. */
@@ -156,70 +166,98 @@ export async function updateContainerRequest(
   if (input.runtimeToken !== undefined || (current.state === 'UNCOMMITTED' && to === 'COMMITTED')) {
     if (input.runtimeToken !== undefined) validatedToken = input.runtimeToken;
     else {
-      const stored = await deps.prisma.containerRequest.findUnique({ where: { uuid }, select: { runtimeToken: true } });
+      const stored = await deps.prisma.containerRequest.findUnique({
+        where: { uuid },
+        select: { runtimeToken: true },
+      });
       if (!stored) throw notFound('Container request not found'); // deleted meanwhile
       validatedToken = stored.runtimeToken;
     }
     identity = await resolveRuntimeIdentity(deps.validator, validatedToken, caller.user.uuid);
   }
 
-  await transaction(deps.prisma, async (tx) => {
-    await lockRequestWithContainer(tx, uuid);
-    const row = await tx.containerRequest.findFirst({ where, select: { ...MODIFIABLE_SELECT, ...COMMIT_SELECT, containerUuid: true } });
-    if (!row) throw notFound('Container request not found');
-    // The same checks on the locked row: another writer may have moved it on since.
-    const target = input.state ?? row.state;
-    checkStateChange(row.state, target);
-    checkModifiable(input, row.state, row);
-    const committing = row.state === 'UNCOMMITTED' && target === 'COMMITTED';
-    // The identity must come from the token stored now; it is read again only on this path.
-    const tokenChanged =
-      committing &&
-      input.runtimeToken === undefined &&
-      (await tx.containerRequest.findUniqueOrThrow({ where: { uuid }, select: { runtimeToken: true } })).runtimeToken !== validatedToken;
-    if (committing && (!identity || tokenChanged)) throw conflict('The container request changed concurrently; retry');
-    const merged = { ...row, ...fields };
-    checkSecretMountKeys(merged);
-    if (target === 'COMMITTED') checkCommittable(merged);
+  await transaction(
+    deps.prisma,
+    async (tx) => {
+      await lockRequestWithContainer(tx, uuid);
+      const row = await tx.containerRequest.findFirst({
+        where,
+        select: { ...MODIFIABLE_SELECT, ...COMMIT_SELECT, containerUuid: true },
+      });
+      if (!row) throw notFound('Container request not found');
+      // The same checks on the locked row: another writer may have moved it on since.
+      const target = input.state ?? row.state;
+      checkStateChange(row.state, target);
+      checkModifiable(input, row.state, row);
+      const committing = row.state === 'UNCOMMITTED' && target === 'COMMITTED';
+      // The identity must come from the token stored now; it is read again only on this path.
+      const tokenChanged =
+        committing &&
+        input.runtimeToken === undefined &&
+        (await tx.containerRequest.findUniqueOrThrow({ where: { uuid }, select: { runtimeToken: true } }))
+          .runtimeToken !== validatedToken;
+      if (committing && (!identity || tokenChanged))
+        throw conflict('The container request changed concurrently; retry');
+      const merged = { ...row, ...fields };
+      checkSecretMountKeys(merged);
+      if (target === 'COMMITTED') checkCommittable(merged);
 
-    const updated = await tx.containerRequest.update({
-      where: { uuid },
-      data: { ...fields, ...(input.runtimeToken !== undefined ? { runtimeToken: input.runtimeToken } : {}), modifiedByUserUuid: caller.user.uuid },
-      select: { ...COMMIT_SELECT, containerUuid: true },
-    });
-    changes.containerRequest(uuid);
+      const updated = await tx.containerRequest.update({
+        where: { uuid },
+        data: {
+          ...fields,
+          ...(input.runtimeToken !== undefined ? { runtimeToken: input.runtimeToken } : {}),
+          modifiedByUserUuid: caller.user.uuid,
+        },
+        select: { ...COMMIT_SELECT, containerUuid: true },
+      });
+      changes.containerRequest(uuid);
 
-    if (committing) {
-      await commitRequest(tx, updated, identity!, changes);
-    } else if (row.state === 'COMMITTED' && target === 'FINAL') {
-      const container = updated.containerUuid
-        ? await tx.container.findUnique({ where: { uuid: updated.containerUuid }, select: { log: true, output: true } })
-        : null;
-      await finalizeRequests(tx, { uuid }, container ?? { log: null, output: null }, changes);
-      if (updated.containerUuid) await recomputeContainerPriority(tx, updated.containerUuid, changes);
-    } else if (row.state === 'COMMITTED' && updated.containerUuid && fields.priority !== undefined) {
-      await recomputeContainerPriority(tx, updated.containerUuid, changes);
-    }
-  }, () => changes.clear());
+      if (committing) {
+        await commitRequest(tx, updated, identity!, changes);
+      } else if (row.state === 'COMMITTED' && target === 'FINAL') {
+        const container = updated.containerUuid
+          ? await tx.container.findUnique({
+              where: { uuid: updated.containerUuid },
+              select: { log: true, output: true },
+            })
+          : null;
+        await finalizeRequests(tx, { uuid }, container ?? { log: null, output: null }, changes);
+        if (updated.containerUuid) await recomputeContainerPriority(tx, updated.containerUuid, changes);
+      } else if (row.state === 'COMMITTED' && updated.containerUuid && fields.priority !== undefined) {
+        await recomputeContainerPriority(tx, updated.containerUuid, changes);
+      }
+    },
+    () => changes.clear(),
+  );
 }
 
 /** Deletes a request; a non-final one is first set to priority 0 (its container re-prioritised). */
-export async function deleteContainerRequest(deps: RequestDeps, caller: Caller, uuid: string, changes: ChangeSet): Promise<void> {
-  await transaction(deps.prisma, async (tx) => {
-    // Locked before it is read: a commit in flight is waited for, not missed.
-    await lockRequestWithContainer(tx, uuid);
-    const row = await tx.containerRequest.findFirst({
-      where: { uuid, AND: [containerRequestVisibleWhere(caller)] },
-      select: { state: true, containerUuid: true },
-    });
-    if (!row) throw notFound('Container request not found');
-    if (row.state === 'COMMITTED') {
-      await tx.containerRequest.update({ where: { uuid }, data: { priority: 0 }, select: { uuid: true } });
-      if (row.containerUuid) await recomputeContainerPriority(tx, row.containerUuid, changes);
-    }
-    await tx.containerRequest.delete({ where: { uuid }, select: { uuid: true } });
-    changes.containerRequest(uuid);
-  }, () => changes.clear());
+export async function deleteContainerRequest(
+  deps: RequestDeps,
+  caller: Caller,
+  uuid: string,
+  changes: ChangeSet,
+): Promise<void> {
+  await transaction(
+    deps.prisma,
+    async (tx) => {
+      // Locked before it is read: a commit in flight is waited for, not missed.
+      await lockRequestWithContainer(tx, uuid);
+      const row = await tx.containerRequest.findFirst({
+        where: { uuid, AND: [containerRequestVisibleWhere(caller)] },
+        select: { state: true, containerUuid: true },
+      });
+      if (!row) throw notFound('Container request not found');
+      if (row.state === 'COMMITTED') {
+        await tx.containerRequest.update({ where: { uuid }, data: { priority: 0 }, select: { uuid: true } });
+        if (row.containerUuid) await recomputeContainerPriority(tx, row.containerUuid, changes);
+      }
+      await tx.containerRequest.delete({ where: { uuid }, select: { uuid: true } });
+      changes.containerRequest(uuid);
+    },
+    () => changes.clear(),
+  );
 }
 
 /**
@@ -227,11 +265,21 @@ export async function deleteContainerRequest(deps: RequestDeps, caller: Caller, 
  * QUEUED one, point the request at it, recompute its priority, and finalize the request at once
  * if the container is already COMPLETE.
  */
-export async function commitRequest(tx: Db, cr: CommitRow, identity: RuntimeIdentity, changes: ChangeSet): Promise<void> {
+export async function commitRequest(
+  tx: Db,
+  cr: CommitRow,
+  identity: RuntimeIdentity,
+  changes: ChangeSet,
+): Promise<void> {
   // A child committed after its parent finished would wait forever at priority 0.
   if (cr.requestingContainerUuid) await lockActiveParent(tx, cr.requestingContainerUuid);
   const md5 = secretMountsMd5(cr.secretMounts);
-  const hash = reuseHash({ ...cr, secretMountsMd5: md5, runtimeUserUuid: identity.runtimeUserUuid, runtimeAuthScopes: identity.runtimeAuthScopes });
+  const hash = reuseHash({
+    ...cr,
+    secretMountsMd5: md5,
+    runtimeUserUuid: identity.runtimeUserUuid,
+    runtimeAuthScopes: identity.runtimeAuthScopes,
+  });
   let containerUuid: string | null = null;
   if (cr.useExisting) {
     // Two identical commits at once must not both miss each other's new container.
@@ -254,7 +302,10 @@ export async function commitRequest(tx: Db, cr: CommitRow, identity: RuntimeIden
     select: { uuid: true },
   });
   changes.containerRequest(cr.uuid);
-  const container = await tx.container.findUniqueOrThrow({ where: { uuid: containerUuid }, select: { state: true, log: true, output: true } });
+  const container = await tx.container.findUniqueOrThrow({
+    where: { uuid: containerUuid },
+    select: { state: true, log: true, output: true },
+  });
   if (container.state === 'COMPLETE') await finalizeRequests(tx, { uuid: cr.uuid }, container, changes);
   // After the finalize: a request finalized at once gives a COMPLETE container no claim.
   await recomputeContainerPriority(tx, containerUuid, changes);
@@ -267,6 +318,9 @@ export async function createContainer(
   data: Omit<Prisma.ContainerUncheckedCreateInput, 'uuid' | 'state' | 'priority'>,
 ): Promise<string> {
   const uuid = newUuid(clusterId, 'container');
-  await tx.container.create({ data: { ...data, uuid, state: 'QUEUED', priority: 0 }, select: { uuid: true } });
+  await tx.container.create({
+    data: { ...data, uuid, state: 'QUEUED', priority: 0 },
+    select: { uuid: true },
+  });
   return uuid;
 }

@@ -25,7 +25,13 @@ export interface UpdateContainerInput {
 }
 
 // What the container's own token may set, only while RUNNING (SPEC 5).
-const SELF_FIELDS = new Set<keyof UpdateContainerInput>(['state', 'exitCode', 'progress', 'output', 'runtimeStatus']);
+const SELF_FIELDS = new Set<keyof UpdateContainerInput>([
+  'state',
+  'exitCode',
+  'progress',
+  'output',
+  'runtimeStatus',
+]);
 
 // Columns the state logic reads; never the secrets.
 const STATE_SELECT = {
@@ -45,9 +51,17 @@ type StateRow = Prisma.ContainerGetPayload<{ select: typeof STATE_SELECT }>;
  * The container if the caller may see it, NOT_FOUND otherwise (never FORBIDDEN); with `lock`,
  * its row is locked first, for the rest of the transaction.
  */
-async function visibleContainer(db: Db, caller: Caller, uuid: string, opts: { lock?: boolean } = {}): Promise<StateRow> {
+async function visibleContainer(
+  db: Db,
+  caller: Caller,
+  uuid: string,
+  opts: { lock?: boolean } = {},
+): Promise<StateRow> {
   if (opts.lock) await lockRow(db, 'containers', uuid);
-  const c = await db.container.findFirst({ where: { uuid, AND: [containerVisibleWhere(caller)] }, select: STATE_SELECT });
+  const c = await db.container.findFirst({
+    where: { uuid, AND: [containerVisibleWhere(caller)] },
+    select: STATE_SELECT,
+  });
   if (!c) throw notFound('Container not found');
   return c;
 }
@@ -57,34 +71,61 @@ async function visibleContainer(db: Db, caller: Caller, uuid: string, opts: { lo
  * a conditional update, so of many concurrent lockers exactly one wins; the others get
  * CONFLICT. Without a runtime token, a token for the runtime user is generated.
  */
-export async function lockContainer(prisma: PrismaClient, caller: Caller, uuid: string, changes: ChangeSet): Promise<void> {
-  await transaction(prisma, async (tx) => {
-    const c = await visibleContainer(tx, caller, uuid);
-    if (!caller.user.isAdmin) throw forbidden('Only admin (dispatcher) tokens may lock containers');
-    const { count } = await tx.container.updateMany({
-      where: { uuid, state: 'QUEUED', priority: { gt: 0 } },
-      data: { state: 'LOCKED', lockedByUuid: caller.token.uuid },
-    });
-    if (count === 0) {
-      const now = await tx.container.findUniqueOrThrow({ where: { uuid }, select: { state: true } });
-      throw conflict(now.state === 'QUEUED' ? 'cannot lock when priority<=0' : `cannot lock when ${now.state}`);
-    }
-    if (c.runtimeTokenUuid === null) {
-      const { token } = await createToken(tx, uuid.slice(0, 5), { userUuid: c.runtimeUserUuid, scopes: c.runtimeAuthScopes });
-      await tx.container.update({ where: { uuid }, data: { authUuid: token.uuid }, select: { uuid: true } });
-    }
-    changes.container(uuid);
-  }, () => changes.clear());
+export async function lockContainer(
+  prisma: PrismaClient,
+  caller: Caller,
+  uuid: string,
+  changes: ChangeSet,
+): Promise<void> {
+  await transaction(
+    prisma,
+    async (tx) => {
+      const c = await visibleContainer(tx, caller, uuid);
+      if (!caller.user.isAdmin) throw forbidden('Only admin (dispatcher) tokens may lock containers');
+      const { count } = await tx.container.updateMany({
+        where: { uuid, state: 'QUEUED', priority: { gt: 0 } },
+        data: { state: 'LOCKED', lockedByUuid: caller.token.uuid },
+      });
+      if (count === 0) {
+        const now = await tx.container.findUniqueOrThrow({ where: { uuid }, select: { state: true } });
+        throw conflict(
+          now.state === 'QUEUED' ? 'cannot lock when priority<=0' : `cannot lock when ${now.state}`,
+        );
+      }
+      if (c.runtimeTokenUuid === null) {
+        const { token } = await createToken(tx, uuid.slice(0, 5), {
+          userUuid: c.runtimeUserUuid,
+          scopes: c.runtimeAuthScopes,
+        });
+        await tx.container.update({
+          where: { uuid },
+          data: { authUuid: token.uuid },
+          select: { uuid: true },
+        });
+      }
+      changes.container(uuid);
+    },
+    () => changes.clear(),
+  );
 }
 
 /** Back to QUEUED (LOCKED only, by the locking token only). */
-export async function unlockContainer(prisma: PrismaClient, caller: Caller, uuid: string, changes: ChangeSet): Promise<void> {
-  await transaction(prisma, async (tx) => {
-    const c = await visibleContainer(tx, caller, uuid, { lock: true });
-    if (c.state !== 'LOCKED') throw conflict(`cannot unlock when ${c.state}`);
-    if (c.lockedByUuid !== caller.token.uuid) throw forbidden('Not locked by your token');
-    await applyTransition(tx, c, { state: 'QUEUED' }, changes);
-  }, () => changes.clear());
+export async function unlockContainer(
+  prisma: PrismaClient,
+  caller: Caller,
+  uuid: string,
+  changes: ChangeSet,
+): Promise<void> {
+  await transaction(
+    prisma,
+    async (tx) => {
+      const c = await visibleContainer(tx, caller, uuid, { lock: true });
+      if (c.state !== 'LOCKED') throw conflict(`cannot unlock when ${c.state}`);
+      if (c.lockedByUuid !== caller.token.uuid) throw forbidden('Not locked by your token');
+      await applyTransition(tx, c, { state: 'QUEUED' }, changes);
+    },
+    () => changes.clear(),
+  );
 }
 
 /**
@@ -93,30 +134,50 @@ export async function unlockContainer(prisma: PrismaClient, caller: Caller, uuid
  * (its generated token or its runtime token), only while RUNNING, state COMPLETE/CANCELLED,
  * exitCode, progress, output and runtimeStatus. Anyone else: FORBIDDEN.
  */
-export async function updateContainer(prisma: PrismaClient, caller: Caller, uuid: string, input: UpdateContainerInput, changes: ChangeSet): Promise<void> {
+export async function updateContainer(
+  prisma: PrismaClient,
+  caller: Caller,
+  uuid: string,
+  input: UpdateContainerInput,
+  changes: ChangeSet,
+): Promise<void> {
   const data = validateContainerUpdate(input);
-  await transaction(prisma, async (tx) => {
-    const c = await visibleContainer(tx, caller, uuid, { lock: true });
-    if (!caller.user.isAdmin) {
-      if (!isOwnToken(c, caller)) throw forbidden('Only the dispatcher or the container itself may update a container');
-      if (c.state !== 'RUNNING') throw forbidden('A container may update itself only while RUNNING');
-      const extra = (Object.keys(input) as (keyof UpdateContainerInput)[]).find((k) => input[k] !== undefined && !SELF_FIELDS.has(k));
-      if (extra) throw forbidden(`A container may not set ${extra}`);
-      if (data.state && data.state !== 'COMPLETE' && data.state !== 'CANCELLED' && data.state !== 'RUNNING') {
-        throw forbidden('A container may only set its state to COMPLETE or CANCELLED');
+  await transaction(
+    prisma,
+    async (tx) => {
+      const c = await visibleContainer(tx, caller, uuid, { lock: true });
+      if (!caller.user.isAdmin) {
+        if (!isOwnToken(c, caller))
+          throw forbidden('Only the dispatcher or the container itself may update a container');
+        if (c.state !== 'RUNNING') throw forbidden('A container may update itself only while RUNNING');
+        const extra = (Object.keys(input) as (keyof UpdateContainerInput)[]).find(
+          (k) => input[k] !== undefined && !SELF_FIELDS.has(k),
+        );
+        if (extra) throw forbidden(`A container may not set ${extra}`);
+        if (
+          data.state &&
+          data.state !== 'COMPLETE' &&
+          data.state !== 'CANCELLED' &&
+          data.state !== 'RUNNING'
+        ) {
+          throw forbidden('A container may only set its state to COMPLETE or CANCELLED');
+        }
       }
-    }
-    const to = data.state ?? c.state;
-    if (input.exitCode != null && to !== 'COMPLETE') throw badInput('exitCode', 'exitCode may only be set with the move to COMPLETE');
-    if (to !== c.state) {
-      if (to === 'LOCKED') throw conflict('Use lockContainer to lock a container');
-      if (!canTransition(c.state, to)) throw conflict(`cannot change state from ${c.state} to ${to}`);
-      if (to === 'QUEUED' && c.lockedByUuid !== caller.token.uuid) throw forbidden('Not locked by your token');
-    } else if (isFinal(c.state)) {
-      throw conflict(`cannot update a container in state ${c.state}`);
-    }
-    await applyTransition(tx, c, data, changes);
-  }, () => changes.clear());
+      const to = data.state ?? c.state;
+      if (input.exitCode != null && to !== 'COMPLETE')
+        throw badInput('exitCode', 'exitCode may only be set with the move to COMPLETE');
+      if (to !== c.state) {
+        if (to === 'LOCKED') throw conflict('Use lockContainer to lock a container');
+        if (!canTransition(c.state, to)) throw conflict(`cannot change state from ${c.state} to ${to}`);
+        if (to === 'QUEUED' && c.lockedByUuid !== caller.token.uuid)
+          throw forbidden('Not locked by your token');
+      } else if (isFinal(c.state)) {
+        throw conflict(`cannot update a container in state ${c.state}`);
+      }
+      await applyTransition(tx, c, data, changes);
+    },
+    () => changes.clear(),
+  );
 }
 
 type ContainerUpdate = Omit<Prisma.ContainerUpdateInput, 'state'> & { state?: ContainerState };
@@ -132,7 +193,8 @@ function validateContainerUpdate(input: UpdateContainerInput): ContainerUpdate {
     out.priority = BigInt(Math.floor(input.priority));
   }
   if (input.progress !== undefined) {
-    if (input.progress !== null && !(input.progress >= 0 && input.progress <= 1)) throw badInput('progress', 'progress must be from 0 to 1');
+    if (input.progress !== null && !(input.progress >= 0 && input.progress <= 1))
+      throw badInput('progress', 'progress must be from 0 to 1');
     out.progress = input.progress;
   }
   for (const f of ['log', 'output'] as const) {
@@ -143,7 +205,8 @@ function validateContainerUpdate(input: UpdateContainerInput): ContainerUpdate {
     }
   }
   if (input.runtimeStatus !== undefined) {
-    if (input.runtimeStatus !== null && !isPlainObject(input.runtimeStatus)) throw badInput('runtimeStatus', 'runtimeStatus must be a JSON object');
+    if (input.runtimeStatus !== null && !isPlainObject(input.runtimeStatus))
+      throw badInput('runtimeStatus', 'runtimeStatus must be a JSON object');
     out.runtimeStatus = (input.runtimeStatus ?? {}) as Prisma.InputJsonObject;
   }
   if (input.exitCode !== undefined) out.exitCode = input.exitCode;
@@ -156,7 +219,12 @@ function validateContainerUpdate(input: UpdateContainerInput): ContainerUpdate {
  * runtimeStatus; entering COMPLETE/CANCELLED sets finishedAt and scrubs the secrets in the
  * same write, then retries or finalizes the requests and cancels the children.
  */
-async function applyTransition(tx: Db, c: StateRow, data: ContainerUpdate, changes: ChangeSet): Promise<void> {
+async function applyTransition(
+  tx: Db,
+  c: StateRow,
+  data: ContainerUpdate,
+  changes: ChangeSet,
+): Promise<void> {
   const to = data.state ?? c.state;
   const entering = to !== c.state;
   const now = new Date();
@@ -176,11 +244,18 @@ async function applyTransition(tx: Db, c: StateRow, data: ContainerUpdate, chang
     const requests = to === 'CANCELLED' ? await retryableRequests(tx, c.uuid) : [];
     if (requests.length > 0) {
       // The retry path copies the secrets before the scrub erases them.
-      const secrets = await tx.container.findUniqueOrThrow({ where: { uuid: c.uuid }, select: { runtimeToken: true, secretMounts: true } });
+      const secrets = await tx.container.findUniqueOrThrow({
+        where: { uuid: c.uuid },
+        select: { runtimeToken: true, secretMounts: true },
+      });
       retry = { requests, ...secrets };
     }
   }
-  const after = await tx.container.update({ where: { uuid: c.uuid }, data: write, select: { log: true, output: true } });
+  const after = await tx.container.update({
+    where: { uuid: c.uuid },
+    data: write,
+    select: { log: true, output: true },
+  });
   changes.container(c.uuid);
   if (entering && isFinal(to)) await afterFinal(tx, c.uuid, after, retry, changes);
 }
@@ -245,9 +320,20 @@ async function cancelChildren(tx: Db, parentUuid: string, changes: ChangeSet): P
     select: { uuid: true, containerUuid: true, container: { select: { state: true } } },
   });
   if (children.length === 0) return;
-  await tx.containerRequest.updateMany({ where: { uuid: { in: children.map((c) => c.uuid) } }, data: { priority: 0 } });
-  const notStarted = children.filter((c) => c.container && (c.container.state === 'QUEUED' || c.container.state === 'LOCKED'));
-  if (notStarted.length) await finalizeRequests(tx, { uuid: { in: notStarted.map((c) => c.uuid) } }, { log: null, output: null }, changes);
+  await tx.containerRequest.updateMany({
+    where: { uuid: { in: children.map((c) => c.uuid) } },
+    data: { priority: 0 },
+  });
+  const notStarted = children.filter(
+    (c) => c.container && (c.container.state === 'QUEUED' || c.container.state === 'LOCKED'),
+  );
+  if (notStarted.length)
+    await finalizeRequests(
+      tx,
+      { uuid: { in: notStarted.map((c) => c.uuid) } },
+      { log: null, output: null },
+      changes,
+    );
   for (const c of children) changes.containerRequest(c.uuid);
   for (const containerUuid of new Set(children.map((c) => c.containerUuid).filter((u): u is string => !!u))) {
     await recomputeContainerPriority(tx, containerUuid, changes);

@@ -15,7 +15,13 @@ export async function finalizeRequests(
   // One guarded statement: a request finalized concurrently is not overwritten.
   const rows = await tx.containerRequest.updateManyAndReturn({
     where: { ...where, state: 'COMMITTED' },
-    data: { state: 'FINAL', log: container.log, output: container.output, runtimeToken: null, secretMounts: {} },
+    data: {
+      state: 'FINAL',
+      log: container.log,
+      output: container.output,
+      runtimeToken: null,
+      secretMounts: {},
+    },
     select: { uuid: true },
   });
   for (const r of rows) changes.containerRequest(r.uuid);

@@ -6,7 +6,11 @@ import { isActive } from './container-state.js';
 // it — so a request update and a container state change never wait on each other in a cycle.
 
 /** Row lock for the rest of the transaction. */
-export async function lockRow(tx: Db, table: 'containers' | 'container_requests', uuid: string): Promise<void> {
+export async function lockRow(
+  tx: Db,
+  table: 'containers' | 'container_requests',
+  uuid: string,
+): Promise<void> {
   // Table names are two fixed literals, never input.
   if (table === 'containers') await tx.$queryRaw`SELECT 1 FROM containers WHERE uuid = ${uuid} FOR UPDATE`;
   else await tx.$queryRaw`SELECT 1 FROM container_requests WHERE uuid = ${uuid} FOR UPDATE`;
@@ -40,7 +44,9 @@ export async function lockRequestWithContainer(tx: Db, uuid: string): Promise<st
  * finish (and cancel its children) in between.
  */
 export async function lockActiveParent(tx: Db, parentUuid: string): Promise<void> {
-  const rows = await tx.$queryRaw<{ state: string }[]>`SELECT state::text AS state FROM containers WHERE uuid = ${parentUuid} FOR SHARE`;
+  const rows = await tx.$queryRaw<
+    { state: string }[]
+  >`SELECT state::text AS state FROM containers WHERE uuid = ${parentUuid} FOR SHARE`;
   const state = rows[0]?.state;
   if (!state || !isActive(state as Parameters<typeof isActive>[0])) {
     throw conflict('The container that made this request has finished');

@@ -12,7 +12,12 @@ export function requestPriorityValue(priority: number, createdAt: Date): bigint 
  * changed, the priorities of the containers of its children, so children follow their
  * top-level ancestor.
  */
-export async function recomputeContainerPriority(db: Db, containerUuid: string, changes: ChangeSet, seen = new Set<string>()): Promise<void> {
+export async function recomputeContainerPriority(
+  db: Db,
+  containerUuid: string,
+  changes: ChangeSet,
+  seen = new Set<string>(),
+): Promise<void> {
   if (seen.has(containerUuid)) return; // a cycle of requests cannot recurse forever
   seen.add(containerUuid);
   const requests = await db.containerRequest.findMany({
@@ -21,13 +26,19 @@ export async function recomputeContainerPriority(db: Db, containerUuid: string, 
   });
   let priority = 0n;
   for (const r of requests) {
-    const value = r.requestingContainer ? r.requestingContainer.priority : requestPriorityValue(r.priority!, r.createdAt);
+    const value = r.requestingContainer
+      ? r.requestingContainer.priority
+      : requestPriorityValue(r.priority!, r.createdAt);
     if (value > priority) priority = value;
   }
-  const { count } = await db.container.updateMany({ where: { uuid: containerUuid, priority: { not: priority } }, data: { priority } });
+  const { count } = await db.container.updateMany({
+    where: { uuid: containerUuid, priority: { not: priority } },
+    data: { priority },
+  });
   if (count === 0) return;
   changes.container(containerUuid);
-  for (const child of await childContainers(db, containerUuid)) await recomputeContainerPriority(db, child, changes, seen);
+  for (const child of await childContainers(db, containerUuid))
+    await recomputeContainerPriority(db, child, changes, seen);
 }
 
 /** Containers of the COMMITTED requests that this container made. */

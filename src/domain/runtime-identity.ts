@@ -22,7 +22,12 @@ export async function resolveRuntimeIdentity(
   committingUserUuid: string,
 ): Promise<RuntimeIdentity> {
   if (runtimeToken === null) {
-    return { runtimeUserUuid: committingUserUuid, runtimeAuthScopes: ['all'], runtimeToken: null, runtimeTokenUuid: null };
+    return {
+      runtimeUserUuid: committingUserUuid,
+      runtimeAuthScopes: ['all'],
+      runtimeToken: null,
+      runtimeTokenUuid: null,
+    };
   }
   const valid = await validator.validateRuntimeToken(runtimeToken);
   if (!valid) throw badInput('runtimeToken', RUNTIME_TOKEN_INVALID);

@@ -13,7 +13,8 @@ const EMAIL_RE = /^[^\s@]{1,128}@[^\s@]{1,255}$/;
 
 export async function createUser(db: Db, clusterId: string, input: CreateUserInput) {
   if (!EMAIL_RE.test(input.email)) throw badInput('email', 'email must look like name@domain');
-  if (input.fullName != null && input.fullName.length > 1000) throw badInput('fullName', 'fullName is too long');
+  if (input.fullName != null && input.fullName.length > 1000)
+    throw badInput('fullName', 'fullName is too long');
   return db.user.create({
     data: {
       uuid: newUuid(clusterId, 'user'),

@@ -39,7 +39,10 @@ export function containerVisibleWhere(caller: Caller): Prisma.ContainerWhereInpu
  * generated token or its runtime token, plain or container-bound. Reading its secret mounts and
  * `currentContainer` need more: the token must be bound to it (Caller.containerUuid(), SPEC 6).
  */
-export function isOwnToken(c: { uuid: string; state: ContainerState; authUuid: string | null; runtimeTokenUuid: string | null }, caller: Caller): boolean {
+export function isOwnToken(
+  c: { uuid: string; state: ContainerState; authUuid: string | null; runtimeTokenUuid: string | null },
+  caller: Caller,
+): boolean {
   // A container-bound 4th part names a container that owns the token by one of these two.
   const t = caller.token.uuid;
   return isActive(c.state) && (c.authUuid === t || c.runtimeTokenUuid === t);

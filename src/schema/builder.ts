@@ -63,7 +63,10 @@ export type { PrismaClient };
 export const MAX_JSON_DEPTH = 64;
 
 const tooDeep = (node?: ValueNode) =>
-  new GraphQLError(`JSON values may nest at most ${MAX_JSON_DEPTH} levels deep`, { nodes: node, extensions: { code: 'BAD_USER_INPUT' } });
+  new GraphQLError(`JSON values may nest at most ${MAX_JSON_DEPTH} levels deep`, {
+    nodes: node,
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
 
 /** The items of a list or the values of an object; null for anything else. */
 function jsonChildren(v: unknown): readonly unknown[] | null {
@@ -114,7 +117,11 @@ builder.scalarType('JSON', {
 // is, and the node is how src/server/errors-plugin.ts finds the field to name.
 function parseDate(v: unknown, node?: ValueNode): Date {
   const d = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) ? new Date(v) : null;
-  if (!d || Number.isNaN(d.getTime())) throw new GraphQLError('DateTime must be an ISO 8601 string', { nodes: node, extensions: { code: 'BAD_USER_INPUT' } });
+  if (!d || Number.isNaN(d.getTime()))
+    throw new GraphQLError('DateTime must be an ISO 8601 string', {
+      nodes: node,
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   return d;
 }
 

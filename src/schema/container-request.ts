@@ -1,4 +1,8 @@
-import { createContainerRequest, deleteContainerRequest, updateContainerRequest } from '../domain/container-requests.js';
+import {
+  createContainerRequest,
+  deleteContainerRequest,
+  updateContainerRequest,
+} from '../domain/container-requests.js';
 import { containerRequestVisibleWhere } from '../domain/visibility.js';
 import { notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -45,29 +49,42 @@ builder.prismaNode('ContainerRequest', {
   }),
 });
 
-const requestInputFields = (required: boolean) => (t: PothosSchemaTypes.InputFieldBuilder<any, 'InputObject'>) => ({
-  name: t.string(),
-  description: t.string(),
-  properties: t.field({ type: 'JSON' }),
-  state: t.field({ type: ContainerRequestStateEnum, description: required ? 'Default UNCOMMITTED.' : undefined }),
-  priority: t.int({ description: '0..1000; required to commit.' }),
-  command: t.stringList({ required }),
-  containerImage: t.string({ required }),
-  cwd: t.string({ description: required ? 'Default ".".' : undefined }),
-  environment: t.field({ type: 'JSON' }),
-  mounts: t.field({ type: 'JSON' }),
-  outputPath: t.string({ required }),
-  runtimeConstraints: t.field({ type: 'JSON', description: 'vcpus and ram (positive integers) are required to commit.' }),
-  schedulingParameters: t.field({ type: 'JSON' }),
-  useExisting: t.boolean(),
-  containerCountMax: t.int(),
-  runtimeToken: t.string({
-    description: 'Write-only. A v2 token (v2/<uuid>/<secret>) the container runs with; only while UNCOMMITTED.',
-  }),
-  secretMounts: t.field({ type: 'JSON', description: 'Write-only. Mounts given only to the running container.' }),
-});
+const requestInputFields =
+  (required: boolean) => (t: PothosSchemaTypes.InputFieldBuilder<any, 'InputObject'>) => ({
+    name: t.string(),
+    description: t.string(),
+    properties: t.field({ type: 'JSON' }),
+    state: t.field({
+      type: ContainerRequestStateEnum,
+      description: required ? 'Default UNCOMMITTED.' : undefined,
+    }),
+    priority: t.int({ description: '0..1000; required to commit.' }),
+    command: t.stringList({ required }),
+    containerImage: t.string({ required }),
+    cwd: t.string({ description: required ? 'Default ".".' : undefined }),
+    environment: t.field({ type: 'JSON' }),
+    mounts: t.field({ type: 'JSON' }),
+    outputPath: t.string({ required }),
+    runtimeConstraints: t.field({
+      type: 'JSON',
+      description: 'vcpus and ram (positive integers) are required to commit.',
+    }),
+    schedulingParameters: t.field({ type: 'JSON' }),
+    useExisting: t.boolean(),
+    containerCountMax: t.int(),
+    runtimeToken: t.string({
+      description:
+        'Write-only. A v2 token (v2/<uuid>/<secret>) the container runs with; only while UNCOMMITTED.',
+    }),
+    secretMounts: t.field({
+      type: 'JSON',
+      description: 'Write-only. Mounts given only to the running container.',
+    }),
+  });
 
-const CreateContainerRequestInput = builder.inputType('CreateContainerRequestInput', { fields: requestInputFields(true) });
+const CreateContainerRequestInput = builder.inputType('CreateContainerRequestInput', {
+  fields: requestInputFields(true),
+});
 const UpdateContainerRequestInput = builder.inputType('UpdateContainerRequestInput', {
   description: 'An omitted field is unchanged.',
   fields: requestInputFields(false),
@@ -82,7 +99,10 @@ const ContainerRequestFilter = builder.inputType('ContainerRequestFilter', {
   }),
 });
 
-function requestWhere(ctx: Context, f: typeof ContainerRequestFilter.$inferInput | null | undefined): Prisma.ContainerRequestWhereInput {
+function requestWhere(
+  ctx: Context,
+  f: typeof ContainerRequestFilter.$inferInput | null | undefined,
+): Prisma.ContainerRequestWhereInput {
   return {
     AND: [
       containerRequestVisibleWhere(callerOf(ctx)),
@@ -111,8 +131,13 @@ builder.queryFields((t) => ({
       description: 'Newest first.',
       args: { filter: t.arg({ type: ContainerRequestFilter }) },
       resolve: (query, _root, args, ctx) =>
-        ctx.services.db.prisma.containerRequest.findMany({ ...query, where: requestWhere(ctx, args.filter), orderBy: NEWEST_FIRST }),
-      totalCount: (_conn, args, ctx) => ctx.services.db.prisma.containerRequest.count({ where: requestWhere(ctx, args.filter) }),
+        ctx.services.db.prisma.containerRequest.findMany({
+          ...query,
+          where: requestWhere(ctx, args.filter),
+          orderBy: NEWEST_FIRST,
+        }),
+      totalCount: (_conn, args, ctx) =>
+        ctx.services.db.prisma.containerRequest.count({ where: requestWhere(ctx, args.filter) }),
     },
     { name: 'ContainerRequestConnection' },
     { name: 'ContainerRequestEdge' },
@@ -121,7 +146,10 @@ builder.queryFields((t) => ({
 
 /** A request through the caller's visibility (also the re-read after a change): NOT_FOUND if not visible. */
 async function loadRequest(ctx: Context, query: object, uuid: string) {
-  const cr = await ctx.services.db.prisma.containerRequest.findFirst({ ...query, where: { uuid, AND: [containerRequestVisibleWhere(callerOf(ctx))] } });
+  const cr = await ctx.services.db.prisma.containerRequest.findFirst({
+    ...query,
+    where: { uuid, AND: [containerRequestVisibleWhere(callerOf(ctx))] },
+  });
   if (!cr) throw notFound('Container request not found');
   return cr;
 }
@@ -132,16 +160,23 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateContainerRequestInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const { db, validator, config } = ctx.services;
-      const uuid = await withChanges(ctx, (changes) => createContainerRequest({ prisma: db.prisma, validator, config }, callerOf(ctx), input, changes));
+      const uuid = await withChanges(ctx, (changes) =>
+        createContainerRequest({ prisma: db.prisma, validator, config }, callerOf(ctx), input, changes),
+      );
       return loadRequest(ctx, query, uuid);
     },
   }),
   updateContainerRequest: t.prismaField({
     type: 'ContainerRequest',
-    args: { uuid: t.arg.id({ required: true }), input: t.arg({ type: UpdateContainerRequestInput, required: true }) },
+    args: {
+      uuid: t.arg.id({ required: true }),
+      input: t.arg({ type: UpdateContainerRequestInput, required: true }),
+    },
     resolve: async (query, _root, { uuid, input }, ctx) => {
       const { db, validator, config } = ctx.services;
-      await withChanges(ctx, (changes) => updateContainerRequest({ prisma: db.prisma, validator, config }, callerOf(ctx), uuid, input, changes));
+      await withChanges(ctx, (changes) =>
+        updateContainerRequest({ prisma: db.prisma, validator, config }, callerOf(ctx), uuid, input, changes),
+      );
       return loadRequest(ctx, query, uuid);
     },
   }),
@@ -149,7 +184,9 @@ builder.mutationFields((t) => ({
     args: { uuid: t.arg.id({ required: true }) },
     resolve: async (_root, { uuid }, ctx) => {
       const { db, validator, config } = ctx.services;
-      await withChanges(ctx, (changes) => deleteContainerRequest({ prisma: db.prisma, validator, config }, callerOf(ctx), uuid, changes));
+      await withChanges(ctx, (changes) =>
+        deleteContainerRequest({ prisma: db.prisma, validator, config }, callerOf(ctx), uuid, changes),
+      );
       return uuid;
     },
   }),
@@ -162,8 +199,15 @@ builder.subscriptionField('containerRequestUpdated', (t) =>
     args: { uuid: t.arg.id({ required: true }) },
     subscribe: (_root, { uuid }, ctx) => {
       const where = { uuid, AND: [containerRequestVisibleWhere(callerOf(ctx))] };
-      const visible = async () => !!(await ctx.services.db.prisma.containerRequest.findFirst({ where, select: { uuid: true } }));
-      return subscribeWhileVisible(ctx, 'containerRequestUpdated', uuid, visible, 'Container request not found');
+      const visible = async () =>
+        !!(await ctx.services.db.prisma.containerRequest.findFirst({ where, select: { uuid: true } }));
+      return subscribeWhileVisible(
+        ctx,
+        'containerRequestUpdated',
+        uuid,
+        visible,
+        'Container request not found',
+      );
     },
     resolve: (query, payload, _args, ctx) => loadRequest(ctx, query, changedUuid(payload)),
   }),

@@ -52,7 +52,10 @@ builder.prismaNode('Container', {
         cursor: 'uuid',
         description: 'The container requests the caller can see that point at this container, newest first.',
         totalCount: true,
-        query: (_args, ctx) => ({ where: containerRequestVisibleWhere(callerOf(ctx)), orderBy: NEWEST_FIRST }),
+        query: (_args, ctx) => ({
+          where: containerRequestVisibleWhere(callerOf(ctx)),
+          orderBy: NEWEST_FIRST,
+        }),
       },
       { name: 'ContainerContainerRequestsConnection' },
       { name: 'ContainerContainerRequestsEdge' },
@@ -64,13 +67,19 @@ const ContainerFilter = builder.inputType('ContainerFilter', {
   fields: (t) => ({
     state: t.field({ type: ContainerStateEnum }),
     lockedByUuid: t.id(),
-    minPriority: t.float({ description: 'Containers with priority ≥ this (a dispatcher lists {state: QUEUED, minPriority: 1}).' }),
+    minPriority: t.float({
+      description: 'Containers with priority ≥ this (a dispatcher lists {state: QUEUED, minPriority: 1}).',
+    }),
   }),
 });
 
-function containerWhere(ctx: Context, f: typeof ContainerFilter.$inferInput | null | undefined): Prisma.ContainerWhereInput {
+function containerWhere(
+  ctx: Context,
+  f: typeof ContainerFilter.$inferInput | null | undefined,
+): Prisma.ContainerWhereInput {
   // Priorities are signed 64-bit integers: a bound outside that range would fail in the database.
-  if (f?.minPriority != null && Math.abs(f.minPriority) >= 2 ** 63) throw badInput('minPriority', 'minPriority must be within ±2^63');
+  if (f?.minPriority != null && Math.abs(f.minPriority) >= 2 ** 63)
+    throw badInput('minPriority', 'minPriority must be within ±2^63');
   return {
     AND: [
       containerVisibleWhere(callerOf(ctx)),
@@ -85,7 +94,10 @@ function containerWhere(ctx: Context, f: typeof ContainerFilter.$inferInput | nu
 
 /** A container through the caller's visibility (also the re-read after a change): NOT_FOUND if not visible. */
 async function loadContainer(ctx: Context, query: object, uuid: string) {
-  const c = await ctx.services.db.prisma.container.findFirst({ ...query, where: { uuid, AND: [containerVisibleWhere(callerOf(ctx))] } });
+  const c = await ctx.services.db.prisma.container.findFirst({
+    ...query,
+    where: { uuid, AND: [containerVisibleWhere(callerOf(ctx))] },
+  });
   if (!c) throw notFound('Container not found');
   return c;
 }
@@ -103,8 +115,13 @@ builder.queryFields((t) => ({
       description: 'Newest first.',
       args: { filter: t.arg({ type: ContainerFilter }) },
       resolve: (query, _root, args, ctx) =>
-        ctx.services.db.prisma.container.findMany({ ...query, where: containerWhere(ctx, args.filter), orderBy: NEWEST_FIRST }),
-      totalCount: (_conn, args, ctx) => ctx.services.db.prisma.container.count({ where: containerWhere(ctx, args.filter) }),
+        ctx.services.db.prisma.container.findMany({
+          ...query,
+          where: containerWhere(ctx, args.filter),
+          orderBy: NEWEST_FIRST,
+        }),
+      totalCount: (_conn, args, ctx) =>
+        ctx.services.db.prisma.container.count({ where: containerWhere(ctx, args.filter) }),
     },
     { name: 'ContainerConnection' },
     { name: 'ContainerEdge' },
@@ -116,13 +133,17 @@ builder.queryFields((t) => ({
     resolve: async (query, _root, { uuid }, ctx) => {
       const { db, validator } = ctx.services;
       const { tokenUuid, apiToken } = await containerAuth(db.prisma, validator, callerOf(ctx), uuid);
-      const row = await db.prisma.apiClientAuthorization.findUniqueOrThrow({ ...query, where: { uuid: tokenUuid } });
+      const row = await db.prisma.apiClientAuthorization.findUniqueOrThrow({
+        ...query,
+        where: { uuid: tokenUuid },
+      });
       return { ...row, apiToken } satisfies WithApiToken as typeof row;
     },
   }),
   currentContainer: t.prismaField({
     type: 'Container',
-    description: "The container the caller's token belongs to (its generated token, or its runtime token in container-bound form).",
+    description:
+      "The container the caller's token belongs to (its generated token, or its runtime token in container-bound form).",
     resolve: async (query, _root, _args, ctx) => {
       const uuid = await callerOf(ctx).containerUuid();
       if (!uuid) throw notFound('Token is not associated with a container');
@@ -154,7 +175,9 @@ builder.mutationFields((t) => ({
     type: 'Container',
     args: { uuid: t.arg.id({ required: true }) },
     resolve: async (query, _root, { uuid }, ctx) => {
-      await withChanges(ctx, (changes) => lockContainer(ctx.services.db.prisma, callerOf(ctx), uuid, changes));
+      await withChanges(ctx, (changes) =>
+        lockContainer(ctx.services.db.prisma, callerOf(ctx), uuid, changes),
+      );
       return loadContainer(ctx, query, uuid);
     },
   }),
@@ -162,15 +185,22 @@ builder.mutationFields((t) => ({
     type: 'Container',
     args: { uuid: t.arg.id({ required: true }) },
     resolve: async (query, _root, { uuid }, ctx) => {
-      await withChanges(ctx, (changes) => unlockContainer(ctx.services.db.prisma, callerOf(ctx), uuid, changes));
+      await withChanges(ctx, (changes) =>
+        unlockContainer(ctx.services.db.prisma, callerOf(ctx), uuid, changes),
+      );
       return loadContainer(ctx, query, uuid);
     },
   }),
   updateContainer: t.prismaField({
     type: 'Container',
-    args: { uuid: t.arg.id({ required: true }), input: t.arg({ type: UpdateContainerInput, required: true }) },
+    args: {
+      uuid: t.arg.id({ required: true }),
+      input: t.arg({ type: UpdateContainerInput, required: true }),
+    },
     resolve: async (query, _root, { uuid, input }, ctx) => {
-      await withChanges(ctx, (changes) => updateContainer(ctx.services.db.prisma, callerOf(ctx), uuid, input, changes));
+      await withChanges(ctx, (changes) =>
+        updateContainer(ctx.services.db.prisma, callerOf(ctx), uuid, input, changes),
+      );
       return loadContainer(ctx, query, uuid);
     },
   }),
@@ -183,7 +213,8 @@ builder.subscriptionField('containerUpdated', (t) =>
     args: { uuid: t.arg.id({ required: true }) },
     subscribe: (_root, { uuid }, ctx) => {
       const where = { uuid, AND: [containerVisibleWhere(callerOf(ctx))] };
-      const visible = async () => !!(await ctx.services.db.prisma.container.findFirst({ where, select: { uuid: true } }));
+      const visible = async () =>
+        !!(await ctx.services.db.prisma.container.findFirst({ where, select: { uuid: true } }));
       return subscribeWhileVisible(ctx, 'containerUpdated', uuid, visible, 'Container not found');
     },
     resolve: (query, payload, _args, ctx) => loadContainer(ctx, query, changedUuid(payload)),

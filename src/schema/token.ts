@@ -23,7 +23,8 @@ export const ApiClientAuthorizationRef = builder.prismaNode('ApiClientAuthorizat
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     apiToken: t.string({
       nullable: true,
-      description: 'The full v2 token string: only in the payload of createApiClientAuthorization and containerAuth.',
+      description:
+        'The full v2 token string: only in the payload of createApiClientAuthorization and containerAuth.',
       resolve: (parent) => (parent as WithApiToken).apiToken ?? null,
     }),
     user: t.relation('user'),
@@ -35,13 +36,19 @@ builder.queryField('currentApiClientAuthorization', (t) =>
     type: 'ApiClientAuthorization',
     description: "The caller's own token (apiToken null). Also the federation validation call.",
     resolve: (query, _root, _args, ctx) =>
-      ctx.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({ ...query, where: { uuid: callerOf(ctx).token.uuid } }),
+      ctx.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
+        ...query,
+        where: { uuid: callerOf(ctx).token.uuid },
+      }),
   }),
 );
 
 const CreateApiClientAuthorizationInput = builder.inputType('CreateApiClientAuthorizationInput', {
   fields: (t) => ({
-    scopes: t.stringList({ description: 'Default ["all"]. Each: all, query:<field>, mutation:<field>, subscription:<field>, or <root>:*.' }),
+    scopes: t.stringList({
+      description:
+        'Default ["all"]. Each: all, query:<field>, mutation:<field>, subscription:<field>, or <root>:*.',
+    }),
     expiresAt: t.field({ type: 'DateTime' }),
     userUuid: t.id({ description: 'Admins only; default the caller.' }),
   }),
@@ -62,24 +69,32 @@ builder.mutationField('createApiClientAuthorization', (t) =>
       }
       if (userUuid !== caller.user.uuid) {
         if (!caller.user.isAdmin) throw forbidden('Only admins may create tokens for other users');
-        if (!(await db.prisma.user.findUnique({ where: { uuid: userUuid }, select: { uuid: true } }))) throw notFound('User not found');
+        if (!(await db.prisma.user.findUnique({ where: { uuid: userUuid }, select: { uuid: true } })))
+          throw notFound('User not found');
       }
       const scopes = input.scopes ?? ['all'];
       const bad = scopes.findIndex((s) => !isValidScope(s));
       if (bad >= 0 || scopes.length === 0 || scopes.length > 100) {
-        throw badInput('scopes', 'scopes must be a non-empty list of: all, query:<field>, mutation:<field>, subscription:<field>, <root>:*');
+        throw badInput(
+          'scopes',
+          'scopes must be a non-empty list of: all, query:<field>, mutation:<field>, subscription:<field>, <root>:*',
+        );
       }
       // A narrowed token cannot mint a broader one.
       if (!scopes.every((s) => scopeCovers(caller.token.scopes, s))) {
         throw forbidden('A token may only create tokens with scopes its own scopes cover');
       }
-      if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw badInput('expiresAt', 'expiresAt must be in the future');
+      if (input.expiresAt && input.expiresAt.getTime() <= Date.now())
+        throw badInput('expiresAt', 'expiresAt must be in the future');
       const { token, apiToken } = await createToken(db.prisma, config.clusterId, {
         userUuid,
         scopes: normalizeScopes(scopes),
         expiresAt: input.expiresAt ?? null,
       });
-      const row = await db.prisma.apiClientAuthorization.findUniqueOrThrow({ ...query, where: { uuid: token.uuid } });
+      const row = await db.prisma.apiClientAuthorization.findUniqueOrThrow({
+        ...query,
+        where: { uuid: token.uuid },
+      });
       return { ...row, apiToken } as typeof row;
     },
   }),

@@ -22,7 +22,10 @@ export interface Gateway {
  * Everything a running gateway is made of: database (migrated), system user and root token,
  * services, the yoga instance and the token sweep timer. Tests build it on their own database.
  */
-export async function createGateway(config: Config, opts: { db?: Database; logger?: Logger } = {}): Promise<Gateway> {
+export async function createGateway(
+  config: Config,
+  opts: { db?: Database; logger?: Logger } = {},
+): Promise<Gateway> {
   const logger = opts.logger ?? new Logger();
   const db = opts.db ?? (await openDatabase(config.database));
   const rootToken = await bootstrapSystem(db.prisma, config.clusterId, config.systemRootToken);
@@ -37,7 +40,8 @@ export async function createGateway(config: Config, opts: { db?: Database; logge
       logger.warn('token sweep failed', { message: (err as Error).message });
     }
   };
-  const timer = config.tokenSweepSeconds > 0 ? setInterval(sweep, config.tokenSweepSeconds * 1000) : undefined;
+  const timer =
+    config.tokenSweepSeconds > 0 ? setInterval(sweep, config.tokenSweepSeconds * 1000) : undefined;
   timer?.unref();
 
   let server: http.Server | undefined;

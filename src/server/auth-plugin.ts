@@ -12,11 +12,15 @@ import { forbidden, unauthenticated } from '../errors.js';
 import type { Context } from '../schema/context.js';
 
 /** Root field names an operation selects, through fragments. */
-export function rootFieldNames(document: DocumentNode, operationName?: string | null): { root: RootType; fields: string[] } | null {
+export function rootFieldNames(
+  document: DocumentNode,
+  operationName?: string | null,
+): { root: RootType; fields: string[] } | null {
   const op = getOperationAST(document, operationName ?? undefined);
   if (!op) return null;
   const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  for (const d of document.definitions)
+    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const fields = new Set<string>();
   const seen = new Set<string>();
   const walk = (set: SelectionSetNode) => {
@@ -39,7 +43,11 @@ export function rootFieldNames(document: DocumentNode, operationName?: string | 
  * pure introspection; an invalid token is UNAUTHENTICATED; inactive users may only call `me`;
  * every selected root field must be allowed by the token's scopes (FORBIDDEN otherwise).
  */
-export function checkOperationAccess(ctx: Context, document: DocumentNode, operationName?: string | null): GraphQLError | null {
+export function checkOperationAccess(
+  ctx: Context,
+  document: DocumentNode,
+  operationName?: string | null,
+): GraphQLError | null {
   const op = rootFieldNames(document, operationName);
   if (!op) return null; // graphql-js reports the missing operation itself
   const fields = op.fields.filter((f) => !f.startsWith('__'));
@@ -49,7 +57,10 @@ export function checkOperationAccess(ctx: Context, document: DocumentNode, opera
   if (!caller) return unauthenticated('Not logged in: send Authorization: Bearer <token>');
   // currentApiClientAuthorization too: it is how another cluster learns that the user is
   // inactive (SPEC 7), and it tells the token nothing `me` does not.
-  if (!caller.user.isActive && !(op.root === 'query' && fields.every((f) => f === 'me' || f === 'currentApiClientAuthorization'))) {
+  if (
+    !caller.user.isActive &&
+    !(op.root === 'query' && fields.every((f) => f === 'me' || f === 'currentApiClientAuthorization'))
+  ) {
     return forbidden('User is inactive: only `me` is allowed');
   }
   const denied = fields.find((f) => !scopeAllows(caller.token.scopes, op.root, f));
@@ -57,7 +68,13 @@ export function checkOperationAccess(ctx: Context, document: DocumentNode, opera
 }
 
 export function operationAccessPlugin(): Plugin<Context> {
-  const guard = ({ args, setResultAndStopExecution }: { args: { contextValue: Context; document: DocumentNode; operationName?: string | null }; setResultAndStopExecution: (r: { errors: GraphQLError[] }) => void }) => {
+  const guard = ({
+    args,
+    setResultAndStopExecution,
+  }: {
+    args: { contextValue: Context; document: DocumentNode; operationName?: string | null };
+    setResultAndStopExecution: (r: { errors: GraphQLError[] }) => void;
+  }) => {
     const err = checkOperationAccess(args.contextValue, args.document, args.operationName);
     if (err) setResultAndStopExecution({ errors: [err] });
   };

@@ -20,7 +20,10 @@ const CLOSE = new Set<TokenKind>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenK
  * deep, or the first string literal holding U+0000. Null when there is none, or when the
  * document does not lex (the parser reports that syntax error itself).
  */
-export function scanDocument(query: string, find: { maxDepth?: number; nul?: boolean }): DocumentFinding | null {
+export function scanDocument(
+  query: string,
+  find: { maxDepth?: number; nul?: boolean },
+): DocumentFinding | null {
   const stack: Level[] = [];
   let previous: Token | null = null;
   try {
@@ -34,7 +37,11 @@ export function scanDocument(query: string, find: { maxDepth?: number; nul?: boo
       } else if (t.kind === TokenKind.COLON && previous?.kind === TokenKind.NAME) {
         const level = stack.at(-1);
         if (level) level.key = previous.value;
-      } else if (find.nul && (t.kind === TokenKind.STRING || t.kind === TokenKind.BLOCK_STRING) && t.value.includes('\u0000')) {
+      } else if (
+        find.nul &&
+        (t.kind === TokenKind.STRING || t.kind === TokenKind.BLOCK_STRING) &&
+        t.value.includes('\u0000')
+      ) {
         return { names: namesOf(stack) };
       }
     }

@@ -2,7 +2,14 @@ import { GraphQLError, Kind, parse, visit, type DocumentNode, type Source } from
 import type { Plugin } from 'graphql-yoga';
 import { redact } from './logger.js';
 
-const KNOWN_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'INTERNAL_SERVER_ERROR']);
+const KNOWN_CODES = new Set([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'CONFLICT',
+  'INTERNAL_SERVER_ERROR',
+]);
 
 /**
  * The field a BAD_USER_INPUT error names (SPEC 9), the way the domain's badInput names it:
@@ -19,7 +26,9 @@ const VARIABLE_INVALID = new RegExp(`^Variable "\\$(${NAME})" got invalid value`
 const VARIABLE_OTHER = new RegExp(`^Variable "\\$(${NAME})" `);
 // The path graphql-js prints after the value: names and list indices only, never a value.
 const AT_PATH = new RegExp(` at "(${NAME}(?:\\.${NAME}|\\[\\d+\\])*)"$`);
-const FIELD_IN_REASON = new RegExp(`^Field "(?:${NAME}\\.)?(${NAME})" (?:of required type|is not defined by type)`);
+const FIELD_IN_REASON = new RegExp(
+  `^Field "(?:${NAME}\\.)?(${NAME})" (?:of required type|is not defined by type)`,
+);
 const ARGUMENT_MISSING = new RegExp(`^Field "[^"]*" argument "(${NAME})" of type "[^"]*" is required`);
 
 // graphql-js echoes a rejected literal's value ("String cannot represent a non string value:
@@ -50,7 +59,8 @@ function variableError(e: GraphQLError): { message: string; names: string[] } | 
   }
   const variable = invalid[1]!;
   const reason = e.originalError?.message;
-  if (reason === undefined || !e.message.endsWith(`; ${reason}`)) return { message: `${invalid[0]}.`, names: [variable] };
+  if (reason === undefined || !e.message.endsWith(`; ${reason}`))
+    return { message: `${invalid[0]}.`, names: [variable] };
   const head = e.message.slice(0, e.message.length - reason.length - 2);
   const at = AT_PATH.exec(head)?.[1];
   const path = at ? (at.match(new RegExp(NAME, 'g')) ?? []).slice(1) : [];
@@ -66,7 +76,8 @@ function variableError(e: GraphQLError): { message: string; names: string[] } | 
  */
 function namesAt(document: DocumentNode, offset: number): string[] {
   const names: string[] = [];
-  const inside = (loc: { start: number; end: number } | undefined) => !!loc && loc.start <= offset && offset < loc.end;
+  const inside = (loc: { start: number; end: number } | undefined) =>
+    !!loc && loc.start <= offset && offset < loc.end;
   visit(document, {
     enter(node) {
       if (!inside(node.loc)) return false;
@@ -115,16 +126,24 @@ export function normalizeErrors(): Plugin {
             // yoga puts the parser's error under originalError (for a bad JSON body, a message
             // quoting the body) and, in development, a stack: neither may leave. The name stays:
             // yoga answers 400 rather than 200 to a bad request when originalError is present.
-            const { originalError, stacktrace: _stack, ...extensions } = (e.extensions ?? {}) as Record<string, unknown>;
+            const {
+              originalError,
+              stacktrace: _stack,
+              ...extensions
+            } = (e.extensions ?? {}) as Record<string, unknown>;
             if (originalError && typeof originalError === 'object') {
-              extensions.originalError = { name: String((originalError as { name?: unknown }).name ?? 'Error') };
+              extensions.originalError = {
+                name: String((originalError as { name?: unknown }).name ?? 'Error'),
+              };
             }
             const code = extensions.code;
             const known = typeof code === 'string' && KNOWN_CODES.has(code);
             const variable = variableError(e);
             const message = variable?.message ?? withoutValueInReason(e.message);
             if ((known ? code : 'BAD_USER_INPUT') === 'BAD_USER_INPUT' && extensions.field === undefined) {
-              const field = inputFieldOf(variable?.names ?? [...literalNames(e, documents), ...fieldInReason(e.message)]);
+              const field = inputFieldOf(
+                variable?.names ?? [...literalNames(e, documents), ...fieldInReason(e.message)],
+              );
               if (field !== undefined) extensions.field = field;
             }
             return new GraphQLError(redact(message), {

@@ -8,9 +8,19 @@ export function healthPlugin(services: Services): Plugin {
       if (url.pathname !== '/healthz') return;
       try {
         await services.db.prisma.$queryRaw`SELECT 1`;
-        endResponse(new fetchAPI.Response(JSON.stringify({ status: 'ok' }), { status: 200, headers: { 'content-type': 'application/json' } }));
+        endResponse(
+          new fetchAPI.Response(JSON.stringify({ status: 'ok' }), {
+            status: 200,
+            headers: { 'content-type': 'application/json' },
+          }),
+        );
       } catch {
-        endResponse(new fetchAPI.Response(JSON.stringify({ status: 'database unavailable' }), { status: 503, headers: { 'content-type': 'application/json' } }));
+        endResponse(
+          new fetchAPI.Response(JSON.stringify({ status: 'database unavailable' }), {
+            status: 503,
+            headers: { 'content-type': 'application/json' },
+          }),
+        );
       }
     },
   };

@@ -17,8 +17,12 @@ try {
 console.log(`Opening ${describeTarget(config.database)} and applying migrations…`);
 const gateway = await createGateway(config).catch((err: Error) => {
   console.error(`Start-up failed: ${err.message}`);
-  if (config.database.kind === 'postgres') console.error('Check that DATABASE_URL points at a running PostgreSQL server you can connect to.');
-  else console.error(`Check that ${config.database.dataDir} is writable and not used by another running server.`);
+  if (config.database.kind === 'postgres')
+    console.error('Check that DATABASE_URL points at a running PostgreSQL server you can connect to.');
+  else
+    console.error(
+      `Check that ${config.database.dataDir} is writable and not used by another running server.`,
+    );
   process.exit(1);
 });
 
@@ -31,14 +35,20 @@ try {
   process.exit(1);
 }
 
-console.log(`GraphQL gateway (cluster ${config.clusterId}) at ${url}/graphql — open it in a browser for GraphiQL`);
+console.log(
+  `GraphQL gateway (cluster ${config.clusterId}) at ${url}/graphql — open it in a browser for GraphiQL`,
+);
 const root = gateway.rootToken;
 if (root.kind === 'generated') {
   console.log('System root token (admin; shown once, keep it safe):');
   console.log(`  ${root.apiToken}`);
-  console.log(`Try: curl -H "Authorization: Bearer ${root.apiToken}" -H 'content-type: application/json' -d '{"query":"{ me { uuid isAdmin } }"}' ${url}/graphql`);
+  console.log(
+    `Try: curl -H "Authorization: Bearer ${root.apiToken}" -H 'content-type: application/json' -d '{"query":"{ me { uuid isAdmin } }"}' ${url}/graphql`,
+  );
 } else if (root.kind === 'existing') {
-  console.log('System root token: generated on first start and printed then. Make another admin token with `npm run cli -- create-token --admin`.');
+  console.log(
+    'System root token: generated on first start and printed then. Make another admin token with `npm run cli -- create-token --admin`.',
+  );
 } else {
   console.log('System root token: SYSTEM_ROOT_TOKEN.');
 }
@@ -46,6 +56,9 @@ if (root.kind === 'generated') {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     console.log(`${signal}: shutting down`);
-    gateway.close().then(() => process.exit(0), () => process.exit(1));
+    gateway.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   });
 }

@@ -38,7 +38,8 @@ export function nulPath(variables: unknown): string[] | null {
     } else if (value !== null && typeof value === 'object') {
       const entries = Object.entries(value);
       if (entries.some(([key]) => unstorable(key))) return namesOf(trail);
-      for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i]![1], { name: entries[i]![0], up: trail }]);
+      for (let i = entries.length - 1; i >= 0; i--)
+        stack.push([entries[i]![1], { name: entries[i]![0], up: trail }]);
     }
   }
   return null;

@@ -29,7 +29,14 @@ export function createGatewayYoga(services: Services): Yoga {
       const base = { services, caller: null, authError: null };
       if (raw === null) {
         // A header that is present but not Bearer/OAuth2 is a bad token, not no token.
-        return request.headers.get('authorization') ? { ...base, authError: new GraphQLError('Invalid Authorization header', { extensions: { code: 'UNAUTHENTICATED' } }) } : base;
+        return request.headers.get('authorization')
+          ? {
+              ...base,
+              authError: new GraphQLError('Invalid Authorization header', {
+                extensions: { code: 'UNAUTHENTICATED' },
+              }),
+            }
+          : base;
       }
       const remoteClusterId = request.headers.get('x-arvados-remote-cluster') ?? undefined;
       try {
@@ -43,7 +50,13 @@ export function createGatewayYoga(services: Services): Yoga {
     // for the parser and NUL characters are refused before anything parses or reads the
     // request; the access check runs before any resolver; error normalisation sees every
     // result last.
-    plugins: [healthPlugin(services), rejectDeepDocuments(), rejectNulCharacters(), operationAccessPlugin(), normalizeErrors()],
+    plugins: [
+      healthPlugin(services),
+      rejectDeepDocuments(),
+      rejectNulCharacters(),
+      operationAccessPlugin(),
+      normalizeErrors(),
+    ],
     maskedErrors: {
       maskError(error, message) {
         // graphql-js' own variable coercion errors (missing, null or mistyped variables, or a

@@ -2,7 +2,14 @@ import { createToken } from '../../src/auth/tokens.js';
 import { describeBackends, type GqlResult } from '../helpers/gateway.js';
 
 const ME = '{ me { uuid } }';
-const CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'INTERNAL_SERVER_ERROR'];
+const CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'CONFLICT',
+  'INTERNAL_SERVER_ERROR',
+];
 
 function code(r: GqlResult): string | undefined {
   return r.errors?.[0]?.extensions?.code;
@@ -76,15 +83,21 @@ describeBackends('authentication', (gw) => {
   });
 
   test('an unknown v2 token and an unknown v1 secret are UNAUTHENTICATED', async () => {
-    expect(code(await raw({ authorization: 'Bearer v2/zzzzz-gj3su-0123456789abcde/nosuchsecret' }))).toBe('UNAUTHENTICATED');
+    expect(code(await raw({ authorization: 'Bearer v2/zzzzz-gj3su-0123456789abcde/nosuchsecret' }))).toBe(
+      'UNAUTHENTICATED',
+    );
     expect(code(await raw({ authorization: 'Bearer nosuchsecret0123456789' }))).toBe('UNAUTHENTICATED');
   });
 
   test('a 10 KB token and non-ASCII bytes in the header are UNAUTHENTICATED', async () => {
-    expect(code(await raw({ authorization: `Bearer v2/zzzzz-gj3su-0123456789abcde/${'a'.repeat(10 * 1024)}` }))).toBe('UNAUTHENTICATED');
+    expect(
+      code(await raw({ authorization: `Bearer v2/zzzzz-gj3su-0123456789abcde/${'a'.repeat(10 * 1024)}` })),
+    ).toBe('UNAUTHENTICATED');
     expect(code(await raw({ authorization: `Bearer ${'x'.repeat(10 * 1024)}` }))).toBe('UNAUTHENTICATED');
     // Headers carry Latin-1 at most; é is the most a client can send.
-    expect(code(await raw({ authorization: 'Bearer v2/zzzzz-gj3su-0123456789abcde/s\u00e9cret' }))).toBe('UNAUTHENTICATED');
+    expect(code(await raw({ authorization: 'Bearer v2/zzzzz-gj3su-0123456789abcde/s\u00e9cret' }))).toBe(
+      'UNAUTHENTICATED',
+    );
   });
 
   test('an invalid token is refused even for introspection-only queries', async () => {
@@ -96,7 +109,10 @@ describeBackends('authentication', (gw) => {
   describe('expiry', () => {
     test('a token whose expiresAt has passed is UNAUTHENTICATED, in v2 and v1 form', async () => {
       const { prisma } = gw().gateway.services.db;
-      const { apiToken } = await createToken(prisma, 'zzzzz', { userUuid: user.uuid, expiresAt: new Date(Date.now() - 1000) });
+      const { apiToken } = await createToken(prisma, 'zzzzz', {
+        userUuid: user.uuid,
+        expiresAt: new Date(Date.now() - 1000),
+      });
       expect(code(await raw({ authorization: `Bearer ${apiToken}` }))).toBe('UNAUTHENTICATED');
       expect(code(await raw({ authorization: `Bearer ${apiToken.split('/')[2]}` }))).toBe('UNAUTHENTICATED');
     });
@@ -110,7 +126,10 @@ describeBackends('authentication', (gw) => {
       expect(created.errors).toBeUndefined();
       const { uuid, apiToken } = created.data.createApiClientAuthorization;
       expect((await gw().gql(ME, {}, apiToken)).data?.me.uuid).toBe(user.uuid);
-      await gw().gateway.services.db.prisma.apiClientAuthorization.update({ where: { uuid }, data: { expiresAt: new Date(Date.now() - 1) } });
+      await gw().gateway.services.db.prisma.apiClientAuthorization.update({
+        where: { uuid },
+        data: { expiresAt: new Date(Date.now() - 1) },
+      });
       expect(code(await gw().gql(ME, {}, apiToken))).toBe('UNAUTHENTICATED');
     });
 
@@ -135,7 +154,8 @@ describeBackends('authentication', (gw) => {
   });
 
   describe('no bad token, scope or input yields a stack trace or an unlisted code', () => {
-    const M_TOKEN = 'mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid } }';
+    const M_TOKEN =
+      'mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid } }';
     const M_USER = 'mutation($i: CreateUserInput!) { createUser(input: $i) { uuid } }';
     const cases: [string, () => Promise<GqlResult>][] = [
       ['garbage token', () => raw({ authorization: 'Bearer %%%' })],
@@ -143,8 +163,14 @@ describeBackends('authentication', (gw) => {
       ['no token', () => raw({})],
       ['syntax error', () => gw().gql('{ me { uuid ')],
       ['unknown field', () => gw().gql('{ nope }')],
-      ['two operations and no operationName', () => gw().gql('query A { me { uuid } } query B { me { uuid } }')],
-      ['invalid JSON body quoting a token', () => post('{"query": "{ me { uuid } }", "variables": v2/zzzzz-gj3su-0123456789abcde/hunter2hunter2')],
+      [
+        'two operations and no operationName',
+        () => gw().gql('query A { me { uuid } } query B { me { uuid } }'),
+      ],
+      [
+        'invalid JSON body quoting a token',
+        () => post('{"query": "{ me { uuid } }", "variables": v2/zzzzz-gj3su-0123456789abcde/hunter2hunter2'),
+      ],
       ['a JSON body that is not an object', () => post('[1, 2]')],
       ['no query', () => post('{}')],
       ['missing variable', () => gw().gql(M_USER, {})],
@@ -154,11 +180,17 @@ describeBackends('authentication', (gw) => {
       ['bad scope', () => gw().gql(M_TOKEN, { i: { scopes: ['GET /arvados/v1/users'] } })],
       ['empty scopes', () => gw().gql(M_TOKEN, { i: { scopes: [] } })],
       ['unknown user', () => gw().gql(M_TOKEN, { i: { userUuid: 'zzzzz-tpzed-0123456789abcde' } })],
-      ['user uuid that is not a uuid', () => gw().gql(M_TOKEN, { i: { userUuid: "'; DROP TABLE users; --" } })],
+      [
+        'user uuid that is not a uuid',
+        () => gw().gql(M_TOKEN, { i: { userUuid: "'; DROP TABLE users; --" } }),
+      ],
       ['past expiry', () => gw().gql(M_TOKEN, { i: { expiresAt: '1999-01-01T00:00:00Z' } })],
       ['date out of range', () => gw().gql(M_TOKEN, { i: { expiresAt: '99999-01-01T00:00:00Z' } })],
       ['node with garbage id', () => gw().gql('{ node(id: "garbage") { id } }')],
-      ['node with a uuid of no known type', () => gw().gql('{ node(id: "zzzzz-aaaaa-0123456789abcde") { id } }')],
+      [
+        'node with a uuid of no known type',
+        () => gw().gql('{ node(id: "zzzzz-aaaaa-0123456789abcde") { id } }'),
+      ],
       ['forbidden root field', () => gw().gql(M_USER, { i: { email: 'a@b.example' } }, user.token)],
     ];
     test.each(cases)('%s', async (_name, run) => {

@@ -40,7 +40,10 @@ describe.each(BACKENDS)('system bootstrap [%s]', (backend) => {
   test('the system user is made admin and active again at every start', async () => {
     await db.prisma.user.update({ where: { uuid: SYSTEM_USER }, data: { isAdmin: false, isActive: false } });
     await bootstrapSystem(db.prisma, 'zzzzz', undefined);
-    expect(await db.prisma.user.findUnique({ where: { uuid: SYSTEM_USER } })).toMatchObject({ isAdmin: true, isActive: true });
+    expect(await db.prisma.user.findUnique({ where: { uuid: SYSTEM_USER } })).toMatchObject({
+      isAdmin: true,
+      isActive: true,
+    });
   });
 
   test('SYSTEM_ROOT_TOKEN as a v2 string authenticates as the system user', async () => {
@@ -59,11 +62,16 @@ describe.each(BACKENDS)('system bootstrap [%s]', (backend) => {
     expect(caller.user.uuid).toBe(SYSTEM_USER);
     // It took over the well-known root token: its v2 form works as well.
     expect(caller.token.uuid).toBe(rootTokenUuid('zzzzz'));
-    expect((await validator().authenticate(`v2/${rootTokenUuid('zzzzz')}/${BARE_ROOT}`)).user.uuid).toBe(SYSTEM_USER);
+    expect((await validator().authenticate(`v2/${rootTokenUuid('zzzzz')}/${BARE_ROOT}`)).user.uuid).toBe(
+      SYSTEM_USER,
+    );
   });
 
   test('a configured root token that had expired is renewed', async () => {
-    await db.prisma.apiClientAuthorization.update({ where: { uuid: rootTokenUuid('zzzzz') }, data: { expiresAt: new Date(Date.now() - 1000), scopes: ['query:me'] } });
+    await db.prisma.apiClientAuthorization.update({
+      where: { uuid: rootTokenUuid('zzzzz') },
+      data: { expiresAt: new Date(Date.now() - 1000), scopes: ['query:me'] },
+    });
     await bootstrapSystem(db.prisma, 'zzzzz', BARE_ROOT);
     const caller = await validator().authenticate(BARE_ROOT);
     expect(caller.token).toMatchObject({ expiresAt: null, scopes: ['all'] });
@@ -78,11 +86,16 @@ describe.each(BACKENDS)('system bootstrap [%s]', (backend) => {
     await expect(bootstrapSystem(db.prisma, 'zzzzz', raw)).rejects.toThrow(/SYSTEM_ROOT_TOKEN/);
     expect(await db.prisma.apiClientAuthorization.count()).toBe(before);
     // loadConfig refuses it first, naming the variable.
-    expect(() => loadConfig({ SYSTEM_ROOT_TOKEN: raw })).toThrow(/^Invalid configuration: SYSTEM_ROOT_TOKEN /);
+    expect(() => loadConfig({ SYSTEM_ROOT_TOKEN: raw })).toThrow(
+      /^Invalid configuration: SYSTEM_ROOT_TOKEN /,
+    );
   });
 
   test('a gateway started with SYSTEM_ROOT_TOKEN answers me as the system user over GraphQL', async () => {
-    const gateway = await createGateway(loadConfig({ TOKEN_SWEEP_SECONDS: '0', SYSTEM_ROOT_TOKEN: V2_ROOT }), { db, logger: new Logger(() => {}) });
+    const gateway = await createGateway(
+      loadConfig({ TOKEN_SWEEP_SECONDS: '0', SYSTEM_ROOT_TOKEN: V2_ROOT }),
+      { db, logger: new Logger(() => {}) },
+    );
     try {
       expect(gateway.rootToken).toEqual({ kind: 'configured' });
       for (const header of [`Bearer ${V2_ROOT}`, `OAuth2 ${BARE_ROOT}`]) {

@@ -31,7 +31,11 @@ for (const backend of BACKENDS as BackendName[]) {
       const own = await containerToken(gw, dispatcher, containerUuid);
       expect(await containerQueries(async () => ok(await gw.gql('{ me { uuid } }', {}, own)))).toBe(0);
       let current: any;
-      expect(await containerQueries(async () => (current = ok(await gw.gql('{ currentContainer { uuid } }', {}, own))))).toBeGreaterThan(0);
+      expect(
+        await containerQueries(
+          async () => (current = ok(await gw.gql('{ currentContainer { uuid } }', {}, own))),
+        ),
+      ).toBeGreaterThan(0);
       expect(current.currentContainer.uuid).toBe(containerUuid);
     });
 

@@ -1,8 +1,10 @@
 import { describeBackends, type GqlResult } from '../helpers/gateway.js';
 
 const code = (r: GqlResult) => r.errors?.[0]?.extensions?.code;
-const M_TOKEN = 'mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid userUuid apiToken } }';
-const M_USER = 'mutation($i: CreateUserInput!) { createUser(input: $i) { uuid email fullName isAdmin isActive } }';
+const M_TOKEN =
+  'mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid userUuid apiToken } }';
+const M_USER =
+  'mutation($i: CreateUserInput!) { createUser(input: $i) { uuid email fullName isAdmin isActive } }';
 const NODE = `query($id: ID!) {
   node(id: $id) {
     id
@@ -53,16 +55,27 @@ describeBackends('permissions', (gw) => {
     test('is FORBIDDEN to non-admins, and creates nothing', async () => {
       const r = await gw().gql(M_USER, { i: { email: 'nonadmin@example.com', isAdmin: true } }, alice.token);
       expect(code(r)).toBe('FORBIDDEN');
-      expect(await gw().gateway.services.db.prisma.user.count({ where: { email: 'nonadmin@example.com' } })).toBe(0);
+      expect(
+        await gw().gateway.services.db.prisma.user.count({ where: { email: 'nonadmin@example.com' } }),
+      ).toBe(0);
     });
 
     test('works for the system user and for other admins, with the defaults of API.md', async () => {
       const r = await gw().gql(M_USER, { i: { email: 'new@example.com' } });
       expect(r.errors).toBeUndefined();
-      expect(r.data.createUser).toMatchObject({ email: 'new@example.com', fullName: null, isAdmin: false, isActive: true });
+      expect(r.data.createUser).toMatchObject({
+        email: 'new@example.com',
+        fullName: null,
+        isAdmin: false,
+        isActive: true,
+      });
       expect(r.data.createUser.uuid).toMatch(/^zzzzz-tpzed-[0-9a-z]{15}$/);
       const admin = await gw().newUser({ isAdmin: true });
-      const r2 = await gw().gql(M_USER, { i: { email: 'new2@example.com', fullName: 'New Two', isAdmin: true, isActive: false } }, admin.token);
+      const r2 = await gw().gql(
+        M_USER,
+        { i: { email: 'new2@example.com', fullName: 'New Two', isAdmin: true, isActive: false } },
+        admin.token,
+      );
       expect(r2.data.createUser).toMatchObject({ fullName: 'New Two', isAdmin: true, isActive: false });
     });
 
@@ -95,7 +108,9 @@ describeBackends('permissions', (gw) => {
     });
 
     test('an admin naming an unknown user gets NOT_FOUND', async () => {
-      expect(code(await gw().gql(M_TOKEN, { i: { userUuid: 'zzzzz-tpzed-0123456789abcde' } }))).toBe('NOT_FOUND');
+      expect(code(await gw().gql(M_TOKEN, { i: { userUuid: 'zzzzz-tpzed-0123456789abcde' } }))).toBe(
+        'NOT_FOUND',
+      );
     });
   });
 
@@ -110,15 +125,27 @@ describeBackends('permissions', (gw) => {
     });
 
     test('currentApiClientAuthorization answers with apiToken null and no secret', async () => {
-      const r = await gw().gql('{ currentApiClientAuthorization { uuid apiToken user { uuid } } }', {}, created.apiToken);
-      expect(r.data.currentApiClientAuthorization).toEqual({ uuid: created.uuid, apiToken: null, user: { uuid: alice.uuid } });
+      const r = await gw().gql(
+        '{ currentApiClientAuthorization { uuid apiToken user { uuid } } }',
+        {},
+        created.apiToken,
+      );
+      expect(r.data.currentApiClientAuthorization).toEqual({
+        uuid: created.uuid,
+        apiToken: null,
+        user: { uuid: alice.uuid },
+      });
       expect(r.body).not.toContain(created.apiToken.split('/')[2]);
     });
 
     test('node(id:) answers with apiToken null and no secret, to the owner and to an admin', async () => {
       for (const token of [alice.token, gw().rootToken]) {
         const r = await gw().gql(NODE, { id: created.uuid }, token);
-        expect(r.data.node).toMatchObject({ id: created.uuid, __typename: 'ApiClientAuthorization', apiToken: null });
+        expect(r.data.node).toMatchObject({
+          id: created.uuid,
+          __typename: 'ApiClientAuthorization',
+          apiToken: null,
+        });
         expect(r.body).not.toContain(created.apiToken.split('/')[2]);
       }
     });
@@ -126,7 +153,8 @@ describeBackends('permissions', (gw) => {
 
   describe('node(id:) visibility', () => {
     test("another user's user and token are null to a non-admin", async () => {
-      const bobToken = (await gw().gql('{ currentApiClientAuthorization { uuid } }', {}, bob.token)).data.currentApiClientAuthorization.uuid;
+      const bobToken = (await gw().gql('{ currentApiClientAuthorization { uuid } }', {}, bob.token)).data
+        .currentApiClientAuthorization.uuid;
       for (const id of [bob.uuid, bobToken, 'zzzzz-tpzed-000000000000000', 'zzzzz-gj3su-000000000000000']) {
         const r = await gw().gql(NODE, { id }, alice.token);
         expect(r.errors).toBeUndefined();
@@ -140,18 +168,27 @@ describeBackends('permissions', (gw) => {
     });
 
     test('admins see every user and token', async () => {
-      const bobToken = (await gw().gql('{ currentApiClientAuthorization { uuid } }', {}, bob.token)).data.currentApiClientAuthorization.uuid;
+      const bobToken = (await gw().gql('{ currentApiClientAuthorization { uuid } }', {}, bob.token)).data
+        .currentApiClientAuthorization.uuid;
       expect((await gw().gql(NODE, { id: bob.uuid })).data.node).toMatchObject({ uuid: bob.uuid });
-      expect((await gw().gql(NODE, { id: bobToken })).data.node).toMatchObject({ uuid: bobToken, userUuid: bob.uuid, apiToken: null });
+      expect((await gw().gql(NODE, { id: bobToken })).data.node).toMatchObject({
+        uuid: bobToken,
+        userUuid: bob.uuid,
+        apiToken: null,
+      });
     });
 
-    test.each(['zzzzz-tpzed-0123456789abcde', 'zzzzz-dz642-0123456789abcde', 'zzzzz-xvhdp-0123456789abcde', 'zzzzz-aaaaa-0123456789abcde', 'garbage', ''])(
-      'an unknown or malformed id %j is null, not an error',
-      async (id) => {
-        const r = await gw().gql(NODE, { id });
-        expect(r.errors).toBeUndefined();
-        expect(r.data.node).toBeNull();
-      },
-    );
+    test.each([
+      'zzzzz-tpzed-0123456789abcde',
+      'zzzzz-dz642-0123456789abcde',
+      'zzzzz-xvhdp-0123456789abcde',
+      'zzzzz-aaaaa-0123456789abcde',
+      'garbage',
+      '',
+    ])('an unknown or malformed id %j is null, not an error', async (id) => {
+      const r = await gw().gql(NODE, { id });
+      expect(r.errors).toBeUndefined();
+      expect(r.data.node).toBeNull();
+    });
   });
 });

@@ -2,7 +2,8 @@ import { isValidScope, normalizeScopes, scopeAllows, scopeCovers } from '../../s
 import { describeBackends, type GqlResult } from '../helpers/gateway.js';
 
 const code = (r: GqlResult) => r.errors?.[0]?.extensions?.code;
-const M_TOKEN = 'mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid scopes apiToken } }';
+const M_TOKEN =
+  'mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid scopes apiToken } }';
 const M_USER = 'mutation($i: CreateUserInput!) { createUser(input: $i) { uuid } }';
 
 describe('scopeAllows', () => {
@@ -26,8 +27,20 @@ describe('scopeAllows', () => {
     expect(scopeAllows(['GET /arvados/v1/users/current'], 'query', 'node')).toBe(false);
   });
   test('isValidScope and normalizeScopes', () => {
-    for (const s of ['all', 'query:me', 'query:*', 'mutation:createUser', 'subscription:containerUpdated']) expect(isValidScope(s)).toBe(true);
-    for (const s of ['', 'ALL', 'query', 'query:', 'GET /x', 'query:me ', 'mutations:x', 'query:a-b', 'query:**']) expect(isValidScope(s)).toBe(false);
+    for (const s of ['all', 'query:me', 'query:*', 'mutation:createUser', 'subscription:containerUpdated'])
+      expect(isValidScope(s)).toBe(true);
+    for (const s of [
+      '',
+      'ALL',
+      'query',
+      'query:',
+      'GET /x',
+      'query:me ',
+      'mutations:x',
+      'query:a-b',
+      'query:**',
+    ])
+      expect(isValidScope(s)).toBe(false);
     expect(normalizeScopes(['query:me', 'all', 'query:me'])).toEqual(['all', 'query:me']);
   });
 });
@@ -55,9 +68,16 @@ describeBackends('scopes over GraphQL', (gw) => {
 
   describe('a query:me token', () => {
     test('may call me and currentApiClientAuthorization', async () => {
-      const r = await gw().gql('{ me { uuid } currentApiClientAuthorization { scopes userUuid } }', {}, meOnly);
+      const r = await gw().gql(
+        '{ me { uuid } currentApiClientAuthorization { scopes userUuid } }',
+        {},
+        meOnly,
+      );
       expect(r.errors).toBeUndefined();
-      expect(r.data).toEqual({ me: { uuid: owner.uuid }, currentApiClientAuthorization: { scopes: ['query:me'], userUuid: owner.uuid } });
+      expect(r.data).toEqual({
+        me: { uuid: owner.uuid },
+        currentApiClientAuthorization: { scopes: ['query:me'], userUuid: owner.uuid },
+      });
     });
 
     test('gets FORBIDDEN for any other root field', async () => {
@@ -112,7 +132,11 @@ describeBackends('scopes over GraphQL', (gw) => {
     });
 
     test('a field skipped by @skip still needs its scope', async () => {
-      const r = await gw().gql(`{ me { uuid } node(id: "${owner.uuid}") @skip(if: true) { id } }`, {}, meOnly);
+      const r = await gw().gql(
+        `{ me { uuid } node(id: "${owner.uuid}") @skip(if: true) { id } }`,
+        {},
+        meOnly,
+      );
       expect(code(r)).toBe('FORBIDDEN');
     });
 
@@ -163,22 +187,35 @@ describeBackends('scopes over GraphQL', (gw) => {
 
     test('a wildcard token may mint the single fields it covers, not another root', async () => {
       const narrowed = await tokenFor(['mutation:*', 'query:*']);
-      const r = await gw().gql(M_TOKEN, { i: { scopes: ['query:me', 'query:containers', 'mutation:updateContainer'] } }, narrowed);
+      const r = await gw().gql(
+        M_TOKEN,
+        { i: { scopes: ['query:me', 'query:containers', 'mutation:updateContainer'] } },
+        narrowed,
+      );
       expect(r.errors).toBeUndefined();
-      expect(code(await gw().gql(M_TOKEN, { i: { scopes: ['subscription:containerUpdated'] } }, narrowed))).toBe('FORBIDDEN');
+      expect(
+        code(await gw().gql(M_TOKEN, { i: { scopes: ['subscription:containerUpdated'] } }, narrowed)),
+      ).toBe('FORBIDDEN');
       expect(code(await gw().gql(M_TOKEN, { i: { scopes: ['all'] } }, narrowed))).toBe('FORBIDDEN');
     });
 
     test('scopes are stored de-duplicated and sorted', async () => {
-      const r = await gw().gql(M_TOKEN, { i: { scopes: ['query:node', 'query:me', 'query:node'] } }, owner.token);
+      const r = await gw().gql(
+        M_TOKEN,
+        { i: { scopes: ['query:node', 'query:me', 'query:node'] } },
+        owner.token,
+      );
       expect(r.data.createApiClientAuthorization.scopes).toEqual(['query:me', 'query:node']);
     });
 
-    test.each([[['GET /arvados/v1/users']], [[]], [['query:me', '']], [['ALL']]])('invalid scopes %j are BAD_USER_INPUT on field scopes', async (scopes) => {
-      const r = await gw().gql(M_TOKEN, { i: { scopes } }, owner.token);
-      expect(code(r)).toBe('BAD_USER_INPUT');
-      expect(r.errors?.[0]?.extensions?.field).toBe('scopes');
-    });
+    test.each([[['GET /arvados/v1/users']], [[]], [['query:me', '']], [['ALL']]])(
+      'invalid scopes %j are BAD_USER_INPUT on field scopes',
+      async (scopes) => {
+        const r = await gw().gql(M_TOKEN, { i: { scopes } }, owner.token);
+        expect(code(r)).toBe('BAD_USER_INPUT');
+        expect(r.errors?.[0]?.extensions?.field).toBe('scopes');
+      },
+    );
 
     test('a minted token is limited to its scopes', async () => {
       const r = await gw().gql(M_TOKEN, { i: { scopes: ['query:me'] } }, owner.token);

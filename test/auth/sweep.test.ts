@@ -6,7 +6,8 @@ describeBackends('expired-token sweep', (gw) => {
     const { prisma } = gw().gateway.services.db;
     const { uuid: userUuid } = await gw().newUser();
     const now = new Date();
-    const make = async (expiresAt: Date | null) => (await createToken(prisma, 'zzzzz', { userUuid, expiresAt })).token.uuid;
+    const make = async (expiresAt: Date | null) =>
+      (await createToken(prisma, 'zzzzz', { userUuid, expiresAt })).token.uuid;
     const expiredLongAgo = await make(new Date(now.getTime() - 86_400_000));
     const expiredJustNow = await make(new Date(now.getTime() - 1));
     const expiresAtNow = await make(now);
@@ -15,7 +16,9 @@ describeBackends('expired-token sweep', (gw) => {
     const before = await prisma.apiClientAuthorization.count();
 
     expect(await sweepExpiredTokens(prisma, now)).toBe(3);
-    const left = new Set((await prisma.apiClientAuthorization.findMany({ select: { uuid: true } })).map((t) => t.uuid));
+    const left = new Set(
+      (await prisma.apiClientAuthorization.findMany({ select: { uuid: true } })).map((t) => t.uuid),
+    );
     for (const gone of [expiredLongAgo, expiredJustNow, expiresAtNow]) expect(left.has(gone)).toBe(false);
     for (const kept of [expiresSoon, never, 'zzzzz-gj3su-000000000000000']) expect(left.has(kept)).toBe(true);
     expect(left.size).toBe(before - 3);
@@ -30,7 +33,9 @@ describeBackends('expired-token sweep', (gw) => {
     const { token, apiToken } = await createToken(prisma, 'zzzzz', { userUuid: user.uuid });
     await expireToken(prisma, token.uuid);
     expect(await prisma.apiClientAuthorization.count({ where: { uuid: token.uuid } })).toBe(1);
-    expect((await gw().gql('{ me { uuid } }', {}, apiToken)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await gw().gql('{ me { uuid } }', {}, apiToken)).errors?.[0]?.extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
     expect(await sweepExpiredTokens(prisma)).toBe(1);
     expect(await prisma.apiClientAuthorization.count({ where: { uuid: token.uuid } })).toBe(0);
   });
@@ -42,7 +47,10 @@ describeBackends(
     test('runs every TOKEN_SWEEP_SECONDS', async () => {
       const { prisma } = gw().gateway.services.db;
       const user = await gw().newUser();
-      const { token } = await createToken(prisma, 'zzzzz', { userUuid: user.uuid, expiresAt: new Date(Date.now() - 1000) });
+      const { token } = await createToken(prisma, 'zzzzz', {
+        userUuid: user.uuid,
+        expiresAt: new Date(Date.now() - 1000),
+      });
       const deadline = Date.now() + 5000;
       while ((await prisma.apiClientAuthorization.count({ where: { uuid: token.uuid } })) > 0) {
         if (Date.now() > deadline) throw new Error('the expired token was not swept within 5 s');

@@ -1,4 +1,10 @@
-import { formatV2, parseRuntimeToken, parseSystemRootToken, parseToken, tokenFromAuthorizationHeader } from '../../src/auth/token-string.js';
+import {
+  formatV2,
+  parseRuntimeToken,
+  parseSystemRootToken,
+  parseToken,
+  tokenFromAuthorizationHeader,
+} from '../../src/auth/token-string.js';
 
 const UUID = 'zzzzz-gj3su-0123456789abcde';
 const CONTAINER = 'zzzzz-dz642-0123456789abcde';
@@ -10,7 +16,12 @@ describe('parseToken', () => {
   });
 
   test('container-bound v2: a 4th part that is a container uuid', () => {
-    expect(parseToken(`v2/${UUID}/${SECRET}/${CONTAINER}`)).toEqual({ version: 2, uuid: UUID, secret: SECRET, containerUuid: CONTAINER });
+    expect(parseToken(`v2/${UUID}/${SECRET}/${CONTAINER}`)).toEqual({
+      version: 2,
+      uuid: UUID,
+      secret: SECRET,
+      containerUuid: CONTAINER,
+    });
   });
 
   test('v1: a bare secret', () => {
@@ -19,7 +30,10 @@ describe('parseToken', () => {
   });
 
   test('salted v2 (40 hex characters) parses as v2', () => {
-    expect(parseToken(`v2/${UUID}/${'0123456789abcdef0123456789abcdef01234567'}`)).toMatchObject({ version: 2, uuid: UUID });
+    expect(parseToken(`v2/${UUID}/${'0123456789abcdef0123456789abcdef01234567'}`)).toMatchObject({
+      version: 2,
+      uuid: UUID,
+    });
   });
 
   test.each([
@@ -83,19 +97,31 @@ describe('tokenFromAuthorizationHeader', () => {
     expect(tokenFromAuthorizationHeader(header)).toBe(token);
   });
 
-  test.each([null, undefined, '', 'Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'Token abc', 'Bearer a b', 'abc', 'BearerX abc'])(
-    '%j gives no token',
-    (header) => {
-      expect(tokenFromAuthorizationHeader(header)).toBeNull();
-    },
-  );
+  test.each([
+    null,
+    undefined,
+    '',
+    'Bearer',
+    'Bearer ',
+    'Basic dXNlcjpwYXNz',
+    'Token abc',
+    'Bearer a b',
+    'abc',
+    'BearerX abc',
+  ])('%j gives no token', (header) => {
+    expect(tokenFromAuthorizationHeader(header)).toBeNull();
+  });
 });
 
 // The one SYSTEM_ROOT_TOKEN rule, used by loadConfig and by bootstrapSystem
 // (test/config.test.ts and test/auth/bootstrap.test.ts check each refuses with its own message).
 describe('parseSystemRootToken', () => {
   test('a plain v2 token of this cluster, or a bare secret', () => {
-    expect(parseSystemRootToken(`v2/${UUID}/${SECRET}`, 'zzzzz')).toEqual({ version: 2, uuid: UUID, secret: SECRET });
+    expect(parseSystemRootToken(`v2/${UUID}/${SECRET}`, 'zzzzz')).toEqual({
+      version: 2,
+      uuid: UUID,
+      secret: SECRET,
+    });
     expect(parseSystemRootToken(SECRET, 'zzzzz')).toEqual({ version: 1, secret: SECRET });
     expect(parseSystemRootToken(SECRET, 'aaaaa')).toEqual({ version: 1, secret: SECRET });
   });

@@ -48,7 +48,12 @@ describeBackends('CLI commands', (gw) => {
       expect(r.out).toHaveLength(1);
       expect(r.out[0]).toMatch(/^zzzzz-tpzed-[0-9a-z]{15}$/);
       const user = await gw().gateway.services.db.prisma.user.findUnique({ where: { uuid: r.out[0]! } });
-      expect(user).toMatchObject({ email: 'cli@example.com', fullName: 'Cli User', isAdmin: false, isActive: true });
+      expect(user).toMatchObject({
+        email: 'cli@example.com',
+        fullName: 'Cli User',
+        isAdmin: false,
+        isActive: true,
+      });
     });
 
     test('--admin and --inactive', async () => {
@@ -81,8 +86,15 @@ describeBackends('CLI commands', (gw) => {
       const r = await run(gw(), createTokenCommand, ['--user', user]);
       expect(r.code).toBe(0);
       expect(r.out[0]).toMatch(/^v2\/zzzzz-gj3su-[0-9a-z]{15}\/[0-9a-z]{50}$/);
-      const me = await gw().gql('{ me { uuid } currentApiClientAuthorization { scopes expiresAt } }', {}, r.out[0]!);
-      expect(me.data).toEqual({ me: { uuid: user }, currentApiClientAuthorization: { scopes: ['all'], expiresAt: null } });
+      const me = await gw().gql(
+        '{ me { uuid } currentApiClientAuthorization { scopes expiresAt } }',
+        {},
+        r.out[0]!,
+      );
+      expect(me.data).toEqual({
+        me: { uuid: user },
+        currentApiClientAuthorization: { scopes: ['all'], expiresAt: null },
+      });
     });
 
     test('--admin prints a token of the system user', async () => {
@@ -93,19 +105,31 @@ describeBackends('CLI commands', (gw) => {
 
     test('--scopes and --expires-in-seconds', async () => {
       const before = Date.now();
-      const r = await run(gw(), createTokenCommand, ['--user', user, '--scopes', 'query:me, query:node,query:me', '--expires-in-seconds', '3600']);
+      const r = await run(gw(), createTokenCommand, [
+        '--user',
+        user,
+        '--scopes',
+        'query:me, query:node,query:me',
+        '--expires-in-seconds',
+        '3600',
+      ]);
       const cur = await gw().gql('{ currentApiClientAuthorization { scopes expiresAt } }', {}, r.out[0]!);
       expect(cur.data.currentApiClientAuthorization.scopes).toEqual(['query:me', 'query:node']);
       const expiresAt = Date.parse(cur.data.currentApiClientAuthorization.expiresAt);
       expect(expiresAt).toBeGreaterThanOrEqual(before + 3_600_000 - 1000);
       expect(expiresAt).toBeLessThanOrEqual(Date.now() + 3_600_000 + 1000);
       // The scopes hold.
-      const denied = await gw().gql('mutation { createApiClientAuthorization(input: {}) { uuid } }', {}, r.out[0]!);
+      const denied = await gw().gql(
+        'mutation { createApiClientAuthorization(input: {}) { uuid } }',
+        {},
+        r.out[0]!,
+      );
       expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     });
 
     test('a token for an inactive user comes with a warning on stderr', async () => {
-      const inactive = (await run(gw(), createUserCommand, ['--email', 'off@example.com', '--inactive'])).out[0]!;
+      const inactive = (await run(gw(), createUserCommand, ['--email', 'off@example.com', '--inactive']))
+        .out[0]!;
       const r = await run(gw(), createTokenCommand, ['--user', inactive]);
       expect(r.code).toBe(0);
       expect(r.out).toHaveLength(1);
@@ -146,7 +170,8 @@ describeBackends('CLI commands', (gw) => {
       const { prisma } = gw().gateway.services.db;
       await run(gw(), sweepTokensCommand, []); // start from no expired rows
       const user = (await run(gw(), createUserCommand, ['--email', 'sweep@example.com'])).out[0]!;
-      for (const ms of [-60_000, -1, 60_000]) await createToken(prisma, 'zzzzz', { userUuid: user, expiresAt: new Date(Date.now() + ms) });
+      for (const ms of [-60_000, -1, 60_000])
+        await createToken(prisma, 'zzzzz', { userUuid: user, expiresAt: new Date(Date.now() + ms) });
       await createToken(prisma, 'zzzzz', { userUuid: user });
       expect(await run(gw(), sweepTokensCommand, [])).toEqual({ code: 0, out: ['2'], err: [] });
       expect(await prisma.apiClientAuthorization.count({ where: { userUuid: user } })).toBe(2);
@@ -162,7 +187,10 @@ describeBackends('CLI commands', (gw) => {
     const token = 'v2/zzzzz-gj3su-0123456789abcde/abcdefghijklmnopqrstuvwxyz0123456789';
 
     test('prints v2/<uuid>/<hex HMAC-SHA1(key = secret, message = cluster id)>', async () => {
-      const hmac = crypto.createHmac('sha1', 'abcdefghijklmnopqrstuvwxyz0123456789').update('aaaaa').digest('hex');
+      const hmac = crypto
+        .createHmac('sha1', 'abcdefghijklmnopqrstuvwxyz0123456789')
+        .update('aaaaa')
+        .digest('hex');
       expect(saltToken(token, 'aaaaa')).toBe(`v2/zzzzz-gj3su-0123456789abcde/${hmac}`);
       const r = await run(gw(), saltTokenCommand, [token, 'aaaaa']);
       expect(r).toEqual({ code: 0, out: [`v2/zzzzz-gj3su-0123456789abcde/${hmac}`], err: [] });
@@ -175,7 +203,9 @@ describeBackends('CLI commands', (gw) => {
       expect(asRemote.data?.me.uuid).toBe(user.uuid);
       const plain = await gw().gql('{ me { uuid } }', {}, salted);
       expect(plain.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-      const otherRemote = await gw().gql('{ me { uuid } }', {}, salted, { 'x-arvados-remote-cluster': 'bbbbb' });
+      const otherRemote = await gw().gql('{ me { uuid } }', {}, salted, {
+        'x-arvados-remote-cluster': 'bbbbb',
+      });
       expect(otherRemote.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     });
 
@@ -220,7 +250,9 @@ describe('runCli', () => {
   test('no command: usage on stderr, exit 2', async () => {
     const r = await cli([]);
     expect(r.code).toBe(2);
-    expect(r.err.join('\n')).toMatch(/usage: npm run cli -- <command>[\s\S]*create-user[\s\S]*create-token[\s\S]*sweep-tokens[\s\S]*salt-token/);
+    expect(r.err.join('\n')).toMatch(
+      /usage: npm run cli -- <command>[\s\S]*create-user[\s\S]*create-token[\s\S]*sweep-tokens[\s\S]*salt-token/,
+    );
   });
 
   test('help: usage on stdout, exit 0', async () => {
@@ -250,7 +282,10 @@ describe('runCli', () => {
   });
 
   test('salt-token works whatever the environment', async () => {
-    const r = await cli(['salt-token', 'v2/zzzzz-gj3su-0123456789abcde/abc', 'aaaaa'], { PORT: 'eighty', DATABASE_URL: 'nonsense' });
+    const r = await cli(['salt-token', 'v2/zzzzz-gj3su-0123456789abcde/abc', 'aaaaa'], {
+      PORT: 'eighty',
+      DATABASE_URL: 'nonsense',
+    });
     expect(r.code).toBe(0);
     expect(r.out[0]).toMatch(/^v2\/zzzzz-gj3su-0123456789abcde\/[0-9a-f]{40}$/);
   });
@@ -275,7 +310,9 @@ describe('the CLI on an embedded database the server holds', () => {
   test('is refused with an error that says to stop the server; works once it is stopped', async () => {
     const config = loadConfig({ DATA_DIR: dir });
     // Stands in for the running server; starts from the migrated template rather than initdb.
-    const server = await openDatabase(config.database, { loadDataDir: new Blob([fs.readFileSync(pgliteTemplatePath())]) });
+    const server = await openDatabase(config.database, {
+      loadDataDir: new Blob([fs.readFileSync(pgliteTemplatePath())]),
+    });
     let err: unknown;
     try {
       err = await openCliDatabase(config).catch((e: unknown) => e);
@@ -286,7 +323,11 @@ describe('the CLI on an embedded database the server holds', () => {
     expect((err as Error).message).toMatch(/in use by another process[\s\S]*stop the server/);
 
     const out: string[] = [];
-    const code = await runCli(['create-user', '--email', 'after@example.com'], { out: (l) => out.push(l), err: () => {} }, { DATA_DIR: dir });
+    const code = await runCli(
+      ['create-user', '--email', 'after@example.com'],
+      { out: (l) => out.push(l), err: () => {} },
+      { DATA_DIR: dir },
+    );
     expect(code).toBe(0);
     expect(out[0]).toMatch(/^zzzzz-tpzed-/);
   });

@@ -3,7 +3,11 @@ import crypto from 'node:crypto';
 
 // One real process, as an operator runs it (`npm run cli` is `tsx src/cli/main.ts`).
 function cli(args: string[]) {
-  return spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+  return spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
 }
 
 test('salt-token prints the salted token and exits 0', () => {

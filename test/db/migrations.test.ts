@@ -20,7 +20,9 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 }
 
 /** An empty database of this test's own (no template): migrations start from nothing. */
-async function emptyDatabase(backend: BackendName): Promise<{ open(): Promise<OpenedAdapter>; drop(): Promise<void> }> {
+async function emptyDatabase(
+  backend: BackendName,
+): Promise<{ open(): Promise<OpenedAdapter>; drop(): Promise<void> }> {
   if (backend === 'pglite') {
     let shared: OpenedAdapter | undefined;
     return {
@@ -48,7 +50,11 @@ async function emptyDatabase(backend: BackendName): Promise<{ open(): Promise<Op
 async function appliedRows(a: OpenedAdapter): Promise<{ migration_name: string; finished_at: unknown }[]> {
   const conn = await a.factory.connect();
   try {
-    const r = await conn.queryRaw({ sql: 'SELECT migration_name, finished_at FROM _prisma_migrations ORDER BY migration_name', args: [], argTypes: [] });
+    const r = await conn.queryRaw({
+      sql: 'SELECT migration_name, finished_at FROM _prisma_migrations ORDER BY migration_name',
+      args: [],
+      argTypes: [],
+    });
     return r.rows.map((row) => ({ migration_name: row[0] as string, finished_at: row[1] }));
   } finally {
     await conn.dispose();

@@ -24,9 +24,18 @@ describe('PGlite data directory', () => {
 
     const second = await openDatabase({ kind: 'pglite', dataDir });
     try {
-      expect(await second.prisma.user.findUnique({ where: { uuid: user.uuid } })).toMatchObject({ email: 'keep@example.com', fullName: 'Kept' });
-      const rows = await second.prisma.$queryRaw<{ count: bigint }[]>`SELECT count(*) AS count FROM _prisma_migrations`;
-      expect(Number(rows[0]!.count)).toBe(fs.readdirSync(path.resolve('prisma/migrations'), { withFileTypes: true }).filter((d) => d.isDirectory()).length);
+      expect(await second.prisma.user.findUnique({ where: { uuid: user.uuid } })).toMatchObject({
+        email: 'keep@example.com',
+        fullName: 'Kept',
+      });
+      const rows = await second.prisma.$queryRaw<
+        { count: bigint }[]
+      >`SELECT count(*) AS count FROM _prisma_migrations`;
+      expect(Number(rows[0]!.count)).toBe(
+        fs
+          .readdirSync(path.resolve('prisma/migrations'), { withFileTypes: true })
+          .filter((d) => d.isDirectory()).length,
+      );
     } finally {
       await second.close();
     }

@@ -47,7 +47,13 @@ const ALL_FIELDS = Object.keys(SAMPLE) as InputField[];
 
 describe('state changes of a container request (SPEC 3)', () => {
   const STATES: ContainerRequestState[] = ['UNCOMMITTED', 'COMMITTED', 'FINAL'];
-  const ALLOWED = new Set(['UNCOMMITTED>UNCOMMITTED', 'UNCOMMITTED>COMMITTED', 'COMMITTED>COMMITTED', 'COMMITTED>FINAL', 'FINAL>FINAL']);
+  const ALLOWED = new Set([
+    'UNCOMMITTED>UNCOMMITTED',
+    'UNCOMMITTED>COMMITTED',
+    'COMMITTED>COMMITTED',
+    'COMMITTED>FINAL',
+    'FINAL>FINAL',
+  ]);
   const pairs = STATES.flatMap((from) => STATES.map((to) => [from, to] as const));
   test.each(pairs)('%s → %s', (from, to) => {
     if (ALLOWED.has(`${from}>${to}`)) {
@@ -68,7 +74,9 @@ describe('per-state whitelist (SPEC 3)', () => {
     COMMITTED: ['name', 'description', 'properties', 'state', 'priority', 'containerCountMax'],
     FINAL: ['name', 'description', 'properties', 'state'],
   };
-  const cases = (Object.keys(ALLOWED) as ContainerRequestState[]).flatMap((state) => ALL_FIELDS.map((f) => [state, f] as const));
+  const cases = (Object.keys(ALLOWED) as ContainerRequestState[]).flatMap((state) =>
+    ALL_FIELDS.map((f) => [state, f] as const),
+  );
 
   test.each(cases)('in %s, %s', (state, field) => {
     const input = { [field]: SAMPLE[field] } as ContainerRequestInput;
@@ -76,7 +84,11 @@ describe('per-state whitelist (SPEC 3)', () => {
       expect(() => checkModifiable(input, state)).not.toThrow();
     } else {
       const r = rejection(() => checkModifiable(input, state));
-      expect(r).toEqual({ code: 'BAD_USER_INPUT', field, message: `${field} cannot be modified in state '${state}'` });
+      expect(r).toEqual({
+        code: 'BAD_USER_INPUT',
+        field,
+        message: `${field} cannot be modified in state '${state}'`,
+      });
       expect(r.message).not.toContain('supersecretvalue');
     }
   });
@@ -93,7 +105,9 @@ describe('per-state whitelist (SPEC 3)', () => {
   });
 
   test('one disallowed field among allowed ones rejects the whole update', () => {
-    expect(rejection(() => checkModifiable({ name: 'x', priority: 3, mounts: {} }, 'COMMITTED')).field).toBe('mounts');
+    expect(rejection(() => checkModifiable({ name: 'x', priority: 3, mounts: {} }, 'COMMITTED')).field).toBe(
+      'mounts',
+    );
   });
 });
 
@@ -104,7 +118,15 @@ describe('field validation', () => {
   });
 
   test('null object fields become {} (null and {} are the same)', () => {
-    expect(validateFields({ environment: null, mounts: null, properties: null, runtimeConstraints: null, secretMounts: null })).toEqual({
+    expect(
+      validateFields({
+        environment: null,
+        mounts: null,
+        properties: null,
+        runtimeConstraints: null,
+        secretMounts: null,
+      }),
+    ).toEqual({
       environment: {},
       mounts: {},
       properties: {},
@@ -137,7 +159,11 @@ describe('field validation', () => {
     ['a mount with an empty kind', { mounts: { '/m': { kind: '' } } }, 'mounts'],
     ['a mount that is not an object', { mounts: { '/m': 'tmp' } }, 'mounts'],
     ['a mount with an empty path', { mounts: { '': { kind: 'tmp' } } }, 'mounts'],
-    ['a secret mount without kind', { secretMounts: { '/s': { content: 'supersecretvalue' } } }, 'secretMounts'],
+    [
+      'a secret mount without kind',
+      { secretMounts: { '/s': { content: 'supersecretvalue' } } },
+      'secretMounts',
+    ],
     ['runtimeConstraints a list', { runtimeConstraints: [1] }, 'runtimeConstraints'],
     ['schedulingParameters a string', { schedulingParameters: 'x' }, 'schedulingParameters'],
     ['useExisting not a boolean', { useExisting: 'yes' as unknown as boolean }, 'useExisting'],
@@ -150,9 +176,16 @@ describe('field validation', () => {
   });
 
   test('secretMounts keys must not repeat keys of mounts', () => {
-    expect(() => checkSecretMountKeys({ mounts: { '/a': { kind: 'tmp' } }, secretMounts: { '/b': { kind: 'text' } } })).not.toThrow();
+    expect(() =>
+      checkSecretMountKeys({ mounts: { '/a': { kind: 'tmp' } }, secretMounts: { '/b': { kind: 'text' } } }),
+    ).not.toThrow();
     expect(() => checkSecretMountKeys({ mounts: null, secretMounts: null })).not.toThrow();
-    const r = rejection(() => checkSecretMountKeys({ mounts: { '/a': { kind: 'tmp' } }, secretMounts: { '/a': { kind: 'text', content: 'supersecretvalue' } } }));
+    const r = rejection(() =>
+      checkSecretMountKeys({
+        mounts: { '/a': { kind: 'tmp' } },
+        secretMounts: { '/a': { kind: 'text', content: 'supersecretvalue' } },
+      }),
+    );
     expect(r).toMatchObject({ code: 'BAD_USER_INPUT', field: 'secretMounts' });
     expect(r.message).not.toContain('supersecretvalue');
   });
@@ -162,7 +195,9 @@ describe('field validation', () => {
       expect(() => checkCommittable({ priority: 0, runtimeConstraints: { vcpus: 1, ram: 1 } })).not.toThrow();
     });
     test('priority null', () => {
-      expect(rejection(() => checkCommittable({ priority: null, runtimeConstraints: { vcpus: 1, ram: 1 } })).field).toBe('priority');
+      expect(
+        rejection(() => checkCommittable({ priority: null, runtimeConstraints: { vcpus: 1, ram: 1 } })).field,
+      ).toBe('priority');
     });
     const bad: [string, unknown][] = [
       ['none', {}],
@@ -175,7 +210,10 @@ describe('field validation', () => {
       ['ram a string', { vcpus: 1, ram: '1' }],
     ];
     test.each(bad)('runtimeConstraints %s', (_name, runtimeConstraints) => {
-      expect(rejection(() => checkCommittable({ priority: 1, runtimeConstraints }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'runtimeConstraints' });
+      expect(rejection(() => checkCommittable({ priority: 1, runtimeConstraints }))).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'runtimeConstraints',
+      });
     });
   });
 });

@@ -7,7 +7,9 @@ const base: ReuseFields = {
   environment: { A: '1', B: '2' },
   outputPath: '/out',
   containerImage: 'arvados/jobs:latest',
-  mounts: { '/in': { kind: 'collection', portable_data_hash: 'abc+1', opts: { x: 1, y: [1, { q: 1, p: 2 }] } } },
+  mounts: {
+    '/in': { kind: 'collection', portable_data_hash: 'abc+1', opts: { x: 1, y: [1, { q: 1, p: 2 }] } },
+  },
   runtimeConstraints: { vcpus: 1, ram: 1000, keep_cache_ram: 5 },
   secretMountsMd5: secretMountsMd5({}),
   runtimeUserUuid: 'zzzzz-tpzed-aaaaaaaaaaaaaaa',
@@ -16,7 +18,9 @@ const base: ReuseFields = {
 
 describe('canonical JSON', () => {
   test('sorts object keys at every depth, inside arrays too, and keeps array order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}',
+    );
     expect(canonicalJson([3, 1, 2])).toBe('[3,1,2]');
     expect(canonicalJson({ b: 1, a: 2 })).toBe(canonicalJson({ a: 2, b: 1 }));
   });
@@ -57,7 +61,14 @@ describe('reuse hash (SPEC 8)', () => {
     ['environment key', { environment: { A: '1', C: '2' } }],
     ['outputPath', { outputPath: '/out2' }],
     ['containerImage', { containerImage: 'arvados/jobs:other' }],
-    ['mounts (nested value)', { mounts: { '/in': { kind: 'collection', portable_data_hash: 'abc+1', opts: { x: 2, y: [1, { q: 1, p: 2 }] } } } }],
+    [
+      'mounts (nested value)',
+      {
+        mounts: {
+          '/in': { kind: 'collection', portable_data_hash: 'abc+1', opts: { x: 2, y: [1, { q: 1, p: 2 }] } },
+        },
+      },
+    ],
     ['runtimeConstraints', { runtimeConstraints: { vcpus: 2, ram: 1000, keep_cache_ram: 5 } }],
     ['secretMountsMd5', { secretMountsMd5: secretMountsMd5({ '/s': { kind: 'text', content: 'x' } }) }],
     ['runtimeUserUuid', { runtimeUserUuid: 'zzzzz-tpzed-bbbbbbbbbbbbbbb' }],
@@ -74,7 +85,9 @@ describe('reuse hash (SPEC 8)', () => {
       runtimeUserUuid: base.runtimeUserUuid,
       secretMountsMd5: base.secretMountsMd5,
       runtimeConstraints: { keep_cache_ram: 5, ram: 1000, vcpus: 1 },
-      mounts: { '/in': { opts: { y: [1, { p: 2, q: 1 }], x: 1 }, portable_data_hash: 'abc+1', kind: 'collection' } },
+      mounts: {
+        '/in': { opts: { y: [1, { p: 2, q: 1 }], x: 1 }, portable_data_hash: 'abc+1', kind: 'collection' },
+      },
       containerImage: base.containerImage,
       outputPath: base.outputPath,
       environment: { B: '2', A: '1' },
@@ -92,12 +105,22 @@ describe('reuse hash (SPEC 8)', () => {
 
   test('null and {} are equal for environment, mounts and runtimeConstraints', () => {
     const empty = { ...base, environment: {}, mounts: {}, runtimeConstraints: {} };
-    expect(reuseHash({ ...base, environment: null, mounts: null, runtimeConstraints: null })).toBe(reuseHash(empty));
-    expect(reuseHash({ ...base, environment: undefined, mounts: undefined, runtimeConstraints: undefined })).toBe(reuseHash(empty));
+    expect(reuseHash({ ...base, environment: null, mounts: null, runtimeConstraints: null })).toBe(
+      reuseHash(empty),
+    );
+    expect(
+      reuseHash({ ...base, environment: undefined, mounts: undefined, runtimeConstraints: undefined }),
+    ).toBe(reuseHash(empty));
   });
 
   test('fields outside the matched set (the runtime token, scheduling, name, priority) never count', () => {
-    const extra = { ...base, runtimeToken: 'v2/zzzzz-gj3su-aaaaaaaaaaaaaaa/secret', schedulingParameters: { partitions: ['x'] }, name: 'n', priority: 7 };
+    const extra = {
+      ...base,
+      runtimeToken: 'v2/zzzzz-gj3su-aaaaaaaaaaaaaaa/secret',
+      schedulingParameters: { partitions: ['x'] },
+      name: 'n',
+      priority: 7,
+    };
     expect(reuseHash(extra as ReuseFields)).toBe(h);
   });
 });

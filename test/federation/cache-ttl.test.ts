@@ -4,7 +4,15 @@
 import { expireToken } from '../../src/auth/tokens.js';
 import { BACKENDS } from '../helpers/backends.js';
 import type { TestGateway } from '../helpers/gateway.js';
-import { dataOf, expectNoSecretsInLogs, LoopbackSlot, secretOf, sleep, startCluster, uuidOf } from './clusters.js';
+import {
+  dataOf,
+  expectNoSecretsInLogs,
+  LoopbackSlot,
+  secretOf,
+  sleep,
+  startCluster,
+  uuidOf,
+} from './clusters.js';
 
 const ME = '{ me { uuid } }';
 // Short, but long enough that "still within the TTL" holds on a loaded machine.
@@ -19,7 +27,13 @@ for (const backend of BACKENDS) {
     beforeAll(async () => {
       slotA = await LoopbackSlot.open();
       A = await startCluster(backend, 'aaaaa', slotA, {});
-      B = await startCluster(backend, 'bbbbb', null, { aaaaa: slotA.graphqlUrl }, { REMOTE_TOKEN_TTL_SECONDS: String(TTL_SECONDS) });
+      B = await startCluster(
+        backend,
+        'bbbbb',
+        null,
+        { aaaaa: slotA.graphqlUrl },
+        { REMOTE_TOKEN_TTL_SECONDS: String(TTL_SECONDS) },
+      );
     });
 
     afterAll(async () => {
@@ -35,7 +49,9 @@ for (const backend of BACKENDS) {
     };
     /** Sleeps until B's cached copy of the token has expired. */
     const untilCacheExpires = async (token: string) => {
-      const row = await B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({ where: { uuid: uuidOf(token) } });
+      const row = await B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
+        where: { uuid: uuidOf(token) },
+      });
       expect(row.expiresAt!.getTime() - row.remoteValidatedAt!.getTime()).toBe(TTL_SECONDS * 1000);
       await sleep(Math.max(0, row.expiresAt!.getTime() - Date.now()) + 20);
     };
@@ -53,7 +69,10 @@ for (const backend of BACKENDS) {
 
         await untilCacheExpires(u.token);
         const r = await meAtB(u.token);
-        expect(r.errors?.[0]).toMatchObject({ message: 'Invalid or expired token', extensions: { code: 'UNAUTHENTICATED' } });
+        expect(r.errors?.[0]).toMatchObject({
+          message: 'Invalid or expired token',
+          extensions: { code: 'UNAUTHENTICATED' },
+        });
         expect(B.logs.some((l) => l.includes('"cluster":"aaaaa"') && l.includes('unreachable'))).toBe(true);
         expect((await B.gql(ME)).data.me.uuid).toBe('bbbbb-tpzed-000000000000000');
       } finally {

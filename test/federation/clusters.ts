@@ -99,19 +99,28 @@ export async function startCluster(
 
 /** The data of a result that must have succeeded; else fails showing the gateway's last log lines. */
 export function dataOf<T = any>(r: GqlResult<T>, gw: TestGateway): T {
-  if (r.errors || !r.data) throw new Error(`expected data, got ${r.body}\nlast log lines:\n${gw.logs.slice(-5).join('\n')}`);
+  if (r.errors || !r.data)
+    throw new Error(`expected data, got ${r.body}\nlast log lines:\n${gw.logs.slice(-5).join('\n')}`);
   return r.data;
 }
 
 /** A token of cluster `clusterId` made directly in its database (any user, any uuid prefix). */
-export async function plantToken(gw: TestGateway, user: { uuid: string; email?: string; isActive?: boolean }, opts: { clusterId: string; scopes?: string[]; expiresAt?: Date | null }) {
+export async function plantToken(
+  gw: TestGateway,
+  user: { uuid: string; email?: string; isActive?: boolean },
+  opts: { clusterId: string; scopes?: string[]; expiresAt?: Date | null },
+) {
   const prisma = gw.gateway.services.db.prisma;
   await prisma.user.upsert({
     where: { uuid: user.uuid },
     create: { uuid: user.uuid, email: user.email ?? null, isActive: user.isActive ?? true },
     update: {},
   });
-  return createToken(prisma, opts.clusterId, { userUuid: user.uuid, scopes: opts.scopes, expiresAt: opts.expiresAt });
+  return createToken(prisma, opts.clusterId, {
+    userUuid: user.uuid,
+    scopes: opts.scopes,
+    expiresAt: opts.expiresAt,
+  });
 }
 
 /** The secret part of a v2 token string. */
@@ -128,7 +137,9 @@ export interface FakeCall {
   body: string;
 }
 
-export type FakeAnswer = { status?: number; body: string | object; delayMs?: number; headers?: Record<string, string> } | 'hang';
+export type FakeAnswer =
+  | { status?: number; body: string | object; delayMs?: number; headers?: Record<string, string> }
+  | 'hang';
 
 /** A stand-in home cluster answering validation calls with whatever `respond` says. */
 export class FakeRemote {
@@ -152,7 +163,9 @@ export class FakeRemote {
         setTimeout(() => {
           this.inFlight--;
           const body = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-          res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers }).end(body);
+          res
+            .writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers })
+            .end(body);
         }, answer.delayMs ?? 0);
       });
     });
@@ -174,14 +187,23 @@ export class FakeRemote {
 }
 
 /** The answer a home cluster gives for a valid token. */
-export function validAnswer(tokenUuid: string, user: { uuid: string; email?: string | null; fullName?: string | null; isActive?: boolean }, extra: { scopes?: string[]; expiresAt?: string | null } = {}) {
+export function validAnswer(
+  tokenUuid: string,
+  user: { uuid: string; email?: string | null; fullName?: string | null; isActive?: boolean },
+  extra: { scopes?: string[]; expiresAt?: string | null } = {},
+) {
   return {
     data: {
       currentApiClientAuthorization: {
         uuid: tokenUuid,
         scopes: extra.scopes ?? ['all'],
         expiresAt: extra.expiresAt ?? null,
-        user: { uuid: user.uuid, email: user.email ?? null, fullName: user.fullName ?? null, isActive: user.isActive ?? true },
+        user: {
+          uuid: user.uuid,
+          email: user.email ?? null,
+          fullName: user.fullName ?? null,
+          isActive: user.isActive ?? true,
+        },
       },
     },
   };

@@ -1,19 +1,33 @@
 // The remote validation client on its own: no database, a stub fetch.
-import { HomeClusterClient, Semaphore, SingleFlight, VALIDATION_QUERY } from '../../src/auth/remote-client.js';
+import {
+  HomeClusterClient,
+  Semaphore,
+  SingleFlight,
+  VALIDATION_QUERY,
+} from '../../src/auth/remote-client.js';
 import { sleep, validAnswer } from './clusters.js';
 
 const TOKEN = { uuid: 'aaaaa-gj3su-000000000000001', secret: 'x'.repeat(40) };
 
-function clientWith(answer: (init: RequestInit) => Promise<Response> | Response, opts: { timeoutMs?: number; concurrency?: number } = {}) {
+function clientWith(
+  answer: (init: RequestInit) => Promise<Response> | Response,
+  opts: { timeoutMs?: number; concurrency?: number } = {},
+) {
   const seen: RequestInit[] = [];
   const fetchStub = (async (_url: string | URL | Request, init?: RequestInit) => {
     seen.push(init!);
     return answer(init!);
   }) as typeof fetch;
-  const client = new HomeClusterClient({ clusterId: 'bbbbb', timeoutMs: opts.timeoutMs ?? 500, concurrency: opts.concurrency ?? 4, fetch: fetchStub });
+  const client = new HomeClusterClient({
+    clusterId: 'bbbbb',
+    timeoutMs: opts.timeoutMs ?? 500,
+    concurrency: opts.concurrency ?? 4,
+    fetch: fetchStub,
+  });
   return { client, seen };
 }
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 describe('Semaphore', () => {
   test('runs at most `limit` tasks at once, in order', async () => {
@@ -79,7 +93,15 @@ describe('SingleFlight', () => {
 
 describe('HomeClusterClient', () => {
   test('sends the token as bearer, our cluster id, the SPEC 7 query; refuses redirects', async () => {
-    const { client, seen } = clientWith(() => json(validAnswer(TOKEN.uuid, { uuid: 'aaaaa-tpzed-000000000000001' }, { expiresAt: '2030-01-01T00:00:00.000Z' })));
+    const { client, seen } = clientWith(() =>
+      json(
+        validAnswer(
+          TOKEN.uuid,
+          { uuid: 'aaaaa-tpzed-000000000000001' },
+          { expiresAt: '2030-01-01T00:00:00.000Z' },
+        ),
+      ),
+    );
     const a = await client.ask('http://home/graphql', TOKEN);
     expect(a).toEqual({
       ok: true,
@@ -93,18 +115,41 @@ describe('HomeClusterClient', () => {
     const init = seen[0]!;
     expect(init.method).toBe('POST');
     expect(init.redirect).toBe('error');
-    expect(init.headers).toMatchObject({ authorization: `Bearer v2/${TOKEN.uuid}/${TOKEN.secret}`, 'x-arvados-remote-cluster': 'bbbbb' });
+    expect(init.headers).toMatchObject({
+      authorization: `Bearer v2/${TOKEN.uuid}/${TOKEN.secret}`,
+      'x-arvados-remote-cluster': 'bbbbb',
+    });
     expect(JSON.parse(String(init.body))).toEqual({ query: VALIDATION_QUERY });
   });
 
   test.each([
-    ['non-200', () => json(validAnswer(TOKEN.uuid, { uuid: 'aaaaa-tpzed-000000000000001' }), 503), 'HTTP 503'],
+    [
+      'non-200',
+      () => json(validAnswer(TOKEN.uuid, { uuid: 'aaaaa-tpzed-000000000000001' }), 503),
+      'HTTP 503',
+    ],
     ['not JSON', () => new Response('<html>'), 'HTTP 200, not JSON'],
-    ['GraphQL errors', () => json({ errors: [{ message: 'x', extensions: { code: 'FORBIDDEN' } }] }), 'refused by the home cluster (FORBIDDEN)'],
-    ['wrong shape', () => json({ data: { currentApiClientAuthorization: { uuid: TOKEN.uuid } } }), 'answer has the wrong shape'],
-    ['bad date', () => json(validAnswer(TOKEN.uuid, { uuid: 'aaaaa-tpzed-000000000000001' }, { expiresAt: 'soon' })), 'answer has the wrong shape'],
+    [
+      'GraphQL errors',
+      () => json({ errors: [{ message: 'x', extensions: { code: 'FORBIDDEN' } }] }),
+      'refused by the home cluster (FORBIDDEN)',
+    ],
+    [
+      'wrong shape',
+      () => json({ data: { currentApiClientAuthorization: { uuid: TOKEN.uuid } } }),
+      'answer has the wrong shape',
+    ],
+    [
+      'bad date',
+      () => json(validAnswer(TOKEN.uuid, { uuid: 'aaaaa-tpzed-000000000000001' }, { expiresAt: 'soon' })),
+      'answer has the wrong shape',
+    ],
     ['JSON null', () => new Response('null'), 'answer has the wrong shape'],
-    ['network error', () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } })), 'unreachable (ECONNRESET)'],
+    [
+      'network error',
+      () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } })),
+      'unreachable (ECONNRESET)',
+    ],
   ] as const)('%s → not ok, never a throw', async (_name, answer, reason) => {
     const { client } = clientWith(answer as () => Promise<Response> | Response);
     await expect(client.ask('http://home/graphql', TOKEN)).resolves.toEqual({ ok: false, reason });
@@ -119,7 +164,10 @@ describe('HomeClusterClient', () => {
       { timeoutMs: 100 },
     );
     const t0 = Date.now();
-    await expect(client.ask('http://home/graphql', TOKEN)).resolves.toEqual({ ok: false, reason: 'no answer within 100 ms' });
+    await expect(client.ask('http://home/graphql', TOKEN)).resolves.toEqual({
+      ok: false,
+      reason: 'no answer within 100 ms',
+    });
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 });

@@ -2,14 +2,30 @@
 // remote can: each must make the token invalid with a clear error, and leave the server up.
 import { BACKENDS } from '../helpers/backends.js';
 import type { TestGateway } from '../helpers/gateway.js';
-import { closedPort, expectNoSecretsInLogs, FakeRemote, madeUpToken, randomTail, secretOf, startCluster, uuidOf, validAnswer, type FakeAnswer, type FakeCall } from './clusters.js';
+import {
+  closedPort,
+  expectNoSecretsInLogs,
+  FakeRemote,
+  madeUpToken,
+  randomTail,
+  secretOf,
+  startCluster,
+  uuidOf,
+  validAnswer,
+  type FakeAnswer,
+  type FakeCall,
+} from './clusters.js';
 
 const ME = '{ me { uuid email fullName isAdmin isActive } }';
 const TIMEOUT_MS = 2000;
 
 /** The token uuid a validation call asks about (from its Authorization header). */
 const askedUuid = (call: FakeCall) => uuidOf(String(call.headers.authorization).replace(/^Bearer /, ''));
-const userOf = (cluster: string) => ({ uuid: `${cluster}-tpzed-${randomTail()}`, email: `someone@${cluster}.example`, fullName: `Someone of ${cluster}` });
+const userOf = (cluster: string) => ({
+  uuid: `${cluster}-tpzed-${randomTail()}`,
+  email: `someone@${cluster}.example`,
+  fullName: `Someone of ${cluster}`,
+});
 
 for (const backend of BACKENDS) {
   describe(`remote clusters that fail [${backend}]`, () => {
@@ -29,21 +45,40 @@ for (const backend of BACKENDS) {
       // A valid-looking body with a non-200 status is still a failure.
       err5j: (c) => ({ status: 502, body: validAnswer(askedUuid(c), userOf('err5j')) }),
       garbg: () => ({ body: '<html>this is not JSON {' }),
-      shape: (c) => ({ body: { data: { currentApiClientAuthorization: { uuid: askedUuid(c), scopes: 'all', user: null } } } }),
+      shape: (c) => ({
+        body: { data: { currentApiClientAuthorization: { uuid: askedUuid(c), scopes: 'all', user: null } } },
+      }),
       other: () => ({ body: validAnswer(`other-gj3su-${randomTail()}`, userOf('other')) }),
-      gqerr: () => ({ body: { data: null, errors: [{ message: 'Invalid or expired token', extensions: { code: 'UNAUTHENTICATED' } }] } }),
+      gqerr: () => ({
+        body: {
+          data: null,
+          errors: [{ message: 'Invalid or expired token', extensions: { code: 'UNAUTHENTICATED' } }],
+        },
+      }),
       zbork: (c) => ({ body: validAnswer(askedUuid(c), userOf('zbbbb')) }),
-      huge0: (c) => ({ body: { ...validAnswer(askedUuid(c), userOf('huge0')), padding: 'x'.repeat(1 << 20) } }),
+      huge0: (c) => ({
+        body: { ...validAnswer(askedUuid(c), userOf('huge0')), padding: 'x'.repeat(1 << 20) },
+      }),
       redir: () => ({ status: 307, body: '', headers: { location: 'http://127.0.0.1:1/graphql' } }),
-      expd0: (c) => ({ body: validAnswer(askedUuid(c), userOf('expd0'), { expiresAt: new Date(Date.now() - 1000).toISOString() }) }),
-      echo0: () => ({ body: { errors: [{ message: 'nope', extensions: { code: 'UNAUTHENTICATED and more text' } }] } }),
+      expd0: (c) => ({
+        body: validAnswer(askedUuid(c), userOf('expd0'), {
+          expiresAt: new Date(Date.now() - 1000).toISOString(),
+        }),
+      }),
+      echo0: () => ({
+        body: { errors: [{ message: 'nope', extensions: { code: 'UNAUTHENTICATED and more text' } }] },
+      }),
     };
 
     beforeAll(async () => {
-      for (const [id, respond] of Object.entries(behaviours)) fakes[id] = await new FakeRemote(respond).start();
+      for (const [id, respond] of Object.entries(behaviours))
+        fakes[id] = await new FakeRemote(respond).start();
       const remotes = Object.fromEntries(Object.entries(fakes).map(([id, f]) => [id, f.graphqlUrl]));
       remotes.dead0 = `http://127.0.0.1:${await closedPort()}/graphql`;
-      B = await startCluster(backend, 'bbbbb', null, remotes, { REMOTE_TIMEOUT_MS: String(TIMEOUT_MS), REMOTE_CONCURRENCY: '2' });
+      B = await startCluster(backend, 'bbbbb', null, remotes, {
+        REMOTE_TIMEOUT_MS: String(TIMEOUT_MS),
+        REMOTE_CONCURRENCY: '2',
+      });
     });
 
     afterAll(async () => {
@@ -55,7 +90,9 @@ for (const backend of BACKENDS) {
       const r = await B.gql(ME, {}, token);
       expect(r.status).toBe(200);
       expect(r.data ?? null).toBeNull();
-      expect(r.errors).toEqual([{ message: 'Invalid or expired token', extensions: { code: 'UNAUTHENTICATED' } }]);
+      expect(r.errors).toEqual([
+        { message: 'Invalid or expired token', extensions: { code: 'UNAUTHENTICATED' } },
+      ]);
       // Still serving.
       expect((await B.gql(ME)).data.me.uuid).toBe('bbbbb-tpzed-000000000000000');
       const prisma = B.gateway.services.db.prisma;
@@ -75,7 +112,9 @@ for (const backend of BACKENDS) {
       const call = fakes.good0!.calls.at(-1)!;
       expect(call.headers.authorization).toBe(`Bearer ${token}`);
       expect(call.headers['x-arvados-remote-cluster']).toBe('bbbbb');
-      expect(JSON.parse(call.body).query).toMatch(/currentApiClientAuthorization\s*\{\s*uuid scopes expiresAt user \{ uuid email fullName isActive \}/);
+      expect(JSON.parse(call.body).query).toMatch(
+        /currentApiClientAuthorization\s*\{\s*uuid scopes expiresAt user \{ uuid email fullName isActive \}/,
+      );
     });
 
     test('unreachable (closed port)', async () => {
@@ -118,10 +157,12 @@ for (const backend of BACKENDS) {
       expect(loggedReason('echo0')).toContain('refused by the home cluster (error)');
     });
 
-    test('a remote vouching for another cluster\'s user (zbork → zbbbb) is refused', async () => {
+    test("a remote vouching for another cluster's user (zbork → zbbbb) is refused", async () => {
       await expectRefused(tokenOf('zbork'));
       expect(loggedReason('zbork')).toContain('vouched for a user of another cluster');
-      expect(await B.gateway.services.db.prisma.user.count({ where: { uuid: { startsWith: 'zbbbb-' } } })).toBe(0);
+      expect(
+        await B.gateway.services.db.prisma.user.count({ where: { uuid: { startsWith: 'zbbbb-' } } }),
+      ).toBe(0);
     });
 
     test('remote calls are bounded by REMOTE_CONCURRENCY', async () => {
@@ -144,7 +185,8 @@ for (const backend of BACKENDS) {
 
     test('no log line carries a token secret; every failure names its cluster', () => {
       expectNoSecretsInLogs(B.logs, secrets);
-      for (const id of ['dead0', 'slow0', 'err50', 'garbg', 'zbork']) expect(loggedReason(id).length).toBeGreaterThan(0);
+      for (const id of ['dead0', 'slow0', 'err50', 'garbg', 'zbork'])
+        expect(loggedReason(id).length).toBeGreaterThan(0);
     });
   });
 }

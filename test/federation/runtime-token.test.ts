@@ -5,8 +5,26 @@ import { saltSecret } from '../../src/auth/salt.js';
 import { expireToken } from '../../src/auth/tokens.js';
 import { BACKENDS } from '../helpers/backends.js';
 import type { TestGateway } from '../helpers/gateway.js';
-import { code, containerAuth, createRequest, getContainer, lock, requestInput, updateContainer, updateRequest } from '../helpers/requests.js';
-import { dataOf, expectNoSecretsInLogs, LoopbackSlot, madeUpToken, secretOf, sleep, startCluster, uuidOf } from './clusters.js';
+import {
+  code,
+  containerAuth,
+  createRequest,
+  getContainer,
+  lock,
+  requestInput,
+  updateContainer,
+  updateRequest,
+} from '../helpers/requests.js';
+import {
+  dataOf,
+  expectNoSecretsInLogs,
+  LoopbackSlot,
+  madeUpToken,
+  secretOf,
+  sleep,
+  startCluster,
+  uuidOf,
+} from './clusters.js';
 
 const TTL_SECONDS = 2;
 
@@ -19,7 +37,13 @@ for (const backend of BACKENDS) {
     beforeAll(async () => {
       slotA = await LoopbackSlot.open();
       A = await startCluster(backend, 'aaaaa', slotA, {});
-      B = await startCluster(backend, 'bbbbb', null, { aaaaa: slotA.graphqlUrl }, { REMOTE_TOKEN_TTL_SECONDS: String(TTL_SECONDS) });
+      B = await startCluster(
+        backend,
+        'bbbbb',
+        null,
+        { aaaaa: slotA.graphqlUrl },
+        { REMOTE_TOKEN_TTL_SECONDS: String(TTL_SECONDS) },
+      );
     });
 
     afterAll(async () => {
@@ -41,65 +65,103 @@ for (const backend of BACKENDS) {
     const saltedForB = (token: string) => `v2/${uuidOf(token)}/${saltSecret(secretOf(token), 'bbbbb')}`;
     /** Lets B's cached copy of a remote token run out, so the next validation asks A. */
     const expireCacheAtB = (token: string) =>
-      B.gateway.services.db.prisma.apiClientAuthorization.updateMany({ where: { uuid: uuidOf(token) }, data: { expiresAt: new Date() } });
+      B.gateway.services.db.prisma.apiClientAuthorization.updateMany({
+        where: { uuid: uuidOf(token) },
+        data: { expiresAt: new Date() },
+      });
 
     test.each([
       ['raw', (t: string) => t],
       ['salted for B', saltedForB],
-    ])('%s: committed as the A user, handed back by containerAuth, usable by the container at B', async (_form, asPresented) => {
-      const runner = await userOfA(['query:*', 'mutation:updateContainer']);
-      const runtimeToken = asPresented(runner.token);
-      const submitter = await submitterAtB();
-      const cr = await createRequest(B, submitter.token, { runtimeToken });
-      expect(cr.state).toBe('COMMITTED');
-      const dispatcher = B.rootToken;
-      const c = await getContainer(B, dispatcher, cr.containerUuid);
-      expect(c.data.container).toMatchObject({ runtimeUserUuid: runner.uuid, runtimeAuthScopes: ['mutation:updateContainer', 'query:*'] });
+    ])(
+      '%s: committed as the A user, handed back by containerAuth, usable by the container at B',
+      async (_form, asPresented) => {
+        const runner = await userOfA(['query:*', 'mutation:updateContainer']);
+        const runtimeToken = asPresented(runner.token);
+        const submitter = await submitterAtB();
+        const cr = await createRequest(B, submitter.token, { runtimeToken });
+        expect(cr.state).toBe('COMMITTED');
+        const dispatcher = B.rootToken;
+        const c = await getContainer(B, dispatcher, cr.containerUuid);
+        expect(c.data.container).toMatchObject({
+          runtimeUserUuid: runner.uuid,
+          runtimeAuthScopes: ['mutation:updateContainer', 'query:*'],
+        });
 
-      const locked = await lock(B, dispatcher, cr.containerUuid);
-      expect(locked.data.lockContainer).toMatchObject({ state: 'LOCKED', authUuid: null });
-      // Re-validated now, by asking A (the cached copy has run out).
-      await expireCacheAtB(runner.token);
-      const calls = slotA.remoteCalls.length;
-      const auth = await containerAuth(B, dispatcher, cr.containerUuid);
-      expect(auth.errors).toBeUndefined();
-      expect(auth.data.containerAuth).toMatchObject({ uuid: uuidOf(runner.token), apiToken: runtimeToken, userUuid: runner.uuid });
-      expect(slotA.remoteCalls.length).toBe(calls + 1);
+        const locked = await lock(B, dispatcher, cr.containerUuid);
+        expect(locked.data.lockContainer).toMatchObject({ state: 'LOCKED', authUuid: null });
+        // Re-validated now, by asking A (the cached copy has run out).
+        await expireCacheAtB(runner.token);
+        const calls = slotA.remoteCalls.length;
+        const auth = await containerAuth(B, dispatcher, cr.containerUuid);
+        expect(auth.errors).toBeUndefined();
+        expect(auth.data.containerAuth).toMatchObject({
+          uuid: uuidOf(runner.token),
+          apiToken: runtimeToken,
+          userUuid: runner.uuid,
+        });
+        expect(slotA.remoteCalls.length).toBe(calls + 1);
 
-      expect((await updateContainer(B, dispatcher, cr.containerUuid, { state: 'RUNNING' })).errors).toBeUndefined();
-      // The container, with the token it was handed (container-bound), works at B as the A user.
-      const bound = `${runtimeToken}/${cr.containerUuid}`;
-      const me = await B.gql('{ me { uuid isAdmin } currentContainer { uuid state } }', {}, bound);
-      expect(me.errors).toBeUndefined();
-      expect(me.data).toEqual({ me: { uuid: runner.uuid, isAdmin: false }, currentContainer: { uuid: cr.containerUuid, state: 'RUNNING' } });
-      expect((await updateContainer(B, bound, cr.containerUuid, { progress: 0.5 })).errors).toBeUndefined();
-      const done = await updateContainer(B, bound, cr.containerUuid, { state: 'COMPLETE', exitCode: 0, output: 'out' });
-      expect(done.errors).toBeUndefined();
+        expect(
+          (await updateContainer(B, dispatcher, cr.containerUuid, { state: 'RUNNING' })).errors,
+        ).toBeUndefined();
+        // The container, with the token it was handed (container-bound), works at B as the A user.
+        const bound = `${runtimeToken}/${cr.containerUuid}`;
+        const me = await B.gql('{ me { uuid isAdmin } currentContainer { uuid state } }', {}, bound);
+        expect(me.errors).toBeUndefined();
+        expect(me.data).toEqual({
+          me: { uuid: runner.uuid, isAdmin: false },
+          currentContainer: { uuid: cr.containerUuid, state: 'RUNNING' },
+        });
+        expect((await updateContainer(B, bound, cr.containerUuid, { progress: 0.5 })).errors).toBeUndefined();
+        const done = await updateContainer(B, bound, cr.containerUuid, {
+          state: 'COMPLETE',
+          exitCode: 0,
+          output: 'out',
+        });
+        expect(done.errors).toBeUndefined();
 
-      // Scrubbed at B once final; the token itself still works at home.
-      const row = await B.gateway.services.db.prisma.container.findUniqueOrThrow({ where: { uuid: cr.containerUuid }, select: { runtimeToken: true } });
-      expect(row.runtimeToken).toBeNull();
-      expect((await A.gql('{ me { uuid } }', {}, runner.token)).data.me.uuid).toBe(runner.uuid);
-    });
+        // Scrubbed at B once final; the token itself still works at home.
+        const row = await B.gateway.services.db.prisma.container.findUniqueOrThrow({
+          where: { uuid: cr.containerUuid },
+          select: { runtimeToken: true },
+        });
+        expect(row.runtimeToken).toBeNull();
+        expect((await A.gql('{ me { uuid } }', {}, runner.token)).data.me.uuid).toBe(runner.uuid);
+      },
+    );
 
     test('an unknown remote runtime token fails validation and nothing is written', async () => {
       const submitter = await submitterAtB();
       const prisma = B.gateway.services.db.prisma;
       const before = await prisma.containerRequest.count();
-      const r = await B.gql(`mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }`, { i: requestInput({ runtimeToken: madeUpToken('aaaaa') }) }, submitter.token);
-      expect(r.errors?.[0]).toMatchObject({ message: 'Runtime token failed validation', extensions: { code: 'BAD_USER_INPUT', field: 'runtimeToken' } });
+      const r = await B.gql(
+        `mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }`,
+        { i: requestInput({ runtimeToken: madeUpToken('aaaaa') }) },
+        submitter.token,
+      );
+      expect(r.errors?.[0]).toMatchObject({
+        message: 'Runtime token failed validation',
+        extensions: { code: 'BAD_USER_INPUT', field: 'runtimeToken' },
+      });
       expect(await prisma.containerRequest.count()).toBe(before);
     });
 
     test('revoked at home between create and commit: the commit fails validation', async () => {
       const runner = await userOfA();
       const submitter = await submitterAtB();
-      const cr = await createRequest(B, submitter.token, { runtimeToken: runner.token, state: 'UNCOMMITTED' });
+      const cr = await createRequest(B, submitter.token, {
+        runtimeToken: runner.token,
+        state: 'UNCOMMITTED',
+      });
       expect(cr.state).toBe('UNCOMMITTED');
       await expireToken(A.gateway.services.db.prisma, uuidOf(runner.token));
       await expireCacheAtB(runner.token);
       const r = await updateRequest(B, submitter.token, cr.uuid, { state: 'COMMITTED' });
-      expect(r.errors?.[0]).toMatchObject({ message: 'Runtime token failed validation', extensions: { code: 'BAD_USER_INPUT' } });
+      expect(r.errors?.[0]).toMatchObject({
+        message: 'Runtime token failed validation',
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
     });
 
     test('containerAuth refuses a runtime token that home no longer vouches for, or cannot be asked about', async () => {
@@ -107,9 +169,17 @@ for (const backend of BACKENDS) {
       const submitter = await submitterAtB();
       const revoked = await userOfA();
       const unreachable = await userOfA();
-      const crRevoked = await createRequest(B, submitter.token, { runtimeToken: revoked.token, name: 'revoked' });
-      const crUnreachable = await createRequest(B, submitter.token, { runtimeToken: unreachable.token, name: 'unreachable', command: ['true'] });
-      for (const cr of [crRevoked, crUnreachable]) expect((await lock(B, dispatcher, cr.containerUuid)).errors).toBeUndefined();
+      const crRevoked = await createRequest(B, submitter.token, {
+        runtimeToken: revoked.token,
+        name: 'revoked',
+      });
+      const crUnreachable = await createRequest(B, submitter.token, {
+        runtimeToken: unreachable.token,
+        name: 'unreachable',
+        command: ['true'],
+      });
+      for (const cr of [crRevoked, crUnreachable])
+        expect((await lock(B, dispatcher, cr.containerUuid)).errors).toBeUndefined();
 
       // A fresh copy at B (validated just now), then revoked at home.
       await expireCacheAtB(revoked.token);
@@ -120,7 +190,10 @@ for (const backend of BACKENDS) {
       // ...after it, A says no.
       await sleep(TTL_SECONDS * 1000 + 50);
       const r = await containerAuth(B, dispatcher, crRevoked.containerUuid);
-      expect(r.errors?.[0]).toMatchObject({ message: 'Invalid runtime_token', extensions: { code: 'FORBIDDEN' } });
+      expect(r.errors?.[0]).toMatchObject({
+        message: 'Invalid runtime_token',
+        extensions: { code: 'FORBIDDEN' },
+      });
       expect(r.body).not.toContain(secretOf(revoked.token));
 
       await slotA.stop();

@@ -4,7 +4,17 @@
 import { saltSecret } from '../../src/auth/salt.js';
 import { BACKENDS } from '../helpers/backends.js';
 import type { TestGateway } from '../helpers/gateway.js';
-import { dataOf, expectNoSecretsInLogs, LoopbackSlot, madeUpToken, plantToken, randomTail, secretOf, startCluster, uuidOf } from './clusters.js';
+import {
+  dataOf,
+  expectNoSecretsInLogs,
+  LoopbackSlot,
+  madeUpToken,
+  plantToken,
+  randomTail,
+  secretOf,
+  startCluster,
+  uuidOf,
+} from './clusters.js';
 
 const ME = '{ me { uuid email fullName isAdmin isActive } }';
 const CURRENT = '{ currentApiClientAuthorization { uuid userUuid scopes expiresAt } }';
@@ -21,7 +31,11 @@ for (const backend of BACKENDS) {
     };
 
     beforeAll(async () => {
-      [slotA, slotB, slotZ] = await Promise.all([LoopbackSlot.open(), LoopbackSlot.open(), LoopbackSlot.open()]);
+      [slotA, slotB, slotZ] = await Promise.all([
+        LoopbackSlot.open(),
+        LoopbackSlot.open(),
+        LoopbackSlot.open(),
+      ]);
       A = await startCluster(backend, 'aaaaa', slotA, { bbbbb: slotB.graphqlUrl });
       B = await startCluster(backend, 'bbbbb', slotB, { aaaaa: slotA.graphqlUrl, zbork: slotZ.graphqlUrl });
       Z = await startCluster(backend, 'zbork', slotZ, {});
@@ -46,13 +60,18 @@ for (const backend of BACKENDS) {
       const before = callsFromB();
       const r = await B.gql(ME, {}, A.rootToken);
       expect(r.errors).toBeUndefined();
-      expect(r.data.me).toMatchObject({ uuid: 'aaaaa-tpzed-000000000000000', isAdmin: false, isActive: true, fullName: 'System user' });
+      expect(r.data.me).toMatchObject({
+        uuid: 'aaaaa-tpzed-000000000000000',
+        isAdmin: false,
+        isActive: true,
+        fullName: 'System user',
+      });
       expect(callsFromB() - before).toBe(1);
       // At home it is still the admin.
       expect((await A.gql(ME)).data.me.isAdmin).toBe(true);
     });
 
-    test('a user of A appears at B with A\'s uuid and profile, over real HTTP', async () => {
+    test("a user of A appears at B with A's uuid and profile, over real HTTP", async () => {
       const u = await newUserAt(A);
       const atHome = (await A.gql(ME, {}, u.token)).data.me;
       const res = await fetch(slotB.graphqlUrl, {
@@ -65,7 +84,12 @@ for (const backend of BACKENDS) {
       expect(json.data.me).toEqual({ ...atHome, isAdmin: false });
       expect(json.data.me.uuid.startsWith('aaaaa-tpzed-')).toBe(true);
       const copy = await B.gateway.services.db.prisma.user.findUniqueOrThrow({ where: { uuid: u.uuid } });
-      expect(copy).toMatchObject({ email: atHome.email, fullName: atHome.fullName, isAdmin: false, isActive: true });
+      expect(copy).toMatchObject({
+        email: atHome.email,
+        fullName: atHome.fullName,
+        isAdmin: false,
+        isActive: true,
+      });
     });
 
     test('the second request is answered from the cache, without a remote call', async () => {
@@ -79,9 +103,12 @@ for (const backend of BACKENDS) {
     test('the cached token has the remote scopes and an expiry capped at the TTL', async () => {
       const u = await newUserAt(A);
       const mk = async (expiresAt: Date) => {
-        const r = await A.gql(`mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { apiToken } }`, {
-          i: { userUuid: u.uuid, scopes: ['query:me'], expiresAt: expiresAt.toISOString() },
-        });
+        const r = await A.gql(
+          `mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { apiToken } }`,
+          {
+            i: { userUuid: u.uuid, scopes: ['query:me'], expiresAt: expiresAt.toISOString() },
+          },
+        );
         return remember(r.data.createApiClientAuthorization.apiToken as string);
       };
       const inAnHour = new Date(Date.now() + 3600_000);
@@ -92,12 +119,18 @@ for (const backend of BACKENDS) {
       const before = Date.now();
       const r = await B.gql(CURRENT, {}, long);
       expect(r.errors).toBeUndefined();
-      expect(r.data.currentApiClientAuthorization).toMatchObject({ uuid: uuidOf(long), userUuid: u.uuid, scopes: ['query:me'] });
+      expect(r.data.currentApiClientAuthorization).toMatchObject({
+        uuid: uuidOf(long),
+        userUuid: u.uuid,
+        scopes: ['query:me'],
+      });
       const exp = Date.parse(r.data.currentApiClientAuthorization.expiresAt);
       // Default TTL 300 s: capped well before the home's hour.
       expect(exp).toBeGreaterThanOrEqual(before + 300_000 - 1000);
       expect(exp).toBeLessThanOrEqual(Date.now() + 300_000 + 1000);
-      const row = await B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({ where: { uuid: uuidOf(long) } });
+      const row = await B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
+        where: { uuid: uuidOf(long) },
+      });
       expect(row.remoteValidatedAt).not.toBeNull();
 
       const s = await B.gql(CURRENT, {}, short);
@@ -114,7 +147,9 @@ for (const backend of BACKENDS) {
       const r = await B.gql(ME, {}, salted);
       expect(r.errors).toBeUndefined();
       expect(r.data.me.uuid).toBe(u.uuid);
-      const row = await B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({ where: { uuid: uuidOf(u.token) } });
+      const row = await B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
+        where: { uuid: uuidOf(u.token) },
+      });
       expect(row.secret).toBe(secretOf(salted));
       expect(row.secret).not.toBe(secretOf(u.token));
     });
@@ -133,7 +168,9 @@ for (const backend of BACKENDS) {
       expect((await A.gql(ME, {}, salted, hdr('bbbbb'))).data?.me.uuid).toBe(u.uuid);
       expect((await A.gql(ME, {}, u.token, hdr('bbbbb'))).data?.me.uuid).toBe(u.uuid); // raw too
       expect((await A.gql(ME, {}, salted)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-      expect((await A.gql(ME, {}, salted, hdr('ccccc'))).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect((await A.gql(ME, {}, salted, hdr('ccccc'))).errors?.[0]?.extensions?.code).toBe(
+        'UNAUTHENTICATED',
+      );
     });
 
     test('the bare secret (v1 form) of a cached remote token is not a token at B', async () => {
@@ -148,14 +185,18 @@ for (const backend of BACKENDS) {
       expect(dataOf(await B.gql(ME, {}, u.token), B).me.uuid).toBe(u.uuid);
       const wrong = `v2/${uuidOf(u.token)}/${randomTail()}${randomTail()}`;
       const r = await B.gql(ME, {}, wrong);
-      expect(r.errors?.[0]).toMatchObject({ message: 'Invalid or expired token', extensions: { code: 'UNAUTHENTICATED' } });
+      expect(r.errors?.[0]).toMatchObject({
+        message: 'Invalid or expired token',
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
       // The right one still works.
       expect(dataOf(await B.gql(ME, {}, u.token), B).me.uuid).toBe(u.uuid);
     });
 
-    test('a remote user cannot mint a local token at B (it would outlive a revocation at home), nor can B\'s admin mint one for them', async () => {
+    test("a remote user cannot mint a local token at B (it would outlive a revocation at home), nor can B's admin mint one for them", async () => {
       const u = await newUserAt(A);
-      const M = 'mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid apiToken } }';
+      const M =
+        'mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid apiToken } }';
       expect(dataOf(await B.gql(ME, {}, u.token), B).me.uuid).toBe(u.uuid); // cached at B from here on
       const before = await B.gateway.services.db.prisma.apiClientAuthorization.count();
       const own = await B.gql(M, { i: {} }, u.token);
@@ -194,14 +235,26 @@ for (const backend of BACKENDS) {
       await B.gql(ME, {}, u.token);
       const pa = A.gateway.services.db.prisma;
       const pb = B.gateway.services.db.prisma;
-      await pa.user.update({ where: { uuid: u.uuid }, data: { email: 'renamed@example.com', fullName: 'Renamed', isActive: false } });
+      await pa.user.update({
+        where: { uuid: u.uuid },
+        data: { email: 'renamed@example.com', fullName: 'Renamed', isActive: false },
+      });
       await pb.user.update({ where: { uuid: u.uuid }, data: { isAdmin: true } });
       // Cached: no refresh yet.
       expect(dataOf(await B.gql(ME, {}, u.token), B).me.email).not.toBe('renamed@example.com');
       // The TTL runs out (simulated by expiring the cached row): B asks A again.
-      await pb.apiClientAuthorization.update({ where: { uuid: uuidOf(u.token) }, data: { expiresAt: new Date() } });
+      await pb.apiClientAuthorization.update({
+        where: { uuid: uuidOf(u.token) },
+        data: { expiresAt: new Date() },
+      });
       const r = await B.gql(ME, {}, u.token);
-      expect(r.data.me).toEqual({ uuid: u.uuid, email: 'renamed@example.com', fullName: 'Renamed', isAdmin: false, isActive: false });
+      expect(r.data.me).toEqual({
+        uuid: u.uuid,
+        email: 'renamed@example.com',
+        fullName: 'Renamed',
+        isAdmin: false,
+        isActive: false,
+      });
     });
 
     test('50 concurrent requests with the same new remote token make one remote call', async () => {
@@ -214,7 +267,11 @@ for (const backend of BACKENDS) {
 
     test('zbork vouching for a zbbbb user is refused; its own users are fine', async () => {
       const stranger = `zbbbb-tpzed-${randomTail()}`;
-      const { apiToken } = await plantToken(Z, { uuid: stranger, email: 'stranger@example.com' }, { clusterId: 'zbork' });
+      const { apiToken } = await plantToken(
+        Z,
+        { uuid: stranger, email: 'stranger@example.com' },
+        { clusterId: 'zbork' },
+      );
       remember(apiToken);
       // At home (zbork) the token is valid and names the zbbbb user...
       expect((await Z.gql(ME, {}, apiToken)).data.me.uuid).toBe(stranger);
@@ -222,7 +279,11 @@ for (const backend of BACKENDS) {
       const r = await B.gql(ME, {}, apiToken);
       expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       expect(await B.gateway.services.db.prisma.user.findUnique({ where: { uuid: stranger } })).toBeNull();
-      expect(await B.gateway.services.db.prisma.apiClientAuthorization.findUnique({ where: { uuid: uuidOf(apiToken) } })).toBeNull();
+      expect(
+        await B.gateway.services.db.prisma.apiClientAuthorization.findUnique({
+          where: { uuid: uuidOf(apiToken) },
+        }),
+      ).toBeNull();
       expect(B.logs.some((l) => l.includes('"cluster":"zbork"') && l.includes('another cluster'))).toBe(true);
 
       const own = await newUserAt(Z);

@@ -10,10 +10,16 @@ export type BackendName = 'pglite' | 'postgres';
 export const BACKENDS: BackendName[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 
 /** A fresh, migrated database of its own for the calling test file. */
-export async function freshDatabase(backend: BackendName, opts: Pick<OpenDatabaseOptions, 'log'> = {}): Promise<Database> {
+export async function freshDatabase(
+  backend: BackendName,
+  opts: Pick<OpenDatabaseOptions, 'log'> = {},
+): Promise<Database> {
   if (backend === 'pglite') {
     const dump = new Blob([fs.readFileSync(pgliteTemplatePath())]);
-    return openDatabase({ kind: 'pglite', dataDir: 'memory://' }, { loadDataDir: dump, migrate: false, ...opts });
+    return openDatabase(
+      { kind: 'pglite', dataDir: 'memory://' },
+      { loadDataDir: dump, migrate: false, ...opts },
+    );
   }
   const url = process.env.TEST_DATABASE_URL!;
   const name = `${runDatabasePrefix()}${crypto.randomBytes(6).toString('hex')}`;
@@ -33,7 +39,10 @@ export async function freshDatabase(backend: BackendName, opts: Pick<OpenDatabas
   } finally {
     await admin.end();
   }
-  const db = await openDatabase({ kind: 'postgres', url: withDatabase(url, name) }, { migrate: false, ...opts });
+  const db = await openDatabase(
+    { kind: 'postgres', url: withDatabase(url, name) },
+    { migrate: false, ...opts },
+  );
   return {
     ...db,
     close: async () => {

@@ -7,7 +7,11 @@ import { BACKENDS, freshDatabase, type BackendName } from './backends.js';
 export interface GqlResult<T = any> {
   status: number;
   data?: T;
-  errors?: { message: string; extensions?: { code?: string; field?: string; [k: string]: unknown }; path?: unknown[] }[];
+  errors?: {
+    message: string;
+    extensions?: { code?: string; field?: string; [k: string]: unknown };
+    path?: unknown[];
+  }[];
   /** The raw response body, for secrecy assertions. */
   body: string;
 }
@@ -19,9 +23,18 @@ export interface TestGateway {
   logs: string[];
   /** The system root token (v2). */
   rootToken: string;
-  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string | null, headers?: Record<string, string>): Promise<GqlResult<T>>;
+  gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string | null,
+    headers?: Record<string, string>,
+  ): Promise<GqlResult<T>>;
   /** A new user and an all-scopes token for it. */
-  newUser(opts?: { isAdmin?: boolean; isActive?: boolean; scopes?: string[] }): Promise<{ uuid: string; token: string }>;
+  newUser(opts?: {
+    isAdmin?: boolean;
+    isActive?: boolean;
+    scopes?: string[];
+  }): Promise<{ uuid: string; token: string }>;
   close(): Promise<void>;
 }
 
@@ -44,7 +57,11 @@ export async function startTestGateway(
     async gql(query, variables, token = t.rootToken, headers = {}) {
       const res = await gateway.yoga.fetch('http://test/graphql', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...headers,
+        },
         body: JSON.stringify({ query, variables }),
       });
       const body = await res.text();
@@ -54,12 +71,20 @@ export async function startTestGateway(
     async newUser(opts = {}) {
       const n = Math.random().toString(36).slice(2, 10);
       const u = await t.gql(`mutation($i: CreateUserInput!) { createUser(input: $i) { uuid } }`, {
-        i: { email: `u${n}@example.com`, fullName: `User ${n}`, isAdmin: opts.isAdmin ?? false, isActive: opts.isActive ?? true },
+        i: {
+          email: `u${n}@example.com`,
+          fullName: `User ${n}`,
+          isAdmin: opts.isAdmin ?? false,
+          isActive: opts.isActive ?? true,
+        },
       });
       if (!u.data) throw new Error(u.body);
-      const tk = await t.gql(`mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { apiToken } }`, {
-        i: { userUuid: u.data.createUser.uuid, scopes: opts.scopes ?? ['all'] },
-      });
+      const tk = await t.gql(
+        `mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { apiToken } }`,
+        {
+          i: { userUuid: u.data.createUser.uuid, scopes: opts.scopes ?? ['all'] },
+        },
+      );
       if (!tk.data) throw new Error(tk.body);
       return { uuid: u.data.createUser.uuid, token: tk.data.createApiClientAuthorization.apiToken };
     },
@@ -75,7 +100,11 @@ export async function startTestGateway(
  * Runs `fn` once per backend (PGlite, and PostgreSQL when TEST_DATABASE_URL is set), each with
  * a gateway on a database of its own for this describe block.
  */
-export function describeBackends(name: string, fn: (gw: () => TestGateway) => void, env: Record<string, string> = {}): void {
+export function describeBackends(
+  name: string,
+  fn: (gw: () => TestGateway) => void,
+  env: Record<string, string> = {},
+): void {
   for (const backend of BACKENDS) {
     describe(`${name} [${backend}]`, () => {
       let gw: TestGateway | undefined;

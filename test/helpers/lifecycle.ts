@@ -14,13 +14,21 @@ export const CR_ALL = `uuid ownerUuid name description properties state priority
   outputPath runtimeConstraints schedulingParameters useExisting containerCountMax containerCount containerUuid
   requestingContainerUuid log output createdAt modifiedAt modifiedByUserUuid`;
 
-export async function readRequest(gw: TestGateway, token: string, uuid: string): Promise<Record<string, unknown>> {
+export async function readRequest(
+  gw: TestGateway,
+  token: string,
+  uuid: string,
+): Promise<Record<string, unknown>> {
   const r = await gw.gql(`query($u: ID!) { containerRequest(uuid: $u) { ${CR_ALL} } }`, { u: uuid }, token);
   if (r.errors) throw new Error(r.body);
   return r.data.containerRequest;
 }
 
-export async function readContainer(gw: TestGateway, token: string, uuid: string): Promise<Record<string, any>> {
+export async function readContainer(
+  gw: TestGateway,
+  token: string,
+  uuid: string,
+): Promise<Record<string, any>> {
   const r = await gw.gql(
     `query($u: ID!) { container(uuid: $u) { uuid state priority lockedByUuid authUuid exitCode log output progress runtimeStatus
        startedAt finishedAt createdAt modifiedAt runtimeUserUuid runtimeAuthScopes } }`,
@@ -32,7 +40,11 @@ export async function readContainer(gw: TestGateway, token: string, uuid: string
 }
 
 /** Asserts the first error's code (and message and field when given). */
-export function expectError(r: GqlResult, code: string, opts: { message?: string | RegExp; field?: string } = {}): void {
+export function expectError(
+  r: GqlResult,
+  code: string,
+  opts: { message?: string | RegExp; field?: string } = {},
+): void {
   expect(r.errors?.[0]?.extensions?.code).toBe(code);
   if (opts.message !== undefined) {
     if (typeof opts.message === 'string') expect(r.errors![0]!.message).toBe(opts.message);
@@ -68,22 +80,34 @@ export async function containerIn(
   });
   const containerUuid = cr.containerUuid as string;
   const step = async (r: Promise<GqlResult>) => ok(await r);
-  if (state === 'CANCELLED') await step(updateContainer(gw, dispatcher, containerUuid, { state: 'CANCELLED' }));
+  if (state === 'CANCELLED')
+    await step(updateContainer(gw, dispatcher, containerUuid, { state: 'CANCELLED' }));
   if (['LOCKED', 'RUNNING', 'COMPLETE'].includes(state)) await step(lock(gw, dispatcher, containerUuid));
-  if (['RUNNING', 'COMPLETE'].includes(state)) await step(updateContainer(gw, dispatcher, containerUuid, { state: 'RUNNING' }));
-  if (state === 'COMPLETE') await step(updateContainer(gw, dispatcher, containerUuid, { state: 'COMPLETE', exitCode: 0 }));
+  if (['RUNNING', 'COMPLETE'].includes(state))
+    await step(updateContainer(gw, dispatcher, containerUuid, { state: 'RUNNING' }));
+  if (state === 'COMPLETE')
+    await step(updateContainer(gw, dispatcher, containerUuid, { state: 'COMPLETE', exitCode: 0 }));
   return { cr, containerUuid, dispatcher };
 }
 
 /** The generated token of a LOCKED/RUNNING container, fetched by its lock holder. */
-export async function containerToken(gw: TestGateway, dispatcher: string, containerUuid: string): Promise<string> {
-  const r = await gw.gql(`query($u: ID!) { containerAuth(uuid: $u) { apiToken } }`, { u: containerUuid }, dispatcher);
+export async function containerToken(
+  gw: TestGateway,
+  dispatcher: string,
+  containerUuid: string,
+): Promise<string> {
+  const r = await gw.gql(
+    `query($u: ID!) { containerAuth(uuid: $u) { apiToken } }`,
+    { u: containerUuid },
+    dispatcher,
+  );
   return ok(r).containerAuth.apiToken;
 }
 
 /** The uuid of the token a caller uses. */
 export async function tokenUuid(gw: TestGateway, token: string): Promise<string> {
-  return ok(await gw.gql('{ currentApiClientAuthorization { uuid } }', {}, token)).currentApiClientAuthorization.uuid;
+  return ok(await gw.gql('{ currentApiClientAuthorization { uuid } }', {}, token))
+    .currentApiClientAuthorization.uuid;
 }
 
 /** A new token for the caller's own user with these scopes. */

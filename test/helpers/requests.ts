@@ -14,17 +14,32 @@ export function requestInput(overrides: Record<string, unknown> = {}): Record<st
   };
 }
 
-export const CR_FIELDS = 'uuid state priority containerUuid containerCount requestingContainerUuid log output';
-export const C_FIELDS = 'uuid state priority lockedByUuid authUuid runtimeUserUuid runtimeAuthScopes exitCode log output startedAt finishedAt';
+export const CR_FIELDS =
+  'uuid state priority containerUuid containerCount requestingContainerUuid log output';
+export const C_FIELDS =
+  'uuid state priority lockedByUuid authUuid runtimeUserUuid runtimeAuthScopes exitCode log output startedAt finishedAt';
 
 export async function createRequest(gw: TestGateway, token: string, overrides: Record<string, unknown> = {}) {
-  const r = await gw.gql(`mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { ${CR_FIELDS} } }`, { i: requestInput(overrides) }, token);
+  const r = await gw.gql(
+    `mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { ${CR_FIELDS} } }`,
+    { i: requestInput(overrides) },
+    token,
+  );
   if (r.errors) throw new Error(`createContainerRequest failed: ${r.body}`);
   return r.data.createContainerRequest;
 }
 
-export async function updateRequest(gw: TestGateway, token: string, uuid: string, input: Record<string, unknown>) {
-  return gw.gql(`mutation($u: ID!, $i: UpdateContainerRequestInput!) { updateContainerRequest(uuid: $u, input: $i) { ${CR_FIELDS} } }`, { u: uuid, i: input }, token);
+export async function updateRequest(
+  gw: TestGateway,
+  token: string,
+  uuid: string,
+  input: Record<string, unknown>,
+) {
+  return gw.gql(
+    `mutation($u: ID!, $i: UpdateContainerRequestInput!) { updateContainerRequest(uuid: $u, input: $i) { ${CR_FIELDS} } }`,
+    { u: uuid, i: input },
+    token,
+  );
 }
 
 export async function getRequest(gw: TestGateway, token: string, uuid: string) {
@@ -43,12 +58,25 @@ export async function unlock(gw: TestGateway, token: string, uuid: string) {
   return gw.gql(`mutation($u: ID!) { unlockContainer(uuid: $u) { ${C_FIELDS} } }`, { u: uuid }, token);
 }
 
-export async function updateContainer(gw: TestGateway, token: string, uuid: string, input: Record<string, unknown>) {
-  return gw.gql(`mutation($u: ID!, $i: UpdateContainerInput!) { updateContainer(uuid: $u, input: $i) { ${C_FIELDS} } }`, { u: uuid, i: input }, token);
+export async function updateContainer(
+  gw: TestGateway,
+  token: string,
+  uuid: string,
+  input: Record<string, unknown>,
+) {
+  return gw.gql(
+    `mutation($u: ID!, $i: UpdateContainerInput!) { updateContainer(uuid: $u, input: $i) { ${C_FIELDS} } }`,
+    { u: uuid, i: input },
+    token,
+  );
 }
 
 export async function containerAuth(gw: TestGateway, token: string, uuid: string) {
-  return gw.gql(`query($u: ID!) { containerAuth(uuid: $u) { uuid apiToken scopes expiresAt userUuid user { uuid } } }`, { u: uuid }, token);
+  return gw.gql(
+    `query($u: ID!) { containerAuth(uuid: $u) { uuid apiToken scopes expiresAt userUuid user { uuid } } }`,
+    { u: uuid },
+    token,
+  );
 }
 
 export function code(r: { errors?: { extensions?: { code?: string } }[] }): string | undefined {

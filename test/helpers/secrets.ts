@@ -40,7 +40,12 @@ export async function issueToken(
 ): Promise<IssuedToken> {
   const r = await gw.gql(
     `mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid userUuid apiToken } }`,
-    { i: { ...input, expiresAt: input.expiresAt instanceof Date ? input.expiresAt.toISOString() : input.expiresAt } },
+    {
+      i: {
+        ...input,
+        expiresAt: input.expiresAt instanceof Date ? input.expiresAt.toISOString() : input.expiresAt,
+      },
+    },
     asToken,
   );
   if (r.errors) throw new Error(`createApiClientAuthorization failed: ${r.body}`);
@@ -53,20 +58,37 @@ export async function issueToken(
  * of order, as a cached remote token may have them).
  */
 export async function insertToken(gw: TestGateway, userUuid: string, scopes: string[]): Promise<IssuedToken> {
-  const tail = Array.from(crypto.randomBytes(15), (b) => '0123456789abcdefghijklmnopqrstuvwxyz'[b % 36]).join('');
+  const tail = Array.from(crypto.randomBytes(15), (b) => '0123456789abcdefghijklmnopqrstuvwxyz'[b % 36]).join(
+    '',
+  );
   const uuid = `${gw.gateway.services.config.clusterId}-gj3su-${tail}`;
   const secret = crypto.randomBytes(24).toString('hex');
-  await sql(gw, `INSERT INTO api_client_authorizations (uuid, user_uuid, secret, scopes) VALUES ($1, $2, $3, $4::text[])`, uuid, userUuid, secret, scopes);
+  await sql(
+    gw,
+    `INSERT INTO api_client_authorizations (uuid, user_uuid, secret, scopes) VALUES ($1, $2, $3, $4::text[])`,
+    uuid,
+    userUuid,
+    secret,
+    scopes,
+  );
   return { uuid, apiToken: `v2/${uuid}/${secret}`, secret, userUuid };
 }
 
-export function sql<T = Record<string, unknown>>(gw: TestGateway, query: string, ...params: unknown[]): Promise<T[]> {
+export function sql<T = Record<string, unknown>>(
+  gw: TestGateway,
+  query: string,
+  ...params: unknown[]
+): Promise<T[]> {
   return gw.gateway.services.db.prisma.$queryRawUnsafe<T[]>(query, ...params);
 }
 
 /** Expires a token now, as if time had passed (the sweep is off in tests). */
 export async function expireTokenNow(gw: TestGateway, uuid: string): Promise<void> {
-  await sql(gw, `UPDATE api_client_authorizations SET expires_at = now() - interval '1 minute' WHERE uuid = $1`, uuid);
+  await sql(
+    gw,
+    `UPDATE api_client_authorizations SET expires_at = now() - interval '1 minute' WHERE uuid = $1`,
+    uuid,
+  );
 }
 
 export interface TokenRow {
@@ -78,7 +100,13 @@ export interface TokenRow {
 }
 
 export async function tokenRow(gw: TestGateway, uuid: string): Promise<TokenRow | undefined> {
-  return (await sql<TokenRow>(gw, `SELECT uuid, user_uuid, secret, scopes, expires_at FROM api_client_authorizations WHERE uuid = $1`, uuid))[0];
+  return (
+    await sql<TokenRow>(
+      gw,
+      `SELECT uuid, user_uuid, secret, scopes, expires_at FROM api_client_authorizations WHERE uuid = $1`,
+      uuid,
+    )
+  )[0];
 }
 
 export interface SecretColumns {
@@ -90,7 +118,10 @@ export interface SecretColumns {
   modified_at: Date;
 }
 
-export async function requestRow(gw: TestGateway, uuid: string): Promise<SecretColumns & { container_uuid: string | null; container_count: number }> {
+export async function requestRow(
+  gw: TestGateway,
+  uuid: string,
+): Promise<SecretColumns & { container_uuid: string | null; container_count: number }> {
   const rows = await sql<SecretColumns & { container_uuid: string | null; container_count: number }>(
     gw,
     `SELECT uuid, state::text AS state, runtime_token, secret_mounts::text AS secret_mounts, modified_at, container_uuid, container_count
@@ -104,7 +135,15 @@ export async function requestRow(gw: TestGateway, uuid: string): Promise<SecretC
 export async function containerRow(
   gw: TestGateway,
   uuid: string,
-): Promise<SecretColumns & { runtime_token_uuid: string | null; secret_mounts_md5: string; auth_uuid: string | null; runtime_user_uuid: string; runtime_auth_scopes: string[] }> {
+): Promise<
+  SecretColumns & {
+    runtime_token_uuid: string | null;
+    secret_mounts_md5: string;
+    auth_uuid: string | null;
+    runtime_user_uuid: string;
+    runtime_auth_scopes: string[];
+  }
+> {
   const rows = await sql<any>(
     gw,
     `SELECT uuid, state::text AS state, runtime_token, runtime_token_uuid, secret_mounts::text AS secret_mounts, secret_mounts_md5,
@@ -116,7 +155,10 @@ export async function containerRow(
   return rows[0];
 }
 
-export async function count(gw: TestGateway, table: 'container_requests' | 'containers' | 'api_client_authorizations'): Promise<number> {
+export async function count(
+  gw: TestGateway,
+  table: 'container_requests' | 'containers' | 'api_client_authorizations',
+): Promise<number> {
   const [row] = await sql<{ n: number }>(gw, `SELECT count(*)::int AS n FROM ${table}`);
   return row!.n;
 }

@@ -9,15 +9,29 @@ export class SseSubscription {
     readonly contentType: string | null,
   ) {}
 
-  static async open(baseUrl: string, query: string, variables: Record<string, unknown>, token: string): Promise<SseSubscription> {
+  static async open(
+    baseUrl: string,
+    query: string,
+    variables: Record<string, unknown>,
+    token: string,
+  ): Promise<SseSubscription> {
     const abort = new AbortController();
     const res = await fetch(`${baseUrl}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        authorization: `Bearer ${token}`,
+      },
       body: JSON.stringify({ query, variables }),
       signal: abort.signal,
     });
-    const sub = new SseSubscription(res.body!.getReader(), abort, res.status, res.headers.get('content-type'));
+    const sub = new SseSubscription(
+      res.body!.getReader(),
+      abort,
+      res.status,
+      res.headers.get('content-type'),
+    );
     return sub;
   }
 
@@ -30,7 +44,11 @@ export class SseSubscription {
         this.buffer = this.buffer.slice(end + 2);
         const lines = block.split('\n').filter((l) => !l.startsWith(':'));
         if (lines.length === 0) return { event: 'ping' };
-        const field = (name: string) => lines.find((l) => l.startsWith(`${name}:`))?.slice(name.length + 1).trim();
+        const field = (name: string) =>
+          lines
+            .find((l) => l.startsWith(`${name}:`))
+            ?.slice(name.length + 1)
+            .trim();
         return { event: field('event'), data: field('data') };
       }
       const { done, value } = await this.reader.read();

@@ -20,7 +20,10 @@ export const DB_PREFIX = 'crgw_test_';
  */
 export function runDatabasePrefix(): string {
   const run = process.env.CRGW_TEST_RUN;
-  if (!run) throw new Error('CRGW_TEST_RUN is unset: run the tests through jest (npm test), whose globalSetup sets it');
+  if (!run)
+    throw new Error(
+      'CRGW_TEST_RUN is unset: run the tests through jest (npm test), whose globalSetup sets it',
+    );
   return `${DB_PREFIX}r${run}_`;
 }
 
@@ -85,7 +88,10 @@ export async function dropTestDatabases(): Promise<void> {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
-    const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${runDatabasePrefix()}%`]);
+    const { rows } = await admin.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE datname LIKE $1',
+      [`${runDatabasePrefix()}%`],
+    );
     for (const r of rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
   } finally {
     await admin.end();

@@ -8,7 +8,8 @@ import { containerIn, containerToken, expectError, ok, readRequest, tag } from '
 import { createRequest, requestInput, updateContainer, updateRequest } from '../helpers/requests.js';
 
 const ROUNDS = 8;
-const CREATE = 'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid state priority containerUuid } }';
+const CREATE =
+  'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid state priority containerUuid } }';
 
 function codeOf(r: GqlResult): string | undefined {
   return r.errors?.[0]?.extensions?.code;
@@ -18,14 +19,17 @@ describeBackends('concurrent writers', (gw) => {
   test('a request priority change racing its container being cancelled: no deadlock, consistent rows', async () => {
     const user = await gw().newUser();
     for (let i = 0; i < ROUNDS; i++) {
-      const { cr, containerUuid, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', { overrides: { containerCountMax: 1 } });
+      const { cr, containerUuid, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', {
+        overrides: { containerCountMax: 1 },
+      });
       const [u, c] = await Promise.all([
         updateRequest(gw(), user.token, cr.uuid, { priority: 7 }),
         updateContainer(gw(), dispatcher, containerUuid, { state: 'CANCELLED' }),
       ]);
       expect(c.errors).toBeUndefined();
       // Either the priority change went first, or it met a FINAL request.
-      if (u.errors) expectError(u, 'BAD_USER_INPUT', { message: "priority cannot be modified in state 'FINAL'" });
+      if (u.errors)
+        expectError(u, 'BAD_USER_INPUT', { message: "priority cannot be modified in state 'FINAL'" });
       expect(await readRequest(gw(), user.token, cr.uuid)).toMatchObject({ state: 'FINAL' });
     }
   });
@@ -35,7 +39,13 @@ describeBackends('concurrent writers', (gw) => {
     const prisma = gw().gateway.services.db.prisma;
     for (let i = 0; i < ROUNDS; i++) {
       const command = ['echo', tag()];
-      const draft = ok(await gw().gql(CREATE, { i: requestInput({ state: 'UNCOMMITTED', command, useExisting: false }) }, user.token)).createContainerRequest;
+      const draft = ok(
+        await gw().gql(
+          CREATE,
+          { i: requestInput({ state: 'UNCOMMITTED', command, useExisting: false }) },
+          user.token,
+        ),
+      ).createContainerRequest;
       const [commit, del] = await Promise.all([
         updateRequest(gw(), user.token, draft.uuid, { state: 'COMMITTED' }),
         gw().gql('mutation($u: ID!) { deleteContainerRequest(uuid: $u) }', { u: draft.uuid }, user.token),
@@ -45,12 +55,20 @@ describeBackends('concurrent writers', (gw) => {
       expect(del.errors).toBeUndefined();
       if (commit.errors) expectError(commit, 'NOT_FOUND');
       const orphans = await prisma.container.count({
-        where: { command: { equals: command }, priority: { gt: 0 }, requests: { none: { state: 'COMMITTED' } } },
+        where: {
+          command: { equals: command },
+          priority: { gt: 0 },
+          requests: { none: { state: 'COMMITTED' } },
+        },
       });
       expect(orphans).toBe(0);
     }
     // And none anywhere: every container with a claim has a committed request behind it.
-    expect(await prisma.container.count({ where: { priority: { gt: 0 }, requests: { none: { state: 'COMMITTED', priority: { gt: 0 } } } } })).toBe(0);
+    expect(
+      await prisma.container.count({
+        where: { priority: { gt: 0 }, requests: { none: { state: 'COMMITTED', priority: { gt: 0 } } } },
+      }),
+    ).toBe(0);
   });
 
   test('a child request racing its parent container finishing is refused or cancelled, never left running', async () => {
@@ -68,7 +86,11 @@ describeBackends('concurrent writers', (gw) => {
       if (child.errors) expect(['UNAUTHENTICATED', 'CONFLICT']).toContain(codeOf(child));
     }
     const stray = await prisma.containerRequest.count({
-      where: { state: 'COMMITTED', priority: { gt: 0 }, requestingContainer: { state: { in: ['COMPLETE', 'CANCELLED'] } } },
+      where: {
+        state: 'COMMITTED',
+        priority: { gt: 0 },
+        requestingContainer: { state: { in: ['COMPLETE', 'CANCELLED'] } },
+      },
     });
     expect(stray).toBe(0);
   });
@@ -79,18 +101,26 @@ describeBackends('requests made by a finished container', (gw) => {
     const user = await gw().newUser();
     const { containerUuid, dispatcher } = await containerIn(gw(), user.token, 'RUNNING');
     const own = await containerToken(gw(), dispatcher, containerUuid);
-    const child = ok(await gw().gql(CREATE, { i: requestInput({ state: 'UNCOMMITTED', command: ['echo', tag()] }) }, own)).createContainerRequest;
+    const child = ok(
+      await gw().gql(CREATE, { i: requestInput({ state: 'UNCOMMITTED', command: ['echo', tag()] }) }, own),
+    ).createContainerRequest;
     ok(await updateContainer(gw(), dispatcher, containerUuid, { state: 'COMPLETE', exitCode: 0 }));
     const r = await updateRequest(gw(), user.token, child.uuid, { state: 'COMMITTED', priority: 5 });
     expectError(r, 'CONFLICT', { message: 'The container that made this request has finished' });
-    expect(await readRequest(gw(), user.token, child.uuid)).toMatchObject({ state: 'UNCOMMITTED', containerUuid: null });
+    expect(await readRequest(gw(), user.token, child.uuid)).toMatchObject({
+      state: 'UNCOMMITTED',
+      containerUuid: null,
+    });
   });
 });
 
 describeBackends('re-sending unchanged values', (gw) => {
   test('a COMMITTED request accepts its own command, mounts and constraints back, and refuses a change', async () => {
     const user = await gw().newUser();
-    const cr = await createRequest(gw(), user.token, { command: ['echo', tag()], mounts: { '/in': { kind: 'tmp', capacity: 1 } } });
+    const cr = await createRequest(gw(), user.token, {
+      command: ['echo', tag()],
+      mounts: { '/in': { kind: 'tmp', capacity: 1 } },
+    });
     const full = await readRequest(gw(), user.token, cr.uuid);
     const same = await updateRequest(gw(), user.token, cr.uuid, {
       name: 'renamed',
@@ -101,8 +131,13 @@ describeBackends('re-sending unchanged values', (gw) => {
     });
     expect(same.errors).toBeUndefined();
     const changed = await updateRequest(gw(), user.token, cr.uuid, { command: ['echo', 'other'] });
-    expectError(changed, 'BAD_USER_INPUT', { message: "command cannot be modified in state 'COMMITTED'", field: 'command' });
+    expectError(changed, 'BAD_USER_INPUT', {
+      message: "command cannot be modified in state 'COMMITTED'",
+      field: 'command',
+    });
     // Secrets are never read back to compare: sending one is always a change.
-    expectError(await updateRequest(gw(), user.token, cr.uuid, { secretMounts: {} }), 'BAD_USER_INPUT', { field: 'secretMounts' });
+    expectError(await updateRequest(gw(), user.token, cr.uuid, { secretMounts: {} }), 'BAD_USER_INPUT', {
+      field: 'secretMounts',
+    });
   });
 });

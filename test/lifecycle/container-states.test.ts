@@ -1,9 +1,26 @@
 import { describeBackends } from '../helpers/gateway.js';
-import { containerIn, containerToken, expectError, ok, readContainer, tag, tokenUuid, type ContainerState } from '../helpers/lifecycle.js';
+import {
+  containerIn,
+  containerToken,
+  expectError,
+  ok,
+  readContainer,
+  tag,
+  tokenUuid,
+  type ContainerState,
+} from '../helpers/lifecycle.js';
 import { createRequest, lock, unlock, updateContainer } from '../helpers/requests.js';
 
 const STATES: ContainerState[] = ['QUEUED', 'LOCKED', 'RUNNING', 'COMPLETE', 'CANCELLED'];
-const ALLOWED = new Set(['QUEUED>LOCKED', 'QUEUED>CANCELLED', 'LOCKED>QUEUED', 'LOCKED>RUNNING', 'LOCKED>CANCELLED', 'RUNNING>COMPLETE', 'RUNNING>CANCELLED']);
+const ALLOWED = new Set([
+  'QUEUED>LOCKED',
+  'QUEUED>CANCELLED',
+  'LOCKED>QUEUED',
+  'LOCKED>RUNNING',
+  'LOCKED>CANCELLED',
+  'RUNNING>COMPLETE',
+  'RUNNING>CANCELLED',
+]);
 
 describeBackends('container state machine over GraphQL', (gw) => {
   let user: { uuid: string; token: string };
@@ -19,7 +36,10 @@ describeBackends('container state machine over GraphQL', (gw) => {
     const r =
       to === 'LOCKED'
         ? await lock(gw(), dispatcher, containerUuid)
-        : await updateContainer(gw(), dispatcher, containerUuid, { state: to, ...(to === 'COMPLETE' ? { exitCode: 0 } : {}) });
+        : await updateContainer(gw(), dispatcher, containerUuid, {
+            state: to,
+            ...(to === 'COMPLETE' ? { exitCode: 0 } : {}),
+          });
     const after = await readContainer(gw(), dispatcher, containerUuid);
     if (ALLOWED.has(`${from}>${to}`)) {
       expect(r.errors).toBeUndefined();
@@ -47,13 +67,21 @@ describeBackends('container state machine over GraphQL', (gw) => {
       const c = await readContainer(gw(), dispatcher, containerUuid);
       expect(c.lockedByUuid).toBe(await tokenUuid(gw(), dispatcher));
       expect(c.authUuid).toMatch(/^zzzzz-gj3su-[0-9a-z]{15}$/);
-      const auth = ok(await gw().gql(`query($u: ID!) { containerAuth(uuid: $u) { uuid userUuid scopes } }`, { u: containerUuid }, dispatcher));
+      const auth = ok(
+        await gw().gql(
+          `query($u: ID!) { containerAuth(uuid: $u) { uuid userUuid scopes } }`,
+          { u: containerUuid },
+          dispatcher,
+        ),
+      );
       expect(auth.containerAuth).toEqual({ uuid: c.authUuid, userUuid: user.uuid, scopes: ['all'] });
     });
 
     test('cannot lock when priority<=0', async () => {
       const cr = await createRequest(gw(), user.token, { command: ['echo', tag()], priority: 0 });
-      expectError(await lock(gw(), gw().rootToken, cr.containerUuid), 'CONFLICT', { message: 'cannot lock when priority<=0' });
+      expectError(await lock(gw(), gw().rootToken, cr.containerUuid), 'CONFLICT', {
+        message: 'cannot lock when priority<=0',
+      });
       expect((await readContainer(gw(), gw().rootToken, cr.containerUuid)).state).toBe('QUEUED');
     });
 
@@ -75,7 +103,9 @@ describeBackends('container state machine over GraphQL', (gw) => {
       const { containerUuid, dispatcher } = await containerIn(gw(), user.token, 'LOCKED');
       const first = await readContainer(gw(), dispatcher, containerUuid);
       const token = await containerToken(gw(), dispatcher, containerUuid);
-      expect(ok(await gw().gql('{ currentContainer { uuid } }', {}, token)).currentContainer.uuid).toBe(containerUuid);
+      expect(ok(await gw().gql('{ currentContainer { uuid } }', {}, token)).currentContainer.uuid).toBe(
+        containerUuid,
+      );
       ok(await updateContainer(gw(), dispatcher, containerUuid, { runtimeStatus: { warning: 'slow node' } }));
 
       const r = await unlock(gw(), dispatcher, containerUuid);
@@ -93,7 +123,9 @@ describeBackends('container state machine over GraphQL', (gw) => {
     test('by another admin token: FORBIDDEN, still LOCKED', async () => {
       const { containerUuid, dispatcher } = await containerIn(gw(), user.token, 'LOCKED');
       const other = await gw().newUser({ isAdmin: true });
-      expectError(await unlock(gw(), other.token, containerUuid), 'FORBIDDEN', { message: 'Not locked by your token' });
+      expectError(await unlock(gw(), other.token, containerUuid), 'FORBIDDEN', {
+        message: 'Not locked by your token',
+      });
       // Nor through updateContainer's move back to QUEUED.
       expectError(await updateContainer(gw(), other.token, containerUuid, { state: 'QUEUED' }), 'FORBIDDEN');
       const c = await readContainer(gw(), dispatcher, containerUuid);
@@ -130,8 +162,17 @@ describeBackends('container state machine over GraphQL', (gw) => {
       const { containerUuid, dispatcher } = await containerIn(gw(), user.token, 'RUNNING');
       const own = await containerToken(gw(), dispatcher, containerUuid);
       const q = `mutation($u: ID!, $i: UpdateContainerInput!) { updateContainer(uuid: $u, input: $i) { progress output runtimeStatus log priority } }`;
-      const r = await gw().gql(q, { u: containerUuid, i: { progress: 0.5, output: 'partial', runtimeStatus: { activity: 'working' } } }, own);
-      expect(ok(r).updateContainer).toMatchObject({ progress: 0.5, output: 'partial', runtimeStatus: { activity: 'working' }, log: null });
+      const r = await gw().gql(
+        q,
+        { u: containerUuid, i: { progress: 0.5, output: 'partial', runtimeStatus: { activity: 'working' } } },
+        own,
+      );
+      expect(ok(r).updateContainer).toMatchObject({
+        progress: 0.5,
+        output: 'partial',
+        runtimeStatus: { activity: 'working' },
+        log: null,
+      });
 
       const before = await readContainer(gw(), dispatcher, containerUuid);
       expectError(await updateContainer(gw(), own, containerUuid, { log: 'mine' }), 'FORBIDDEN');
@@ -145,13 +186,18 @@ describeBackends('container state machine over GraphQL', (gw) => {
         own,
       );
       expect(ok(done).updateContainer).toEqual({ state: 'COMPLETE', exitCode: 3, output: 'final' });
-      expect(await readContainer(gw(), dispatcher, containerUuid)).toMatchObject({ authUuid: null, lockedByUuid: null });
+      expect(await readContainer(gw(), dispatcher, containerUuid)).toMatchObject({
+        authUuid: null,
+        lockedByUuid: null,
+      });
       // The move to COMPLETE expired the token it was made with.
       expectError(await gw().gql('{ me { uuid } }', {}, own), 'UNAUTHENTICATED');
     });
 
     test("the container's own token may cancel it while RUNNING", async () => {
-      const { containerUuid, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', { overrides: { containerCountMax: 1 } });
+      const { containerUuid, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', {
+        overrides: { containerCountMax: 1 },
+      });
       const own = await containerToken(gw(), dispatcher, containerUuid);
       await updateContainer(gw(), own, containerUuid, { state: 'CANCELLED' });
       expect((await readContainer(gw(), dispatcher, containerUuid)).state).toBe('CANCELLED');
@@ -174,17 +220,36 @@ describeBackends('container state machine over GraphQL', (gw) => {
     });
 
     test('exitCode only with the move to COMPLETE', async () => {
-      const { containerUuid, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', { overrides: { containerCountMax: 1 } });
-      expectError(await updateContainer(gw(), dispatcher, containerUuid, { exitCode: 0 }), 'BAD_USER_INPUT', { field: 'exitCode' });
-      expectError(await updateContainer(gw(), dispatcher, containerUuid, { state: 'CANCELLED', exitCode: 1 }), 'BAD_USER_INPUT', { field: 'exitCode' });
-      expect(await readContainer(gw(), dispatcher, containerUuid)).toMatchObject({ state: 'RUNNING', exitCode: null });
+      const { containerUuid, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', {
+        overrides: { containerCountMax: 1 },
+      });
+      expectError(await updateContainer(gw(), dispatcher, containerUuid, { exitCode: 0 }), 'BAD_USER_INPUT', {
+        field: 'exitCode',
+      });
+      expectError(
+        await updateContainer(gw(), dispatcher, containerUuid, { state: 'CANCELLED', exitCode: 1 }),
+        'BAD_USER_INPUT',
+        { field: 'exitCode' },
+      );
+      expect(await readContainer(gw(), dispatcher, containerUuid)).toMatchObject({
+        state: 'RUNNING',
+        exitCode: null,
+      });
       ok(await updateContainer(gw(), dispatcher, containerUuid, { state: 'COMPLETE', exitCode: 0 }));
-      expect(await readContainer(gw(), dispatcher, containerUuid)).toMatchObject({ state: 'COMPLETE', exitCode: 0 });
+      expect(await readContainer(gw(), dispatcher, containerUuid)).toMatchObject({
+        state: 'COMPLETE',
+        exitCode: 0,
+      });
     });
 
     test('request fields, lockedByUuid and authUuid are not in the input', async () => {
       const { containerUuid, dispatcher } = await containerIn(gw(), user.token, 'LOCKED');
-      for (const input of [{ lockedByUuid: null }, { authUuid: null }, { command: ['x'] }, { runtimeUserUuid: user.uuid }]) {
+      for (const input of [
+        { lockedByUuid: null },
+        { authUuid: null },
+        { command: ['x'] },
+        { runtimeUserUuid: user.uuid },
+      ]) {
         expectError(await updateContainer(gw(), dispatcher, containerUuid, input), 'BAD_USER_INPUT');
       }
       const c = await readContainer(gw(), dispatcher, containerUuid);
@@ -194,11 +259,27 @@ describeBackends('container state machine over GraphQL', (gw) => {
 
     test('invalid values: BAD_USER_INPUT on the field', async () => {
       const { containerUuid, dispatcher } = await containerIn(gw(), user.token, 'RUNNING');
-      expectError(await updateContainer(gw(), dispatcher, containerUuid, { progress: 1.5 }), 'BAD_USER_INPUT', { field: 'progress' });
-      expectError(await updateContainer(gw(), dispatcher, containerUuid, { priority: -1 }), 'BAD_USER_INPUT', { field: 'priority' });
+      expectError(
+        await updateContainer(gw(), dispatcher, containerUuid, { progress: 1.5 }),
+        'BAD_USER_INPUT',
+        { field: 'progress' },
+      );
+      expectError(
+        await updateContainer(gw(), dispatcher, containerUuid, { priority: -1 }),
+        'BAD_USER_INPUT',
+        { field: 'priority' },
+      );
       // Beyond the 64-bit column: refused as input, not a masked database error.
-      expectError(await updateContainer(gw(), dispatcher, containerUuid, { priority: 1e30 }), 'BAD_USER_INPUT', { field: 'priority' });
-      expectError(await updateContainer(gw(), dispatcher, containerUuid, { runtimeStatus: [1] }), 'BAD_USER_INPUT', { field: 'runtimeStatus' });
+      expectError(
+        await updateContainer(gw(), dispatcher, containerUuid, { priority: 1e30 }),
+        'BAD_USER_INPUT',
+        { field: 'priority' },
+      );
+      expectError(
+        await updateContainer(gw(), dispatcher, containerUuid, { runtimeStatus: [1] }),
+        'BAD_USER_INPUT',
+        { field: 'runtimeStatus' },
+      );
     });
   });
 
@@ -228,10 +309,16 @@ describeBackends('container state machine over GraphQL', (gw) => {
     });
 
     test('leaving LOCKED by cancel releases the lock and expires the generated token', async () => {
-      const { containerUuid, dispatcher } = await containerIn(gw(), user.token, 'LOCKED', { overrides: { containerCountMax: 1 } });
+      const { containerUuid, dispatcher } = await containerIn(gw(), user.token, 'LOCKED', {
+        overrides: { containerCountMax: 1 },
+      });
       const own = await containerToken(gw(), dispatcher, containerUuid);
       ok(await updateContainer(gw(), dispatcher, containerUuid, { state: 'CANCELLED' }));
-      expect(await readContainer(gw(), dispatcher, containerUuid)).toMatchObject({ state: 'CANCELLED', lockedByUuid: null, authUuid: null });
+      expect(await readContainer(gw(), dispatcher, containerUuid)).toMatchObject({
+        state: 'CANCELLED',
+        lockedByUuid: null,
+        authUuid: null,
+      });
       expectError(await gw().gql('{ me { uuid } }', {}, own), 'UNAUTHENTICATED');
     });
   });

@@ -9,16 +9,26 @@ describeBackends('deleteContainerRequest', (gw) => {
   beforeAll(async () => {
     user = await gw().newUser();
   });
-  const gone = async (uuid: string) => expectError(await gw().gql(`query($u: ID!) { containerRequest(uuid: $u) { uuid } }`, { u: uuid }, gw().rootToken), 'NOT_FOUND');
+  const gone = async (uuid: string) =>
+    expectError(
+      await gw().gql(`query($u: ID!) { containerRequest(uuid: $u) { uuid } }`, { u: uuid }, gw().rootToken),
+      'NOT_FOUND',
+    );
 
-  test.each(['UNCOMMITTED', 'COMMITTED', 'FINAL'] as const)('the owner deletes a %s request', async (state) => {
-    const cr = await createRequest(gw(), user.token, { command: ['echo', tag()], state: state === 'UNCOMMITTED' ? 'UNCOMMITTED' : 'COMMITTED' });
-    if (state === 'FINAL') ok(await updateRequest(gw(), user.token, cr.uuid, { state: 'FINAL' }));
-    expect(ok(await gw().gql(DELETE, { u: cr.uuid }, user.token)).deleteContainerRequest).toBe(cr.uuid);
-    await gone(cr.uuid);
-    // Twice: it no longer exists.
-    expectError(await gw().gql(DELETE, { u: cr.uuid }, user.token), 'NOT_FOUND');
-  });
+  test.each(['UNCOMMITTED', 'COMMITTED', 'FINAL'] as const)(
+    'the owner deletes a %s request',
+    async (state) => {
+      const cr = await createRequest(gw(), user.token, {
+        command: ['echo', tag()],
+        state: state === 'UNCOMMITTED' ? 'UNCOMMITTED' : 'COMMITTED',
+      });
+      if (state === 'FINAL') ok(await updateRequest(gw(), user.token, cr.uuid, { state: 'FINAL' }));
+      expect(ok(await gw().gql(DELETE, { u: cr.uuid }, user.token)).deleteContainerRequest).toBe(cr.uuid);
+      await gone(cr.uuid);
+      // Twice: it no longer exists.
+      expectError(await gw().gql(DELETE, { u: cr.uuid }, user.token), 'NOT_FOUND');
+    },
+  );
 
   test('another user: NOT_FOUND, and the request stays', async () => {
     const cr = await createRequest(gw(), user.token, { command: ['echo', tag()] });
@@ -35,8 +45,16 @@ describeBackends('deleteContainerRequest', (gw) => {
 
   test("deleting a COMMITTED request drops its claim on the container's priority", async () => {
     const t = tag();
-    const high = await readRequest(gw(), user.token, (await createRequest(gw(), user.token, { command: ['echo', t], priority: 3 })).uuid);
-    const low = await readRequest(gw(), user.token, (await createRequest(gw(), user.token, { command: ['echo', t], priority: 1 })).uuid);
+    const high = await readRequest(
+      gw(),
+      user.token,
+      (await createRequest(gw(), user.token, { command: ['echo', t], priority: 3 })).uuid,
+    );
+    const low = await readRequest(
+      gw(),
+      user.token,
+      (await createRequest(gw(), user.token, { command: ['echo', t], priority: 1 })).uuid,
+    );
     const container = high.containerUuid as string;
     expect(low.containerUuid).toBe(container);
     const priorityOf = async () => (await readContainer(gw(), gw().rootToken, container)).priority;
@@ -48,7 +66,10 @@ describeBackends('deleteContainerRequest', (gw) => {
     expect(await priorityOf()).toBe(0);
     // The container stays; with no request pointing at it, only admins see it.
     expect((await readContainer(gw(), gw().rootToken, container)).state).toBe('QUEUED');
-    expectError(await gw().gql(`query($u: ID!) { container(uuid: $u) { uuid } }`, { u: container }, user.token), 'NOT_FOUND');
+    expectError(
+      await gw().gql(`query($u: ID!) { container(uuid: $u) { uuid } }`, { u: container }, user.token),
+      'NOT_FOUND',
+    );
   });
 
   test('deleting the request of a RUNNING container sets its priority to 0 (the dispatcher cancels)', async () => {
@@ -56,6 +77,9 @@ describeBackends('deleteContainerRequest', (gw) => {
     ok(await lock(gw(), gw().rootToken, cr.containerUuid));
     ok(await updateContainer(gw(), gw().rootToken, cr.containerUuid, { state: 'RUNNING' }));
     ok(await gw().gql(DELETE, { u: cr.uuid }, user.token));
-    expect(await readContainer(gw(), gw().rootToken, cr.containerUuid)).toMatchObject({ state: 'RUNNING', priority: 0 });
+    expect(await readContainer(gw(), gw().rootToken, cr.containerUuid)).toMatchObject({
+      state: 'RUNNING',
+      priority: 0,
+    });
   });
 });

@@ -5,7 +5,12 @@ import { createRequest, lock, updateContainer, updateRequest } from '../helpers/
 type Row = { uuid: string; createdAt: string };
 /** Newest first, ties by uuid descending: the order the API promises. */
 const newestFirst = (rows: Row[]) =>
-  [...rows].sort((x, y) => Date.parse(y.createdAt) - Date.parse(x.createdAt) || (y.uuid < x.uuid ? -1 : y.uuid > x.uuid ? 1 : 0)).map((r) => r.uuid);
+  [...rows]
+    .sort(
+      (x, y) =>
+        Date.parse(y.createdAt) - Date.parse(x.createdAt) || (y.uuid < x.uuid ? -1 : y.uuid > x.uuid ? 1 : 0),
+    )
+    .map((r) => r.uuid);
 
 describeBackends('list filters and Relay pagination', (gw) => {
   // One user's fixture: every list below is scoped to it by visibility.
@@ -26,17 +31,32 @@ describeBackends('list filters and Relay pagination', (gw) => {
     await make('running', { name: 'runner', priority: 2 });
     ok(await lock(gw(), dispatcher, crs.running.containerUuid));
     ok(await updateContainer(gw(), dispatcher, crs.running.containerUuid, { state: 'RUNNING' }));
-    await make('child', { name: 'child of runner' }, await containerToken(gw(), dispatcher, crs.running.containerUuid));
+    await make(
+      'child',
+      { name: 'child of runner' },
+      await containerToken(gw(), dispatcher, crs.running.containerUuid),
+    );
     await make('final', { name: 'done' });
     ok(await updateRequest(gw(), user.token, crs.final.uuid, { state: 'FINAL' }));
     crs.final = await readRequest(gw(), user.token, crs.final.uuid);
   });
 
   const listRequests = async (filter: Record<string, unknown>) =>
-    ok(await gw().gql(`query($f: ContainerRequestFilter) { containerRequests(filter: $f) { totalCount nodes { uuid } } }`, { f: filter }, user.token))
-      .containerRequests;
+    ok(
+      await gw().gql(
+        `query($f: ContainerRequestFilter) { containerRequests(filter: $f) { totalCount nodes { uuid } } }`,
+        { f: filter },
+        user.token,
+      ),
+    ).containerRequests;
   const listContainers = async (filter: Record<string, unknown>) =>
-    ok(await gw().gql(`query($f: ContainerFilter) { containers(filter: $f) { totalCount nodes { uuid } } }`, { f: filter }, user.token)).containers;
+    ok(
+      await gw().gql(
+        `query($f: ContainerFilter) { containers(filter: $f) { totalCount nodes { uuid } } }`,
+        { f: filter },
+        user.token,
+      ),
+    ).containers;
   const uuids = (keys: string[]) => newestFirst(keys.map((k) => crs[k]));
   const cuuids = (keys: string[]) => keys.map((k) => crs[k].containerUuid as string);
 
@@ -57,9 +77,14 @@ describeBackends('list filters and Relay pagination', (gw) => {
   });
 
   test('containerRequests filter containerUuid and requestingContainerUuid', async () => {
-    expect((await listRequests({ containerUuid: crs.queued.containerUuid })).nodes).toEqual([{ uuid: crs.queued.uuid }]);
+    expect((await listRequests({ containerUuid: crs.queued.containerUuid })).nodes).toEqual([
+      { uuid: crs.queued.uuid },
+    ]);
     expect(crs.child.requestingContainerUuid).toBe(crs.running.containerUuid);
-    expect(await listRequests({ requestingContainerUuid: crs.running.containerUuid })).toEqual({ totalCount: 1, nodes: [{ uuid: crs.child.uuid }] });
+    expect(await listRequests({ requestingContainerUuid: crs.running.containerUuid })).toEqual({
+      totalCount: 1,
+      nodes: [{ uuid: crs.child.uuid }],
+    });
   });
 
   test('containerRequests filter nameContains (case-insensitive) and combined filters', async () => {
@@ -67,31 +92,52 @@ describeBackends('list filters and Relay pagination', (gw) => {
     expect(beta.nodes.map((n: any) => n.uuid)).toEqual(uuids(['queued', 'cancelled']));
     expect(beta.totalCount).toBe(2);
     expect((await listRequests({ nameContains: 'ALPHA' })).nodes).toEqual([{ uuid: crs.draft.uuid }]);
-    expect(await listRequests({ nameContains: 'beta', containerUuid: crs.cancelled.containerUuid })).toEqual({ totalCount: 1, nodes: [{ uuid: crs.cancelled.uuid }] });
-    expect(await listRequests({ nameContains: 'beta', state: 'FINAL' })).toEqual({ totalCount: 0, nodes: [] });
+    expect(await listRequests({ nameContains: 'beta', containerUuid: crs.cancelled.containerUuid })).toEqual({
+      totalCount: 1,
+      nodes: [{ uuid: crs.cancelled.uuid }],
+    });
+    expect(await listRequests({ nameContains: 'beta', state: 'FINAL' })).toEqual({
+      totalCount: 0,
+      nodes: [],
+    });
   });
 
   test('containers filter state, minPriority, lockedByUuid', async () => {
     const set = (r: { nodes: { uuid: string }[] }) => new Set(r.nodes.map((n) => n.uuid));
     // The FINAL request still points at its (QUEUED, priority 0) container.
-    expect(set(await listContainers({ state: 'QUEUED' }))).toEqual(new Set(cuuids(['queued', 'cancelled', 'child', 'final'])));
+    expect(set(await listContainers({ state: 'QUEUED' }))).toEqual(
+      new Set(cuuids(['queued', 'cancelled', 'child', 'final'])),
+    );
     expect(set(await listContainers({ state: 'RUNNING' }))).toEqual(new Set(cuuids(['running'])));
-    expect(set(await listContainers({ minPriority: 1 }))).toEqual(new Set(cuuids(['queued', 'running', 'child'])));
-    expect(set(await listContainers({ state: 'QUEUED', minPriority: 1 }))).toEqual(new Set(cuuids(['queued', 'child'])));
+    expect(set(await listContainers({ minPriority: 1 }))).toEqual(
+      new Set(cuuids(['queued', 'running', 'child'])),
+    );
+    expect(set(await listContainers({ state: 'QUEUED', minPriority: 1 }))).toEqual(
+      new Set(cuuids(['queued', 'child'])),
+    );
     const locked = await listContainers({ lockedByUuid: await tokenUuid(gw(), dispatcher) });
     expect(locked).toEqual({ totalCount: 1, nodes: [{ uuid: crs.running.containerUuid }] });
-    expect(await listContainers({ lockedByUuid: await tokenUuid(gw(), gw().rootToken) })).toEqual({ totalCount: 0, nodes: [] });
+    expect(await listContainers({ lockedByUuid: await tokenUuid(gw(), gw().rootToken) })).toEqual({
+      totalCount: 0,
+      nodes: [],
+    });
   });
 
   test('containers filter minPriority beyond the 64-bit range: BAD_USER_INPUT', async () => {
     for (const minPriority of [1e30, -1e30]) {
-      const r = await gw().gql(`query($f: ContainerFilter) { containers(filter: $f) { totalCount nodes { uuid } } }`, { f: { minPriority } }, user.token);
+      const r = await gw().gql(
+        `query($f: ContainerFilter) { containers(filter: $f) { totalCount nodes { uuid } } }`,
+        { f: { minPriority } },
+        user.token,
+      );
       expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'minPriority' });
     }
   });
 
   test('containers: newest first', async () => {
-    const r = ok(await gw().gql(`{ containers { totalCount nodes { uuid createdAt } } }`, {}, user.token)).containers;
+    const r = ok(
+      await gw().gql(`{ containers { totalCount nodes { uuid createdAt } } }`, {}, user.token),
+    ).containers;
     expect(r.totalCount).toBe(5);
     expect(r.nodes.map((n: Row) => n.uuid)).toEqual(newestFirst(r.nodes));
   });
@@ -139,6 +185,8 @@ describeBackends('list filters and Relay pagination', (gw) => {
     }
     expect(pages).toBe(3);
     expect(seen.map((r) => r.uuid)).toEqual(newestFirst(seen));
-    expect(new Set(seen.map((r) => r.uuid))).toEqual(new Set(cuuids(['queued', 'cancelled', 'running', 'child', 'final'])));
+    expect(new Set(seen.map((r) => r.uuid))).toEqual(
+      new Set(cuuids(['queued', 'cancelled', 'running', 'child', 'final'])),
+    );
   });
 });

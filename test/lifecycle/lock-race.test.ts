@@ -24,7 +24,11 @@ describeBackends('concurrent lockContainer', (gw) => {
     expect(c.lockedByUuid).toBe(await tokenUuid(gw(), winner.token));
     // One generated token, the winner's.
     expect(results[winners[0]!]!.data.lockContainer.authUuid).toBe(c.authUuid);
-    const tokens = await gw().gql(`{ containerAuth(uuid: "${cr.containerUuid}") { uuid } }`, {}, winner.token);
+    const tokens = await gw().gql(
+      `{ containerAuth(uuid: "${cr.containerUuid}") { uuid } }`,
+      {},
+      winner.token,
+    );
     expect(tokens.data.containerAuth.uuid).toBe(c.authUuid);
   });
 });

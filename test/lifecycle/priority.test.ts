@@ -10,11 +10,20 @@ describeBackends('container priority (SPEC 3)', (gw) => {
   beforeAll(async () => {
     user = await gw().newUser();
   });
-  const priorityOf = async (containerUuid: string) => (await readContainer(gw(), gw().rootToken, containerUuid)).priority as number;
+  const priorityOf = async (containerUuid: string) =>
+    (await readContainer(gw(), gw().rootToken, containerUuid)).priority as number;
 
   test('independent requests: (priority << 50) - createdAt ms each', async () => {
-    const a = await readRequest(gw(), user.token, (await createRequest(gw(), user.token, { command: ['echo', tag()], priority: 1 })).uuid);
-    const b = await readRequest(gw(), user.token, (await createRequest(gw(), user.token, { command: ['echo', tag()], priority: 3 })).uuid);
+    const a = await readRequest(
+      gw(),
+      user.token,
+      (await createRequest(gw(), user.token, { command: ['echo', tag()], priority: 1 })).uuid,
+    );
+    const b = await readRequest(
+      gw(),
+      user.token,
+      (await createRequest(gw(), user.token, { command: ['echo', tag()], priority: 3 })).uuid,
+    );
     expect(await priorityOf(a.containerUuid as string)).toBe(claim(1, a.createdAt));
     expect(await priorityOf(b.containerUuid as string)).toBe(claim(3, b.createdAt));
   });
@@ -34,7 +43,11 @@ describeBackends('container priority (SPEC 3)', (gw) => {
     // Equal priorities: the earlier request's claim is the larger.
     expect(await priorityOf(container)).toBe(claim(2, r1.createdAt));
 
-    const r3 = await readRequest(gw(), user.token, (await createRequest(gw(), user.token, { ...input, priority: 3 })).uuid);
+    const r3 = await readRequest(
+      gw(),
+      user.token,
+      (await createRequest(gw(), user.token, { ...input, priority: 3 })).uuid,
+    );
     expect(r3.containerUuid).toBe(container);
     expect(await priorityOf(container)).toBe(claim(3, r3.createdAt));
 
@@ -46,11 +59,23 @@ describeBackends('container priority (SPEC 3)', (gw) => {
     expect(await priorityOf(container)).toBe(0);
 
     // Cancelled requests stay COMMITTED while their container is not final.
-    for (const r of [r1, r2, r3]) expect(await readRequest(gw(), user.token, r.uuid as string)).toMatchObject({ state: 'COMMITTED', priority: 0 });
+    for (const r of [r1, r2, r3])
+      expect(await readRequest(gw(), user.token, r.uuid as string)).toMatchObject({
+        state: 'COMMITTED',
+        priority: 0,
+      });
     // And the dispatcher no longer sees the container as runnable.
-    const queue = ok(await gw().gql(`{ containers(filter: {state: QUEUED, minPriority: 1}, first: 1000) { nodes { uuid } } }`, {}, gw().rootToken));
+    const queue = ok(
+      await gw().gql(
+        `{ containers(filter: {state: QUEUED, minPriority: 1}, first: 1000) { nodes { uuid } } }`,
+        {},
+        gw().rootToken,
+      ),
+    );
     expect(queue.containers.nodes.map((n: { uuid: string }) => n.uuid)).not.toContain(container);
-    expect((await lock(gw(), gw().rootToken, container)).errors?.[0]?.message).toBe('cannot lock when priority<=0');
+    expect((await lock(gw(), gw().rootToken, container)).errors?.[0]?.message).toBe(
+      'cannot lock when priority<=0',
+    );
 
     // Raising one again restores its claim.
     ok(await updateRequest(gw(), user.token, r2.uuid as string, { priority: 1 }));
@@ -60,21 +85,40 @@ describeBackends('container priority (SPEC 3)', (gw) => {
   describe('children follow their top-level ancestor', () => {
     /** A parent request's container, RUNNING, and the container's own token. */
     async function runningParent(priority: number) {
-      const { cr, containerUuid, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', { overrides: { priority, containerCountMax: 1 } });
-      return { cr: await readRequest(gw(), user.token, cr.uuid), containerUuid, token: await containerToken(gw(), dispatcher, containerUuid) };
+      const { cr, containerUuid, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', {
+        overrides: { priority, containerCountMax: 1 },
+      });
+      return {
+        cr: await readRequest(gw(), user.token, cr.uuid),
+        containerUuid,
+        token: await containerToken(gw(), dispatcher, containerUuid),
+      };
     }
 
     test("a request made with a container's token: requestingContainerUuid and the parent's highest request priority", async () => {
       const parent = await runningParent(2);
       // A second request reusing the RUNNING parent container, with a higher priority.
-      const p4 = await createRequest(gw(), user.token, { command: parent.cr.command, useExisting: true, priority: 4 });
+      const p4 = await createRequest(gw(), user.token, {
+        command: parent.cr.command,
+        useExisting: true,
+        priority: 4,
+      });
       expect(p4.containerUuid).toBe(parent.containerUuid);
 
-      const child = await createRequest(gw(), parent.token, { command: ['echo', 'child', tag()], priority: 1 });
-      expect(child).toMatchObject({ requestingContainerUuid: parent.containerUuid, priority: 4, state: 'COMMITTED' });
+      const child = await createRequest(gw(), parent.token, {
+        command: ['echo', 'child', tag()],
+        priority: 1,
+      });
+      expect(child).toMatchObject({
+        requestingContainerUuid: parent.containerUuid,
+        priority: 4,
+        state: 'COMMITTED',
+      });
       expect((await readRequest(gw(), user.token, child.uuid)).ownerUuid).toBe(user.uuid);
       expect(await priorityOf(child.containerUuid)).toBe(await priorityOf(parent.containerUuid));
-      expect(await priorityOf(parent.containerUuid)).toBe(claim(4, (await readRequest(gw(), user.token, p4.uuid)).createdAt));
+      expect(await priorityOf(parent.containerUuid)).toBe(
+        claim(4, (await readRequest(gw(), user.token, p4.uuid)).createdAt),
+      );
     });
 
     test("the parent's priority changes: children and grandchildren follow", async () => {
@@ -88,14 +132,17 @@ describeBackends('container priority (SPEC 3)', (gw) => {
       expect(grandchild.requestingContainerUuid).toBe(child.containerUuid);
 
       const top = claim(1, parent.cr.createdAt);
-      for (const c of [parent.containerUuid, child.containerUuid, grandchild.containerUuid]) expect(await priorityOf(c)).toBe(top);
+      for (const c of [parent.containerUuid, child.containerUuid, grandchild.containerUuid])
+        expect(await priorityOf(c)).toBe(top);
 
       ok(await updateRequest(gw(), user.token, parent.cr.uuid as string, { priority: 6 }));
       const raised = claim(6, parent.cr.createdAt);
-      for (const c of [parent.containerUuid, child.containerUuid, grandchild.containerUuid]) expect(await priorityOf(c)).toBe(raised);
+      for (const c of [parent.containerUuid, child.containerUuid, grandchild.containerUuid])
+        expect(await priorityOf(c)).toBe(raised);
 
       ok(await updateRequest(gw(), user.token, parent.cr.uuid as string, { priority: 0 }));
-      for (const c of [parent.containerUuid, child.containerUuid, grandchild.containerUuid]) expect(await priorityOf(c)).toBe(0);
+      for (const c of [parent.containerUuid, child.containerUuid, grandchild.containerUuid])
+        expect(await priorityOf(c)).toBe(0);
     });
 
     test.each(['CANCELLED', 'COMPLETE'] as const)(
@@ -109,13 +156,29 @@ describeBackends('container priority (SPEC 3)', (gw) => {
         ok(await lock(gw(), gw().rootToken, running.containerUuid));
         ok(await updateContainer(gw(), gw().rootToken, running.containerUuid, { state: 'RUNNING' }));
 
-        ok(await updateContainer(gw(), gw().rootToken, parent.containerUuid, { state: end, ...(end === 'COMPLETE' ? { exitCode: 0 } : {}) }));
+        ok(
+          await updateContainer(gw(), gw().rootToken, parent.containerUuid, {
+            state: end,
+            ...(end === 'COMPLETE' ? { exitCode: 0 } : {}),
+          }),
+        );
 
-        expect(await readRequest(gw(), user.token, queued.uuid)).toMatchObject({ priority: 0, state: 'FINAL' });
-        expect(await readRequest(gw(), user.token, locked.uuid)).toMatchObject({ priority: 0, state: 'FINAL' });
-        expect(await readRequest(gw(), user.token, running.uuid)).toMatchObject({ priority: 0, state: 'COMMITTED' });
+        expect(await readRequest(gw(), user.token, queued.uuid)).toMatchObject({
+          priority: 0,
+          state: 'FINAL',
+        });
+        expect(await readRequest(gw(), user.token, locked.uuid)).toMatchObject({
+          priority: 0,
+          state: 'FINAL',
+        });
+        expect(await readRequest(gw(), user.token, running.uuid)).toMatchObject({
+          priority: 0,
+          state: 'COMMITTED',
+        });
         for (const c of [queued, locked, running]) expect(await priorityOf(c.containerUuid)).toBe(0);
-        expect(await readRequest(gw(), user.token, parent.cr.uuid as string)).toMatchObject({ state: 'FINAL' });
+        expect(await readRequest(gw(), user.token, parent.cr.uuid as string)).toMatchObject({
+          state: 'FINAL',
+        });
       },
     );
   });

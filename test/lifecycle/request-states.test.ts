@@ -19,7 +19,11 @@ describeBackends('container request states and the per-state whitelist', (gw) =>
 
   /** A request of its own (unique command) in `state`. */
   async function requestIn(state: CrState, overrides: Record<string, unknown> = {}) {
-    const cr = await createRequest(gw(), user.token, { command: ['echo', tag()], state: state === 'UNCOMMITTED' ? 'UNCOMMITTED' : 'COMMITTED', ...overrides });
+    const cr = await createRequest(gw(), user.token, {
+      command: ['echo', tag()],
+      state: state === 'UNCOMMITTED' ? 'UNCOMMITTED' : 'COMMITTED',
+      ...overrides,
+    });
     if (state === 'FINAL') ok(await updateRequest(gw(), user.token, cr.uuid, { state: 'FINAL' }));
     return readRequest(gw(), user.token, cr.uuid);
   }
@@ -34,19 +38,39 @@ describeBackends('container request states and the per-state whitelist', (gw) =>
     });
 
     test('create as FINAL: BAD_USER_INPUT, nothing written', async () => {
-      const count = async () => ok(await gw().gql('{ containerRequests { totalCount } }', {}, user.token)).containerRequests.totalCount;
+      const count = async () =>
+        ok(await gw().gql('{ containerRequests { totalCount } }', {}, user.token)).containerRequests
+          .totalCount;
       const before = await count();
       const r = await gw().gql(
         `mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }`,
-        { i: { command: ['x'], containerImage: 'i', outputPath: '/o', state: 'FINAL', priority: 1, runtimeConstraints: { vcpus: 1, ram: 1 } } },
+        {
+          i: {
+            command: ['x'],
+            containerImage: 'i',
+            outputPath: '/o',
+            state: 'FINAL',
+            priority: 1,
+            runtimeConstraints: { vcpus: 1, ram: 1 },
+          },
+        },
         user.token,
       );
-      expectError(r, 'BAD_USER_INPUT', { message: 'State cannot change from UNCOMMITTED to FINAL', field: 'state' });
+      expectError(r, 'BAD_USER_INPUT', {
+        message: 'State cannot change from UNCOMMITTED to FINAL',
+        field: 'state',
+      });
       expect(await count()).toBe(before);
     });
 
     const pairs = STATES.flatMap((from) => STATES.map((to) => [from, to] as const));
-    const allowed = new Set(['UNCOMMITTED>UNCOMMITTED', 'UNCOMMITTED>COMMITTED', 'COMMITTED>COMMITTED', 'COMMITTED>FINAL', 'FINAL>FINAL']);
+    const allowed = new Set([
+      'UNCOMMITTED>UNCOMMITTED',
+      'UNCOMMITTED>COMMITTED',
+      'COMMITTED>COMMITTED',
+      'COMMITTED>FINAL',
+      'FINAL>FINAL',
+    ]);
     test.each(pairs)('%s → %s', async (from, to) => {
       const before = await requestIn(from);
       const r = await updateRequest(gw(), user.token, before.uuid as string, { state: to });
@@ -55,14 +79,19 @@ describeBackends('container request states and the per-state whitelist', (gw) =>
         expect(r.errors).toBeUndefined();
         expect(after.state).toBe(to);
       } else {
-        expectError(r, 'BAD_USER_INPUT', { message: `State cannot change from ${from} to ${to}`, field: 'state' });
+        expectError(r, 'BAD_USER_INPUT', {
+          message: `State cannot change from ${from} to ${to}`,
+          field: 'state',
+        });
         expect(after).toEqual(before);
       }
     });
 
     test('commit by update: a container, containerCount 1', async () => {
       const cr = await requestIn('UNCOMMITTED');
-      const r = ok(await updateRequest(gw(), user.token, cr.uuid as string, { state: 'COMMITTED' })).updateContainerRequest;
+      const r = ok(
+        await updateRequest(gw(), user.token, cr.uuid as string, { state: 'COMMITTED' }),
+      ).updateContainerRequest;
       expect(r).toMatchObject({ state: 'COMMITTED', containerCount: 1 });
       expect((await readContainer(gw(), user.token, r.containerUuid)).state).toBe('QUEUED');
     });
@@ -71,7 +100,11 @@ describeBackends('container request states and the per-state whitelist', (gw) =>
       const cr = await requestIn('COMMITTED');
       expect((await readContainer(gw(), user.token, cr.containerUuid as string)).priority).toBeGreaterThan(0);
       ok(await updateRequest(gw(), user.token, cr.uuid as string, { state: 'FINAL' }));
-      expect(await readRequest(gw(), user.token, cr.uuid as string)).toMatchObject({ state: 'FINAL', log: null, output: null });
+      expect(await readRequest(gw(), user.token, cr.uuid as string)).toMatchObject({
+        state: 'FINAL',
+        log: null,
+        output: null,
+      });
       expect((await readContainer(gw(), user.token, cr.containerUuid as string)).priority).toBe(0);
     });
   });
@@ -116,11 +149,15 @@ describeBackends('container request states and the per-state whitelist', (gw) =>
       expect(ok(r).updateContainerRequest).toMatchObject({ ...visible, state: 'UNCOMMITTED' });
       expect(r.body).not.toContain(SECRET);
       expect(r.body).not.toContain(spareToken.split('/')[2]);
-      const committed = ok(await updateRequest(gw(), user.token, cr.uuid as string, { state: 'COMMITTED' })).updateContainerRequest;
+      const committed = ok(
+        await updateRequest(gw(), user.token, cr.uuid as string, { state: 'COMMITTED' }),
+      ).updateContainerRequest;
       expect(committed.state).toBe('COMMITTED');
     });
 
-    const cases = (['COMMITTED', 'FINAL'] as const).flatMap((state) => FIELDS.map((f) => [state, f] as const));
+    const cases = (['COMMITTED', 'FINAL'] as const).flatMap((state) =>
+      FIELDS.map((f) => [state, f] as const),
+    );
     test.each(cases)('%s: %s', async (state, field) => {
       const before = await requestIn(state);
       const r = await updateRequest(gw(), user.token, before.uuid as string, { [field]: valueOf(field) });
@@ -129,7 +166,10 @@ describeBackends('container request states and the per-state whitelist', (gw) =>
         expect(r.errors).toBeUndefined();
         expect(after[field]).toEqual(NEW_VALUES[field]);
       } else {
-        expectError(r, 'BAD_USER_INPUT', { message: `${field} cannot be modified in state '${state}'`, field });
+        expectError(r, 'BAD_USER_INPUT', {
+          message: `${field} cannot be modified in state '${state}'`,
+          field,
+        });
         expect(r.body).not.toContain(SECRET);
         expect(r.body).not.toContain(spareToken.split('/')[2]);
         // Nothing changed, modifiedAt included.
@@ -139,7 +179,11 @@ describeBackends('container request states and the per-state whitelist', (gw) =>
 
     test('an allowed field next to a refused one is not written either', async () => {
       const before = await requestIn('COMMITTED');
-      const r = await updateRequest(gw(), user.token, before.uuid as string, { name: 'sneaky', priority: 9, cwd: '/elsewhere' });
+      const r = await updateRequest(gw(), user.token, before.uuid as string, {
+        name: 'sneaky',
+        priority: 9,
+        cwd: '/elsewhere',
+      });
       expectError(r, 'BAD_USER_INPUT', { field: 'cwd' });
       expect(await readRequest(gw(), user.token, before.uuid as string)).toEqual(before);
     });
@@ -156,7 +200,9 @@ describeBackends('container request states and the per-state whitelist', (gw) =>
       ok(await updateRequest(gw(), user.token, before.uuid as string, { name: 'late rename' }));
       const after = await readRequest(gw(), user.token, before.uuid as string);
       expect(after.modifiedByUserUuid).toBe(user.uuid);
-      expect(Date.parse(after.modifiedAt as string)).toBeGreaterThanOrEqual(Date.parse(before.modifiedAt as string));
+      expect(Date.parse(after.modifiedAt as string)).toBeGreaterThanOrEqual(
+        Date.parse(before.modifiedAt as string),
+      );
     });
   });
 });

@@ -10,7 +10,8 @@ describeBackends('container request validation: BAD_USER_INPUT with extensions.f
   beforeAll(async () => {
     user = await gw().newUser();
   });
-  const total = async () => ok(await gw().gql('{ containerRequests { totalCount } }', {}, user.token)).containerRequests.totalCount;
+  const total = async () =>
+    ok(await gw().gql('{ containerRequests { totalCount } }', {}, user.token)).containerRequests.totalCount;
 
   const createCases: [string, Record<string, unknown>, string][] = [
     ['empty command', { command: [] }, 'command'],
@@ -27,7 +28,11 @@ describeBackends('container request validation: BAD_USER_INPUT with extensions.f
     ['committed with fractional vcpus', { runtimeConstraints: { vcpus: 1.5, ram: 1 } }, 'runtimeConstraints'],
     ['committed with string vcpus', { runtimeConstraints: { vcpus: '1', ram: 1 } }, 'runtimeConstraints'],
     ['runtimeConstraints a list', { runtimeConstraints: [1] }, 'runtimeConstraints'],
-    ['secretMounts keys overlapping mounts', { mounts: { '/x': { kind: 'tmp' } }, secretMounts: { '/x': { kind: 'text', content: SECRET } } }, 'secretMounts'],
+    [
+      'secretMounts keys overlapping mounts',
+      { mounts: { '/x': { kind: 'tmp' } }, secretMounts: { '/x': { kind: 'text', content: SECRET } } },
+      'secretMounts',
+    ],
     ['a mount without kind', { mounts: { '/x': { capacity: 1 } } }, 'mounts'],
     ['a mount with a numeric kind', { mounts: { '/x': { kind: 7 } } }, 'mounts'],
     ['mounts a list', { mounts: [{ kind: 'tmp' }] }, 'mounts'],
@@ -40,29 +45,59 @@ describeBackends('container request validation: BAD_USER_INPUT with extensions.f
     ['containerCountMax 0', { containerCountMax: 0 }, 'containerCountMax'],
     ['state FINAL', { state: 'FINAL' }, 'state'],
     ['runtimeToken garbage', { runtimeToken: `not-a-token-${SECRET}` }, 'runtimeToken'],
-    ['runtimeToken of an unknown local token', { runtimeToken: `v2/zzzzz-gj3su-000000000000000/${SECRET}` }, 'runtimeToken'],
+    [
+      'runtimeToken of an unknown local token',
+      { runtimeToken: `v2/zzzzz-gj3su-000000000000000/${SECRET}` },
+      'runtimeToken',
+    ],
   ];
   test.each(createCases)('create with %s: nothing written', async (_name, overrides, field) => {
     const before = await total();
-    const r = await gw().gql(CREATE, { i: requestInput({ command: ['echo', tag()], ...overrides }) }, user.token);
+    const r = await gw().gql(
+      CREATE,
+      { i: requestInput({ command: ['echo', tag()], ...overrides }) },
+      user.token,
+    );
     expectError(r, 'BAD_USER_INPUT', { field });
     expect(r.body).not.toContain(SECRET);
     expect(await total()).toBe(before);
   });
 
   test('an UNCOMMITTED request needs neither priority nor runtimeConstraints', async () => {
-    const cr = await createRequest(gw(), user.token, { command: ['echo', tag()], state: 'UNCOMMITTED', priority: null, runtimeConstraints: null });
+    const cr = await createRequest(gw(), user.token, {
+      command: ['echo', tag()],
+      state: 'UNCOMMITTED',
+      priority: null,
+      runtimeConstraints: null,
+    });
     expect(cr).toMatchObject({ state: 'UNCOMMITTED', priority: null });
   });
 
-  test.each(['containerCount', 'containerUuid', 'requestingContainerUuid'])('%s is not client-settable', async (field) => {
-    const before = await total();
-    const r = await gw().gql(CREATE, { i: requestInput({ command: ['echo', tag()], [field]: field === 'containerCount' ? 5 : 'zzzzz-dz642-000000000000000' }) }, user.token);
-    expectError(r, 'BAD_USER_INPUT');
-    expect(await total()).toBe(before);
-    const cr = await createRequest(gw(), user.token, { command: ['echo', tag()], state: 'UNCOMMITTED' });
-    expectError(await updateRequest(gw(), user.token, cr.uuid, { [field]: field === 'containerCount' ? 5 : 'zzzzz-dz642-000000000000000' }), 'BAD_USER_INPUT');
-  });
+  test.each(['containerCount', 'containerUuid', 'requestingContainerUuid'])(
+    '%s is not client-settable',
+    async (field) => {
+      const before = await total();
+      const r = await gw().gql(
+        CREATE,
+        {
+          i: requestInput({
+            command: ['echo', tag()],
+            [field]: field === 'containerCount' ? 5 : 'zzzzz-dz642-000000000000000',
+          }),
+        },
+        user.token,
+      );
+      expectError(r, 'BAD_USER_INPUT');
+      expect(await total()).toBe(before);
+      const cr = await createRequest(gw(), user.token, { command: ['echo', tag()], state: 'UNCOMMITTED' });
+      expectError(
+        await updateRequest(gw(), user.token, cr.uuid, {
+          [field]: field === 'containerCount' ? 5 : 'zzzzz-dz642-000000000000000',
+        }),
+        'BAD_USER_INPUT',
+      );
+    },
+  );
 
   describe('updates of an UNCOMMITTED request change nothing when refused', () => {
     let cr: Record<string, unknown>;
@@ -78,15 +113,35 @@ describeBackends('container request validation: BAD_USER_INPUT with extensions.f
     });
 
     const updateCases: [string, Record<string, unknown>, string][] = [
-      ['secretMounts repeating a key of the stored mounts', { secretMounts: { '/in': { kind: 'text', content: SECRET } } }, 'secretMounts'],
-      ['mounts repeating a key of the stored secretMounts', { mounts: { '/s': { kind: 'tmp' } } }, 'secretMounts'],
+      [
+        'secretMounts repeating a key of the stored mounts',
+        { secretMounts: { '/in': { kind: 'text', content: SECRET } } },
+        'secretMounts',
+      ],
+      [
+        'mounts repeating a key of the stored secretMounts',
+        { mounts: { '/s': { kind: 'tmp' } } },
+        'secretMounts',
+      ],
       ['commit without vcpus and ram', { state: 'COMMITTED' }, 'runtimeConstraints'],
-      ['commit while clearing the priority', { state: 'COMMITTED', priority: null, runtimeConstraints: { vcpus: 1, ram: 1 } }, 'priority'],
+      [
+        'commit while clearing the priority',
+        { state: 'COMMITTED', priority: null, runtimeConstraints: { vcpus: 1, ram: 1 } },
+        'priority',
+      ],
       ['empty command', { command: [], name: 'x' }, 'command'],
       ['environment with an object value', { environment: { A: { b: 1 } } }, 'environment'],
       ['priority 2000', { priority: 2000 }, 'priority'],
-      ['an invalid runtimeToken', { runtimeToken: `v2/zzzzz-gj3su-000000000000000/${SECRET}`, name: 'x' }, 'runtimeToken'],
-      ['a container-bound runtimeToken', { runtimeToken: `v2/zzzzz-gj3su-000000000000000/${SECRET}/zzzzz-dz642-000000000000000` }, 'runtimeToken'],
+      [
+        'an invalid runtimeToken',
+        { runtimeToken: `v2/zzzzz-gj3su-000000000000000/${SECRET}`, name: 'x' },
+        'runtimeToken',
+      ],
+      [
+        'a container-bound runtimeToken',
+        { runtimeToken: `v2/zzzzz-gj3su-000000000000000/${SECRET}/zzzzz-dz642-000000000000000` },
+        'runtimeToken',
+      ],
     ];
     test.each(updateCases)('%s', async (_name, input, field) => {
       const r = await updateRequest(gw(), user.token, cr.uuid as string, input);
@@ -97,7 +152,16 @@ describeBackends('container request validation: BAD_USER_INPUT with extensions.f
   });
 
   test('runtime token failure says only "Runtime token failed validation"', async () => {
-    const r = await gw().gql(CREATE, { i: requestInput({ command: ['echo', tag()], runtimeToken: `v2/zzzzz-gj3su-000000000000000/${SECRET}` }) }, user.token);
+    const r = await gw().gql(
+      CREATE,
+      {
+        i: requestInput({
+          command: ['echo', tag()],
+          runtimeToken: `v2/zzzzz-gj3su-000000000000000/${SECRET}`,
+        }),
+      },
+      user.token,
+    );
     expectError(r, 'BAD_USER_INPUT', { message: 'Runtime token failed validation', field: 'runtimeToken' });
   });
 });

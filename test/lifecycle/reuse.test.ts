@@ -1,5 +1,15 @@
 import { describeBackends } from '../helpers/gateway.js';
-import { clockPast, containerIn, expectError, newToken, ok, readContainer, readRequest, tag, type ContainerState } from '../helpers/lifecycle.js';
+import {
+  clockPast,
+  containerIn,
+  expectError,
+  newToken,
+  ok,
+  readContainer,
+  readRequest,
+  tag,
+  type ContainerState,
+} from '../helpers/lifecycle.js';
 import { createRequest, updateContainer } from '../helpers/requests.js';
 
 describeBackends('container reuse (SPEC 8)', (gw) => {
@@ -43,7 +53,12 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
       ['environment', () => ({ environment: { A: '1', B: '3' } })],
       ['outputPath', () => ({ outputPath: '/out2' })],
       ['containerImage', () => ({ containerImage: 'arvados/jobs:2' })],
-      ['mounts', () => ({ mounts: { '/in': { kind: 'collection', portable_data_hash: 'abc+1', opts: { x: 1, y: 3 } } } })],
+      [
+        'mounts',
+        () => ({
+          mounts: { '/in': { kind: 'collection', portable_data_hash: 'abc+1', opts: { x: 1, y: 3 } } },
+        }),
+      ],
       ['runtimeConstraints', () => ({ runtimeConstraints: { vcpus: 2, ram: 1000, keep_cache_ram: 5 } })],
       ['secretMounts', () => ({ secretMounts: { '/secret': { kind: 'text', content: 'two' } } })],
       ['secretMounts (none)', () => ({ secretMounts: {} })],
@@ -78,8 +93,18 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
 
     test('null and {} are equal (environment, mounts, secretMounts)', async () => {
       const t = tag();
-      const first = await createRequest(gw(), user.token, { command: ['echo', t], environment: {}, mounts: {}, secretMounts: {} });
-      const nulls = await createRequest(gw(), user.token, { command: ['echo', t], environment: null, mounts: null, secretMounts: null });
+      const first = await createRequest(gw(), user.token, {
+        command: ['echo', t],
+        environment: {},
+        mounts: {},
+        secretMounts: {},
+      });
+      const nulls = await createRequest(gw(), user.token, {
+        command: ['echo', t],
+        environment: null,
+        mounts: null,
+        secretMounts: null,
+      });
       const omitted = await createRequest(gw(), user.token, { command: ['echo', t] });
       expect(nulls.containerUuid).toBe(first.containerUuid);
       expect(omitted.containerUuid).toBe(first.containerUuid);
@@ -92,24 +117,39 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
       const theirs = await createRequest(gw(), other.token, { command: ['echo', t] });
       expect(theirs.containerUuid).not.toBe(mine.containerUuid);
       // other submits with a token of user: the container runs as user with ["all"] — user's container.
-      const asUser = await createRequest(gw(), other.token, { command: ['echo', t], runtimeToken: await newToken(gw(), user.token) });
+      const asUser = await createRequest(gw(), other.token, {
+        command: ['echo', t],
+        runtimeToken: await newToken(gw(), user.token),
+      });
       expect(asUser.containerUuid).toBe(mine.containerUuid);
       // The token string itself never counts: another token of user, same scopes, same container.
-      const again = await createRequest(gw(), user.token, { command: ['echo', t], runtimeToken: await newToken(gw(), user.token) });
+      const again = await createRequest(gw(), user.token, {
+        command: ['echo', t],
+        runtimeToken: await newToken(gw(), user.token),
+      });
       expect(again.containerUuid).toBe(mine.containerUuid);
     });
 
     test('the runtime scopes: a narrowed runtime token breaks reuse; the same scopes in any order match', async () => {
       const t = tag();
       const plain = await createRequest(gw(), user.token, { command: ['echo', t] });
-      const narrowed = await createRequest(gw(), user.token, { command: ['echo', t], runtimeToken: await newToken(gw(), user.token, ['query:*', 'mutation:*']) });
+      const narrowed = await createRequest(gw(), user.token, {
+        command: ['echo', t],
+        runtimeToken: await newToken(gw(), user.token, ['query:*', 'mutation:*']),
+      });
       expect(narrowed.containerUuid).not.toBe(plain.containerUuid);
       const c = await readContainer(gw(), user.token, narrowed.containerUuid);
       expect(c.runtimeUserUuid).toBe(user.uuid);
       expect(c.runtimeAuthScopes).toEqual(['mutation:*', 'query:*']);
-      const sameScopes = await createRequest(gw(), user.token, { command: ['echo', t], runtimeToken: await newToken(gw(), user.token, ['mutation:*', 'query:*']) });
+      const sameScopes = await createRequest(gw(), user.token, {
+        command: ['echo', t],
+        runtimeToken: await newToken(gw(), user.token, ['mutation:*', 'query:*']),
+      });
       expect(sameScopes.containerUuid).toBe(narrowed.containerUuid);
-      const otherScopes = await createRequest(gw(), user.token, { command: ['echo', t], runtimeToken: await newToken(gw(), user.token, ['query:*']) });
+      const otherScopes = await createRequest(gw(), user.token, {
+        command: ['echo', t],
+        runtimeToken: await newToken(gw(), user.token, ['query:*']),
+      });
       expect(new Set([plain.containerUuid, narrowed.containerUuid, otherScopes.containerUuid]).size).toBe(3);
     });
   });
@@ -117,20 +157,38 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
   describe('preference between candidates', () => {
     /** A container of the tag's fields (useExisting false) in `state`. */
     async function candidate(t: string, state: ContainerState, overrides: Record<string, unknown> = {}) {
-      const { containerUuid } = await containerIn(gw(), user.token, state, { overrides: { command: ['echo', t], ...overrides } });
+      const { containerUuid } = await containerIn(gw(), user.token, state, {
+        overrides: { command: ['echo', t], ...overrides },
+      });
       return containerUuid;
     }
-    const probe = async (t: string, overrides: Record<string, unknown> = {}) => createRequest(gw(), user.token, { command: ['echo', t], ...overrides });
+    const probe = async (t: string, overrides: Record<string, unknown> = {}) =>
+      createRequest(gw(), user.token, { command: ['echo', t], ...overrides });
 
     test('COMPLETE (exit 0) first, and the request is finalized at once with its log and output', async () => {
       const t = tag();
       await candidate(t, 'QUEUED');
       await candidate(t, 'LOCKED');
       await candidate(t, 'RUNNING');
-      const { containerUuid: done, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', { overrides: { command: ['echo', t] } });
-      ok(await updateContainer(gw(), dispatcher, done, { state: 'COMPLETE', exitCode: 0, log: 'the-log', output: 'the-output' }));
+      const { containerUuid: done, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', {
+        overrides: { command: ['echo', t] },
+      });
+      ok(
+        await updateContainer(gw(), dispatcher, done, {
+          state: 'COMPLETE',
+          exitCode: 0,
+          log: 'the-log',
+          output: 'the-output',
+        }),
+      );
       const cr = await probe(t);
-      expect(cr).toMatchObject({ containerUuid: done, state: 'FINAL', log: 'the-log', output: 'the-output', containerCount: 1 });
+      expect(cr).toMatchObject({
+        containerUuid: done,
+        state: 'FINAL',
+        log: 'the-log',
+        output: 'the-output',
+        containerCount: 1,
+      });
       // Still COMPLETE, and with no COMMITTED request pointing at it its priority stays 0.
       expect(await readContainer(gw(), user.token, done)).toMatchObject({ state: 'COMPLETE', priority: 0 });
     });
@@ -139,9 +197,15 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
       const t = tag();
       const first = await candidate(t, 'RUNNING');
       const second = await candidate(t, 'RUNNING');
-      await clockPast(ok(await updateContainer(gw(), gw().rootToken, second, { state: 'COMPLETE', exitCode: 0 })).updateContainer.finishedAt);
+      await clockPast(
+        ok(await updateContainer(gw(), gw().rootToken, second, { state: 'COMPLETE', exitCode: 0 }))
+          .updateContainer.finishedAt,
+      );
       ok(await updateContainer(gw(), gw().rootToken, first, { state: 'COMPLETE', exitCode: 0 }));
-      const [a, b] = [await readContainer(gw(), user.token, first), await readContainer(gw(), user.token, second)];
+      const [a, b] = [
+        await readContainer(gw(), user.token, first),
+        await readContainer(gw(), user.token, second),
+      ];
       expect(Date.parse(b.finishedAt)).toBeLessThan(Date.parse(a.finishedAt));
       expect((await probe(t)).containerUuid).toBe(second);
     });
@@ -150,7 +214,9 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
       const t = tag();
       await candidate(t, 'QUEUED');
       await candidate(t, 'LOCKED');
-      const { containerUuid: failed, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', { overrides: { command: ['echo', t] } });
+      const { containerUuid: failed, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', {
+        overrides: { command: ['echo', t] },
+      });
       ok(await updateContainer(gw(), dispatcher, failed, { state: 'COMPLETE', exitCode: 1 }));
       await candidate(t, 'CANCELLED');
       const running = await candidate(t, 'RUNNING');
@@ -169,9 +235,15 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
       const t2 = tag();
       const createdFirst = await candidate(t2, 'LOCKED');
       const createdSecond = await candidate(t2, 'LOCKED');
-      await clockPast(ok(await updateContainer(gw(), gw().rootToken, createdSecond, { state: 'RUNNING', progress: 0.5 })).updateContainer.startedAt);
+      await clockPast(
+        ok(await updateContainer(gw(), gw().rootToken, createdSecond, { state: 'RUNNING', progress: 0.5 }))
+          .updateContainer.startedAt,
+      );
       ok(await updateContainer(gw(), gw().rootToken, createdFirst, { state: 'RUNNING', progress: 0.5 }));
-      const [a, b] = [await readContainer(gw(), user.token, createdFirst), await readContainer(gw(), user.token, createdSecond)];
+      const [a, b] = [
+        await readContainer(gw(), user.token, createdFirst),
+        await readContainer(gw(), user.token, createdSecond),
+      ];
       expect(Date.parse(b.startedAt)).toBeLessThan(Date.parse(a.startedAt));
       expect((await probe(t2)).containerUuid).toBe(createdSecond);
     });
@@ -179,7 +251,12 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
     test('RUNNING with runtimeStatus.error is skipped, whatever its progress', async () => {
       const t = tag();
       const errored = await candidate(t, 'RUNNING');
-      ok(await updateContainer(gw(), gw().rootToken, errored, { progress: 0.9, runtimeStatus: { error: 'disk failure' } }));
+      ok(
+        await updateContainer(gw(), gw().rootToken, errored, {
+          progress: 0.9,
+          runtimeStatus: { error: 'disk failure' },
+        }),
+      );
       const healthy = await candidate(t, 'RUNNING');
       ok(await updateContainer(gw(), gw().rootToken, healthy, { progress: 0.1 }));
       expect((await probe(t)).containerUuid).toBe(healthy);
@@ -210,7 +287,10 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
       const older = await candidate(t2, 'QUEUED', { priority: 0 });
       await clockPast((await readContainer(gw(), user.token, older)).createdAt);
       const newer = await candidate(t2, 'QUEUED', { priority: 0 });
-      const [a, b] = [await readContainer(gw(), user.token, older), await readContainer(gw(), user.token, newer)];
+      const [a, b] = [
+        await readContainer(gw(), user.token, older),
+        await readContainer(gw(), user.token, newer),
+      ];
       expect(a.priority).toBe(0);
       expect(b.priority).toBe(0);
       expect(Date.parse(a.createdAt)).toBeLessThan(Date.parse(b.createdAt));
@@ -226,7 +306,9 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
 
     test('failed (exit code ≠ 0) and CANCELLED containers are never reused', async () => {
       const t = tag();
-      const { containerUuid: failed, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', { overrides: { command: ['echo', t] } });
+      const { containerUuid: failed, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', {
+        overrides: { command: ['echo', t] },
+      });
       ok(await updateContainer(gw(), dispatcher, failed, { state: 'COMPLETE', exitCode: 2 }));
       const cancelled = await candidate(t, 'CANCELLED');
       const cr = await probe(t);
@@ -247,18 +329,44 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
 
     test('committing an UNCOMMITTED request onto a COMPLETE container finalizes it in the same call', async () => {
       const t = tag();
-      const { containerUuid: done, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', { overrides: { command: ['echo', t] } });
-      ok(await updateContainer(gw(), dispatcher, done, { state: 'COMPLETE', exitCode: 0, log: 'L', output: 'O' }));
+      const { containerUuid: done, dispatcher } = await containerIn(gw(), user.token, 'RUNNING', {
+        overrides: { command: ['echo', t] },
+      });
+      ok(
+        await updateContainer(gw(), dispatcher, done, {
+          state: 'COMPLETE',
+          exitCode: 0,
+          log: 'L',
+          output: 'O',
+        }),
+      );
       const draft = await probe(t, { state: 'UNCOMMITTED' });
       const r = await gw().gql(
         `mutation($u: ID!) { updateContainerRequest(uuid: $u, input: {state: COMMITTED}) { state containerUuid containerCount log output } }`,
         { u: draft.uuid },
         user.token,
       );
-      expect(ok(r).updateContainerRequest).toEqual({ state: 'FINAL', containerUuid: done, containerCount: 1, log: 'L', output: 'O' });
-      expect(await readRequest(gw(), user.token, draft.uuid)).toMatchObject({ state: 'FINAL', log: 'L', output: 'O' });
+      expect(ok(r).updateContainerRequest).toEqual({
+        state: 'FINAL',
+        containerUuid: done,
+        containerCount: 1,
+        log: 'L',
+        output: 'O',
+      });
+      expect(await readRequest(gw(), user.token, draft.uuid)).toMatchObject({
+        state: 'FINAL',
+        log: 'L',
+        output: 'O',
+      });
       // A FINAL request cannot be committed again.
-      expectError(await gw().gql(`mutation($u: ID!) { updateContainerRequest(uuid: $u, input: {state: COMMITTED}) { uuid } }`, { u: draft.uuid }, user.token), 'BAD_USER_INPUT');
+      expectError(
+        await gw().gql(
+          `mutation($u: ID!) { updateContainerRequest(uuid: $u, input: {state: COMMITTED}) { uuid } }`,
+          { u: draft.uuid },
+          user.token,
+        ),
+        'BAD_USER_INPUT',
+      );
     });
   });
 });

@@ -17,7 +17,10 @@ async function expectLapsed(sub: SseSubscription, field: string): Promise<void> 
   const last = await sub.next();
   expect(last.data?.[field] ?? null).toBeNull();
   expect(last.errors).toHaveLength(1);
-  expect(last.errors[0]).toMatchObject({ message: 'Invalid or expired token', extensions: { code: 'UNAUTHENTICATED' } });
+  expect(last.errors[0]).toMatchObject({
+    message: 'Invalid or expired token',
+    extensions: { code: 'UNAUTHENTICATED' },
+  });
   await sub.completes();
 }
 
@@ -52,7 +55,10 @@ describeBackends('subscriptions end when the token lapses', (gw) => {
 
   test('isTokenCurrent: a missing row, an expiry at or before now: no; no expiry or a later one: yes', async () => {
     const now = new Date();
-    const uuid = await tokenUuid(gw(), await tokenExpiringAt(gw(), user.token, new Date(now.getTime() + 60_000)));
+    const uuid = await tokenUuid(
+      gw(),
+      await tokenExpiringAt(gw(), user.token, new Date(now.getTime() + 60_000)),
+    );
     expect(await isTokenCurrent(prisma(), uuid, now)).toBe(true);
     expect(await isTokenCurrent(prisma(), uuid, new Date(now.getTime() + 59_999))).toBe(true);
     expect(await isTokenCurrent(prisma(), uuid, new Date(now.getTime() + 60_000))).toBe(false);
@@ -104,7 +110,9 @@ describeBackends('subscriptions end when the token lapses', (gw) => {
     const now = new Date();
     await expireToken(prisma(), uuid, now);
     expect(await sweepExpiredTokens(prisma(), now)).toBeGreaterThanOrEqual(1);
-    expect(await prisma().apiClientAuthorization.findUnique({ where: { uuid }, select: { uuid: true } })).toBeNull();
+    expect(
+      await prisma().apiClientAuthorization.findUnique({ where: { uuid }, select: { uuid: true } }),
+    ).toBeNull();
 
     ok(await updateRequest(gw(), user.token, cr.uuid, { name: 'after sweep' }));
     expect((await valid.next()).data.containerRequestUpdated).toEqual({ uuid: cr.uuid, name: 'after sweep' });
@@ -125,7 +133,13 @@ for (const backend of BACKENDS) {
     beforeAll(async () => {
       slotA = await LoopbackSlot.open();
       A = await startCluster(backend, 'aaaaa', slotA, {});
-      B = await startCluster(backend, 'bbbbb', null, { aaaaa: slotA.graphqlUrl }, { REMOTE_TOKEN_TTL_SECONDS: String(TTL_SECONDS) });
+      B = await startCluster(
+        backend,
+        'bbbbb',
+        null,
+        { aaaaa: slotA.graphqlUrl },
+        { REMOTE_TOKEN_TTL_SECONDS: String(TTL_SECONDS) },
+      );
       baseUrlB = await B.gateway.listen(0, '127.0.0.1');
     });
     afterEach(() => {
@@ -148,7 +162,9 @@ for (const backend of BACKENDS) {
       const cr = dataOf(
         await B.gql(
           `mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }`,
-          { i: { command: ['echo', tag()], containerImage: 'img', outputPath: '/out', state: 'UNCOMMITTED' } },
+          {
+            i: { command: ['echo', tag()], containerImage: 'img', outputPath: '/out', state: 'UNCOMMITTED' },
+          },
           u.token,
         ),
         B,
@@ -156,10 +172,15 @@ for (const backend of BACKENDS) {
       const remote = await open(CR_SUB, { u: cr.uuid }, u.token);
       const admin = await open(CR_SUB, { u: cr.uuid }, B.rootToken);
 
-      const row = await B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({ where: { uuid: uuidOf(u.token) } });
+      const row = await B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
+        where: { uuid: uuidOf(u.token) },
+      });
       await sleep(Math.max(0, row.expiresAt!.getTime() - Date.now()) + 20);
       ok(await updateRequest(B, B.rootToken, cr.uuid, { name: 'past the TTL' }));
-      expect((await admin.next()).data.containerRequestUpdated).toEqual({ uuid: cr.uuid, name: 'past the TTL' });
+      expect((await admin.next()).data.containerRequestUpdated).toEqual({
+        uuid: cr.uuid,
+        name: 'past the TTL',
+      });
       await expectLapsed(remote, 'containerRequestUpdated');
 
       // Subscribing again re-validates at home (still valid there) and events flow again.

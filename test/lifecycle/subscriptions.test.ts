@@ -22,13 +22,21 @@ describeBackends('subscriptions over SSE', (gw) => {
 
   test('containerRequestUpdated: an event after the change commits, with the new state', async () => {
     const cr = await createRequest(gw(), user.token, { command: ['echo', tag()], state: 'UNCOMMITTED' });
-    const sub = await open(`subscription($u: ID!) { containerRequestUpdated(uuid: $u) { uuid state name containerUuid } }`, { u: cr.uuid }, user.token);
+    const sub = await open(
+      `subscription($u: ID!) { containerRequestUpdated(uuid: $u) { uuid state name containerUuid } }`,
+      { u: cr.uuid },
+      user.token,
+    );
     expect(sub.status).toBe(200);
     expect(sub.contentType).toMatch(/^text\/event-stream/);
     await sub.ready();
 
     ok(await updateRequest(gw(), user.token, cr.uuid, { name: 'renamed' }));
-    expect((await sub.next()).data.containerRequestUpdated).toMatchObject({ uuid: cr.uuid, state: 'UNCOMMITTED', name: 'renamed' });
+    expect((await sub.next()).data.containerRequestUpdated).toMatchObject({
+      uuid: cr.uuid,
+      state: 'UNCOMMITTED',
+      name: 'renamed',
+    });
 
     ok(await updateRequest(gw(), user.token, cr.uuid, { state: 'COMMITTED' }));
     const committed = (await sub.next()).data.containerRequestUpdated;
@@ -38,7 +46,11 @@ describeBackends('subscriptions over SSE', (gw) => {
 
   test('containerUpdated: events for lock and run, to the owner of a request on it', async () => {
     const cr = await createRequest(gw(), user.token, { command: ['echo', tag()] });
-    const sub = await open(`subscription($u: ID!) { containerUpdated(uuid: $u) { uuid state lockedByUuid } }`, { u: cr.containerUuid }, user.token);
+    const sub = await open(
+      `subscription($u: ID!) { containerUpdated(uuid: $u) { uuid state lockedByUuid } }`,
+      { u: cr.containerUuid },
+      user.token,
+    );
     await sub.ready();
 
     ok(await lock(gw(), gw().rootToken, cr.containerUuid));
@@ -47,16 +59,29 @@ describeBackends('subscriptions over SSE', (gw) => {
     expect(locked.lockedByUuid).toMatch(/^zzzzz-gj3su-/);
 
     ok(await updateContainer(gw(), gw().rootToken, cr.containerUuid, { state: 'RUNNING' }));
-    expect((await sub.next()).data.containerUpdated).toMatchObject({ uuid: cr.containerUuid, state: 'RUNNING' });
+    expect((await sub.next()).data.containerUpdated).toMatchObject({
+      uuid: cr.containerUuid,
+      state: 'RUNNING',
+    });
   });
 
   test("a container's completion reaches a request subscriber as FINAL", async () => {
     const cr = await createRequest(gw(), user.token, { command: ['echo', tag()] });
     ok(await lock(gw(), gw().rootToken, cr.containerUuid));
     ok(await updateContainer(gw(), gw().rootToken, cr.containerUuid, { state: 'RUNNING' }));
-    const sub = await open(`subscription($u: ID!) { containerRequestUpdated(uuid: $u) { state output } }`, { u: cr.uuid }, user.token);
+    const sub = await open(
+      `subscription($u: ID!) { containerRequestUpdated(uuid: $u) { state output } }`,
+      { u: cr.uuid },
+      user.token,
+    );
     await sub.ready();
-    ok(await updateContainer(gw(), gw().rootToken, cr.containerUuid, { state: 'COMPLETE', exitCode: 0, output: 'out' }));
+    ok(
+      await updateContainer(gw(), gw().rootToken, cr.containerUuid, {
+        state: 'COMPLETE',
+        exitCode: 0,
+        output: 'out',
+      }),
+    );
     expect((await sub.next()).data.containerRequestUpdated).toEqual({ state: 'FINAL', output: 'out' });
   });
 
@@ -77,7 +102,11 @@ describeBackends('subscriptions over SSE', (gw) => {
 
   test('an admin may subscribe to anything', async () => {
     const cr = await createRequest(gw(), user.token, { command: ['echo', tag()] });
-    const sub = await open(`subscription($u: ID!) { containerUpdated(uuid: $u) { state } }`, { u: cr.containerUuid }, gw().rootToken);
+    const sub = await open(
+      `subscription($u: ID!) { containerUpdated(uuid: $u) { state } }`,
+      { u: cr.containerUuid },
+      gw().rootToken,
+    );
     await sub.ready();
     ok(await updateContainer(gw(), gw().rootToken, cr.containerUuid, { state: 'CANCELLED' }));
     expect((await sub.next()).data.containerUpdated).toEqual({ state: 'CANCELLED' });

@@ -3,7 +3,15 @@
 // never the token string.
 import { describeBackends } from '../helpers/gateway.js';
 import { createRequest, getContainer, getRequest, updateRequest } from '../helpers/requests.js';
-import { containerRow, count, expireTokenNow, insertToken, issueToken, requestRow, sql } from '../helpers/secrets.js';
+import {
+  containerRow,
+  count,
+  expireTokenNow,
+  insertToken,
+  issueToken,
+  requestRow,
+  sql,
+} from '../helpers/secrets.js';
 
 describeBackends('runtimeToken at commit', (gw) => {
   let submitter: { uuid: string; token: string };
@@ -30,7 +38,10 @@ describeBackends('runtimeToken at commit', (gw) => {
 
   test('a token valid when set but expired by commit time is refused, and the request stays UNCOMMITTED', async () => {
     const rt = await issueToken(gw(), runner.token);
-    const cr = await createRequest(gw(), submitter.token, { state: 'UNCOMMITTED', runtimeToken: rt.apiToken });
+    const cr = await createRequest(gw(), submitter.token, {
+      state: 'UNCOMMITTED',
+      runtimeToken: rt.apiToken,
+    });
     await expireTokenNow(gw(), rt.uuid);
     await expectCommitRefused(cr.uuid);
   });
@@ -38,14 +49,20 @@ describeBackends('runtimeToken at commit', (gw) => {
   test('a token that reaches its own expiresAt before commit is refused', async () => {
     const expiresAt = new Date(Date.now() + 2000);
     const rt = await issueToken(gw(), runner.token, { expiresAt });
-    const cr = await createRequest(gw(), submitter.token, { state: 'UNCOMMITTED', runtimeToken: rt.apiToken });
+    const cr = await createRequest(gw(), submitter.token, {
+      state: 'UNCOMMITTED',
+      runtimeToken: rt.apiToken,
+    });
     await new Promise((r) => setTimeout(r, expiresAt.getTime() - Date.now() + 50));
     await expectCommitRefused(cr.uuid);
   });
 
   test('a token deleted (swept) before commit is refused', async () => {
     const rt = await issueToken(gw(), runner.token);
-    const cr = await createRequest(gw(), submitter.token, { state: 'UNCOMMITTED', runtimeToken: rt.apiToken });
+    const cr = await createRequest(gw(), submitter.token, {
+      state: 'UNCOMMITTED',
+      runtimeToken: rt.apiToken,
+    });
     await sql(gw(), 'DELETE FROM api_client_authorizations WHERE uuid = $1', rt.uuid);
     await expectCommitRefused(cr.uuid);
   });
@@ -62,13 +79,19 @@ describeBackends('runtimeToken at commit', (gw) => {
           ? await createRequest(gw(), submitter.token, { command, runtimeToken: rt.apiToken })
           : await (async () => {
               const u = await createRequest(gw(), submitter.token, { command, state: 'UNCOMMITTED' });
-              expect((await updateRequest(gw(), submitter.token, u.uuid, { runtimeToken: rt.apiToken })).errors).toBeUndefined();
+              expect(
+                (await updateRequest(gw(), submitter.token, u.uuid, { runtimeToken: rt.apiToken })).errors,
+              ).toBeUndefined();
               const c = await updateRequest(gw(), submitter.token, u.uuid, { state: 'COMMITTED' });
               expect(c.errors).toBeUndefined();
               return c.data.updateContainerRequest;
             })();
       expect(cr.state).toBe('COMMITTED');
-      const owner = await gw().gql('query($u: ID!) { containerRequest(uuid: $u) { ownerUuid } }', { u: cr.uuid }, submitter.token);
+      const owner = await gw().gql(
+        'query($u: ID!) { containerRequest(uuid: $u) { ownerUuid } }',
+        { u: cr.uuid },
+        submitter.token,
+      );
       expect(owner.data.containerRequest.ownerUuid).toBe(submitter.uuid);
 
       // The submitter sees the container (through the request) with the runner's identity.
@@ -76,7 +99,12 @@ describeBackends('runtimeToken at commit', (gw) => {
       expect(c.errors).toBeUndefined();
       expect(c.data.container).toMatchObject({ runtimeUserUuid: runner.uuid, runtimeAuthScopes: sorted });
       const row = await containerRow(gw(), cr.containerUuid);
-      expect(row).toMatchObject({ runtime_token: rt.apiToken, runtime_token_uuid: rt.uuid, runtime_user_uuid: runner.uuid, runtime_auth_scopes: sorted });
+      expect(row).toMatchObject({
+        runtime_token: rt.apiToken,
+        runtime_token_uuid: rt.uuid,
+        runtime_user_uuid: runner.uuid,
+        runtime_auth_scopes: sorted,
+      });
     }
   });
 
@@ -84,7 +112,10 @@ describeBackends('runtimeToken at commit', (gw) => {
     const cr = await createRequest(gw(), submitter.token, { command: ['echo', 'no runtime token'] });
     const c = await getContainer(gw(), submitter.token, cr.containerUuid);
     expect(c.data.container).toMatchObject({ runtimeUserUuid: submitter.uuid, runtimeAuthScopes: ['all'] });
-    expect(await containerRow(gw(), cr.containerUuid)).toMatchObject({ runtime_token: null, runtime_token_uuid: null });
+    expect(await containerRow(gw(), cr.containerUuid)).toMatchObject({
+      runtime_token: null,
+      runtime_token_uuid: null,
+    });
   });
 
   describe('reuse is keyed on the runtime identity, not the token string', () => {
@@ -109,13 +140,21 @@ describeBackends('runtimeToken at commit', (gw) => {
     test('the same scopes in another order are the same identity', async () => {
       const a = await insertToken(gw(), runner.uuid, ['query:me', 'mutation:updateContainer']);
       const b = await insertToken(gw(), runner.uuid, ['mutation:updateContainer', 'query:me']);
-      const crA = await createRequest(gw(), submitter.token, { command: ['echo', 'scope order'], runtimeToken: a.apiToken });
-      const crB = await createRequest(gw(), submitter.token, { command: ['echo', 'scope order'], runtimeToken: b.apiToken });
+      const crA = await createRequest(gw(), submitter.token, {
+        command: ['echo', 'scope order'],
+        runtimeToken: a.apiToken,
+      });
+      const crB = await createRequest(gw(), submitter.token, {
+        command: ['echo', 'scope order'],
+        runtimeToken: b.apiToken,
+      });
       expect(crB.containerUuid).toBe(crA.containerUuid);
     });
 
     test('the same user with other scopes does not reuse', async () => {
-      const narrow = await issueToken(gw(), runner.token, { scopes: ['query:*', 'mutation:updateContainer'] });
+      const narrow = await issueToken(gw(), runner.token, {
+        scopes: ['query:*', 'mutation:updateContainer'],
+      });
       const cr = await createRequest(gw(), submitter.token, { command, runtimeToken: narrow.apiToken });
       expect(cr.containerUuid).not.toBe(first.containerUuid);
     });

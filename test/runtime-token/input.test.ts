@@ -2,7 +2,15 @@
 // must be a locally valid plain v2 token; a refused token writes nothing and is never echoed.
 import { describeBackends } from '../helpers/gateway.js';
 import { code, createRequest, requestInput, updateRequest } from '../helpers/requests.js';
-import { count, expireTokenNow, found, issueToken, requestRow, tokenNeedles, type IssuedToken } from '../helpers/secrets.js';
+import {
+  count,
+  expireTokenNow,
+  found,
+  issueToken,
+  requestRow,
+  tokenNeedles,
+  type IssuedToken,
+} from '../helpers/secrets.js';
 
 const CREATE = `mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid state containerUuid } }`;
 
@@ -16,7 +24,11 @@ describeBackends('runtimeToken input', (gw) => {
   });
 
   test('is accepted on create while UNCOMMITTED, stored as given, and not in the response', async () => {
-    const r = await gw().gql(CREATE, { i: requestInput({ state: 'UNCOMMITTED', runtimeToken: rt.apiToken }) }, user.token);
+    const r = await gw().gql(
+      CREATE,
+      { i: requestInput({ state: 'UNCOMMITTED', runtimeToken: rt.apiToken }) },
+      user.token,
+    );
     expect(r.errors).toBeUndefined();
     expect(r.data.createContainerRequest).toMatchObject({ state: 'UNCOMMITTED', containerUuid: null });
     expect(found(r.body, tokenNeedles('runtime token', rt.apiToken))).toEqual([]);
@@ -24,7 +36,10 @@ describeBackends('runtimeToken input', (gw) => {
   });
 
   test('is accepted on create as COMMITTED, and copied to the new container', async () => {
-    const cr = await createRequest(gw(), user.token, { runtimeToken: rt.apiToken, command: ['echo', 'create-committed'] });
+    const cr = await createRequest(gw(), user.token, {
+      runtimeToken: rt.apiToken,
+      command: ['echo', 'create-committed'],
+    });
     expect(cr.state).toBe('COMMITTED');
     expect((await requestRow(gw(), cr.uuid)).runtime_token).toBe(rt.apiToken);
     const [c] = await gw().gateway.services.db.prisma.$queryRawUnsafe<{ runtime_token: string }[]>(
@@ -44,7 +59,10 @@ describeBackends('runtimeToken input', (gw) => {
     expect((await requestRow(gw(), cr.uuid)).runtime_token).toBe(rt.apiToken);
 
     const other = await issueToken(gw(), user.token);
-    const replaced = await updateRequest(gw(), user.token, cr.uuid, { runtimeToken: other.apiToken, name: 'renamed' });
+    const replaced = await updateRequest(gw(), user.token, cr.uuid, {
+      runtimeToken: other.apiToken,
+      name: 'renamed',
+    });
     expect(replaced.errors).toBeUndefined();
     expect((await requestRow(gw(), cr.uuid)).runtime_token).toBe(other.apiToken);
 
@@ -53,25 +71,37 @@ describeBackends('runtimeToken input', (gw) => {
     expect((await requestRow(gw(), cr.uuid)).runtime_token).toBeNull();
   });
 
-  test.each(['COMMITTED', 'FINAL'])('is refused in state %s, naming the field only, and nothing changes', async (state) => {
-    const cr = await createRequest(gw(), user.token, { runtimeToken: rt.apiToken, command: ['echo', `refused-${state}`] });
-    if (state === 'FINAL') expect((await updateRequest(gw(), user.token, cr.uuid, { state: 'FINAL' })).errors).toBeUndefined();
-    const before = await requestRow(gw(), cr.uuid);
-    const another = await issueToken(gw(), user.token);
-
-    for (const token of [another.apiToken, rt.apiToken]) {
-      const r = await updateRequest(gw(), user.token, cr.uuid, { runtimeToken: token });
-      expect(r.errors?.[0]).toMatchObject({
-        message: `runtimeToken cannot be modified in state '${state}'`,
-        extensions: { code: 'BAD_USER_INPUT', field: 'runtimeToken' },
+  test.each(['COMMITTED', 'FINAL'])(
+    'is refused in state %s, naming the field only, and nothing changes',
+    async (state) => {
+      const cr = await createRequest(gw(), user.token, {
+        runtimeToken: rt.apiToken,
+        command: ['echo', `refused-${state}`],
       });
-      expect(found(r.body, { ...tokenNeedles('given token', token), ...tokenNeedles('stored token', rt.apiToken) })).toEqual([]);
-    }
-    // Clearing it is a modification too.
-    const cleared = await updateRequest(gw(), user.token, cr.uuid, { runtimeToken: null, name: 'x' });
-    expect(code(cleared)).toBe('BAD_USER_INPUT');
-    expect(await requestRow(gw(), cr.uuid)).toEqual(before);
-  });
+      if (state === 'FINAL')
+        expect((await updateRequest(gw(), user.token, cr.uuid, { state: 'FINAL' })).errors).toBeUndefined();
+      const before = await requestRow(gw(), cr.uuid);
+      const another = await issueToken(gw(), user.token);
+
+      for (const token of [another.apiToken, rt.apiToken]) {
+        const r = await updateRequest(gw(), user.token, cr.uuid, { runtimeToken: token });
+        expect(r.errors?.[0]).toMatchObject({
+          message: `runtimeToken cannot be modified in state '${state}'`,
+          extensions: { code: 'BAD_USER_INPUT', field: 'runtimeToken' },
+        });
+        expect(
+          found(r.body, {
+            ...tokenNeedles('given token', token),
+            ...tokenNeedles('stored token', rt.apiToken),
+          }),
+        ).toEqual([]);
+      }
+      // Clearing it is a modification too.
+      const cleared = await updateRequest(gw(), user.token, cr.uuid, { runtimeToken: null, name: 'x' });
+      expect(code(cleared)).toBe('BAD_USER_INPUT');
+      expect(await requestRow(gw(), cr.uuid)).toEqual(before);
+    },
+  );
 
   describe('must be a valid local v2 token; otherwise "Runtime token failed validation" and nothing written', () => {
     // Built lazily: they need the tokens made in beforeAll.
@@ -94,10 +124,20 @@ describeBackends('runtimeToken input', (gw) => {
           return t.apiToken;
         },
       ],
-      ['a token of another cluster, with no REMOTE_CLUSTERS configured', async () => `v2/zzzzy-gj3su-${'1'.repeat(15)}/${rt.secret}`],
+      [
+        'a token of another cluster, with no REMOTE_CLUSTERS configured',
+        async () => `v2/zzzzy-gj3su-${'1'.repeat(15)}/${rt.secret}`,
+      ],
     ];
 
-    function expectRefused(r: { body: string; errors?: { message: string; extensions?: Record<string, unknown> }[]; data?: unknown }, token: string) {
+    function expectRefused(
+      r: {
+        body: string;
+        errors?: { message: string; extensions?: Record<string, unknown> }[];
+        data?: unknown;
+      },
+      token: string,
+    ) {
       expect(r.errors).toHaveLength(1);
       expect(r.errors![0]).toMatchObject({
         message: 'Runtime token failed validation',
@@ -113,7 +153,10 @@ describeBackends('runtimeToken input', (gw) => {
 
     test.each(cases)('%s', async (_name, make) => {
       const token = await make();
-      const before = { crs: await count(gw(), 'container_requests'), containers: await count(gw(), 'containers') };
+      const before = {
+        crs: await count(gw(), 'container_requests'),
+        containers: await count(gw(), 'containers'),
+      };
 
       for (const state of ['UNCOMMITTED', 'COMMITTED']) {
         const r = await gw().gql(CREATE, { i: requestInput({ state, runtimeToken: token }) }, user.token);
@@ -125,7 +168,10 @@ describeBackends('runtimeToken input', (gw) => {
       // On update: the request keeps its token and is not touched (not even modifiedAt).
       const cr = await createRequest(gw(), user.token, { state: 'UNCOMMITTED', runtimeToken: rt.apiToken });
       const row = await requestRow(gw(), cr.uuid);
-      for (const input of [{ runtimeToken: token }, { runtimeToken: token, name: 'also renamed', state: 'COMMITTED' }]) {
+      for (const input of [
+        { runtimeToken: token },
+        { runtimeToken: token, name: 'also renamed', state: 'COMMITTED' },
+      ]) {
         const u = await updateRequest(gw(), user.token, cr.uuid, input);
         expectRefused(u, token);
         expect(await requestRow(gw(), cr.uuid)).toEqual(row);

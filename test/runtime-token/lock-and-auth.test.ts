@@ -38,7 +38,11 @@ describeBackends('runtime token: lock, containerAuth and the container', (gw) =>
   async function submit(rtOpts: Parameters<typeof issueToken>[2] = {}) {
     const rt = await issueToken(gw(), owner.token, rtOpts);
     const content = mountSecret();
-    const cr = await createRequest(gw(), owner.token, { command: ['echo', `lock-and-auth ${n++}`], runtimeToken: rt.apiToken, secretMounts: secretMounts(content) });
+    const cr = await createRequest(gw(), owner.token, {
+      command: ['echo', `lock-and-auth ${n++}`],
+      runtimeToken: rt.apiToken,
+      secretMounts: secretMounts(content),
+    });
     return { rt, content, cr, containerUuid: cr.containerUuid as string };
   }
 
@@ -54,7 +58,10 @@ describeBackends('runtime token: lock, containerAuth and the container', (gw) =>
 
   test('containerAuth returns the runtime token, its uuid, scopes, expiry and user, to the lock holder', async () => {
     const expiresAt = new Date(Date.now() + 86_400_000);
-    const { rt, containerUuid } = await submit({ scopes: ['query:*', 'mutation:updateContainer'], expiresAt });
+    const { rt, containerUuid } = await submit({
+      scopes: ['query:*', 'mutation:updateContainer'],
+      expiresAt,
+    });
     expect((await lock(gw(), dispatcher.token, containerUuid)).errors).toBeUndefined();
     const r = await gw().gql(
       `query($u: ID!) { containerAuth(uuid: $u) { uuid userUuid apiToken scopes expiresAt user { uuid email } } }`,
@@ -87,20 +94,29 @@ describeBackends('runtime token: lock, containerAuth and the container', (gw) =>
   test('containerAuth before lock is FORBIDDEN "Not locked by your token"', async () => {
     const { rt, containerUuid } = await submit();
     const r = await containerAuth(gw(), dispatcher.token, containerUuid);
-    expect(r.errors?.[0]).toMatchObject({ message: 'Not locked by your token', extensions: { code: 'FORBIDDEN' } });
+    expect(r.errors?.[0]).toMatchObject({
+      message: 'Not locked by your token',
+      extensions: { code: 'FORBIDDEN' },
+    });
     expect(found(r.body, tokenNeedles('runtime token', rt.apiToken))).toEqual([]);
   });
 
-  test.each(['expired', 'deleted'])('a runtime token %s since lock: containerAuth is FORBIDDEN "Invalid runtime_token"', async (how) => {
-    const { rt, containerUuid } = await submit();
-    expect((await lock(gw(), dispatcher.token, containerUuid)).errors).toBeUndefined();
-    if (how === 'expired') await expireTokenNow(gw(), rt.uuid);
-    else await sql(gw(), 'DELETE FROM api_client_authorizations WHERE uuid = $1', rt.uuid);
-    const r = await containerAuth(gw(), dispatcher.token, containerUuid);
-    expect(r.errors?.[0]).toMatchObject({ message: 'Invalid runtime_token', extensions: { code: 'FORBIDDEN' } });
-    expect(r.data ?? null).toBeNull();
-    expect(found(r.body, tokenNeedles('runtime token', rt.apiToken))).toEqual([]);
-  });
+  test.each(['expired', 'deleted'])(
+    'a runtime token %s since lock: containerAuth is FORBIDDEN "Invalid runtime_token"',
+    async (how) => {
+      const { rt, containerUuid } = await submit();
+      expect((await lock(gw(), dispatcher.token, containerUuid)).errors).toBeUndefined();
+      if (how === 'expired') await expireTokenNow(gw(), rt.uuid);
+      else await sql(gw(), 'DELETE FROM api_client_authorizations WHERE uuid = $1', rt.uuid);
+      const r = await containerAuth(gw(), dispatcher.token, containerUuid);
+      expect(r.errors?.[0]).toMatchObject({
+        message: 'Invalid runtime_token',
+        extensions: { code: 'FORBIDDEN' },
+      });
+      expect(r.data ?? null).toBeNull();
+      expect(found(r.body, tokenNeedles('runtime token', rt.apiToken))).toEqual([]);
+    },
+  );
 
   describe('the container with its runtime token', () => {
     let rt: IssuedToken;
@@ -120,10 +136,18 @@ describeBackends('runtime token: lock, containerAuth and the container', (gw) =>
     });
 
     test('while RUNNING: self-updates in plain and container-bound form; never log or priority', async () => {
-      expect((await updateContainer(gw(), dispatcher.token, containerUuid, { state: 'RUNNING' })).errors).toBeUndefined();
-      const plain = await updateContainer(gw(), rt.apiToken, containerUuid, { progress: 0.25, runtimeStatus: { phase: 'plain' } });
+      expect(
+        (await updateContainer(gw(), dispatcher.token, containerUuid, { state: 'RUNNING' })).errors,
+      ).toBeUndefined();
+      const plain = await updateContainer(gw(), rt.apiToken, containerUuid, {
+        progress: 0.25,
+        runtimeStatus: { phase: 'plain' },
+      });
       expect(plain.errors).toBeUndefined();
-      const viaBound = await updateContainer(gw(), bound(rt.apiToken, containerUuid), containerUuid, { progress: 0.5, output: 'partial' });
+      const viaBound = await updateContainer(gw(), bound(rt.apiToken, containerUuid), containerUuid, {
+        progress: 0.5,
+        output: 'partial',
+      });
       expect(viaBound.errors).toBeUndefined();
       expect(viaBound.data.updateContainer).toMatchObject({ state: 'RUNNING', output: 'partial' });
       for (const input of [{ log: 'x' }, { priority: 5 }]) {
@@ -136,7 +160,10 @@ describeBackends('runtime token: lock, containerAuth and the container', (gw) =>
       expect(me.errors).toBeUndefined();
       expect(me.data.currentContainer).toEqual({ uuid: containerUuid, state: 'RUNNING' });
       const plain = await gw().gql(CURRENT, {}, rt.apiToken);
-      expect(plain.errors?.[0]).toMatchObject({ message: 'Token is not associated with a container', extensions: { code: 'NOT_FOUND' } });
+      expect(plain.errors?.[0]).toMatchObject({
+        message: 'Token is not associated with a container',
+        extensions: { code: 'NOT_FOUND' },
+      });
     });
 
     test('containerSecretMounts: to the container-bound runtime token only', async () => {
@@ -170,7 +197,12 @@ describeBackends('runtime token: lock, containerAuth and the container', (gw) =>
         for (const query of [CURRENT, '{ me { uuid } }']) {
           const r = await gw().gql(query, {}, token);
           expect([what, code(r)]).toEqual([what, 'UNAUTHENTICATED']);
-          expect(found(r.body, { ...tokenNeedles('rt', rt.apiToken), ...tokenNeedles('queued rt', queued.rt.apiToken) })).toEqual([]);
+          expect(
+            found(r.body, {
+              ...tokenNeedles('rt', rt.apiToken),
+              ...tokenNeedles('queued rt', queued.rt.apiToken),
+            }),
+          ).toEqual([]);
         }
       }
     });
@@ -185,11 +217,21 @@ describeBackends('runtime token: lock, containerAuth and the container', (gw) =>
     });
 
     test('COMPLETE by its own token; then the container-bound form is UNAUTHENTICATED, the token itself still valid', async () => {
-      const done = await updateContainer(gw(), bound(rt.apiToken, containerUuid), containerUuid, { state: 'COMPLETE', exitCode: 0 });
+      const done = await updateContainer(gw(), bound(rt.apiToken, containerUuid), containerUuid, {
+        state: 'COMPLETE',
+        exitCode: 0,
+      });
       expect(done.errors).toBeUndefined();
-      expect(done.data.updateContainer).toMatchObject({ state: 'COMPLETE', exitCode: 0, lockedByUuid: null, authUuid: null });
+      expect(done.data.updateContainer).toMatchObject({
+        state: 'COMPLETE',
+        exitCode: 0,
+        lockedByUuid: null,
+        authUuid: null,
+      });
       expect(code(await gw().gql(CURRENT, {}, bound(rt.apiToken, containerUuid)))).toBe('UNAUTHENTICATED');
-      expect(code(await updateContainer(gw(), rt.apiToken, containerUuid, { progress: 1 }))).toBe('FORBIDDEN');
+      expect(code(await updateContainer(gw(), rt.apiToken, containerUuid, { progress: 1 }))).toBe(
+        'FORBIDDEN',
+      );
       const me = await gw().gql('{ me { uuid } }', {}, rt.apiToken);
       expect(me.data.me.uuid).toBe(owner.uuid);
       expect((await tokenRow(gw(), rt.uuid))!.expires_at).toBeNull();

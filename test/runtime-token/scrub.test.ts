@@ -3,8 +3,24 @@
 // kept for reuse); a retry copies the secrets to the new container first; the token's own
 // record is never revoked. Checked in the database: the API cannot show these columns.
 import { describeBackends } from '../helpers/gateway.js';
-import { containerAuth, createRequest, getRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
-import { containerRow, issueToken, lockAndRun, mountSecret, requestRow, secretMounts, tokenRow, type IssuedToken } from '../helpers/secrets.js';
+import {
+  containerAuth,
+  createRequest,
+  getRequest,
+  lock,
+  updateContainer,
+  updateRequest,
+} from '../helpers/requests.js';
+import {
+  containerRow,
+  issueToken,
+  lockAndRun,
+  mountSecret,
+  requestRow,
+  secretMounts,
+  tokenRow,
+  type IssuedToken,
+} from '../helpers/secrets.js';
 
 describeBackends('scrub of runtime token and secret mounts', (gw) => {
   let owner: { uuid: string; token: string };
@@ -33,7 +49,11 @@ describeBackends('scrub of runtime token and secret mounts', (gw) => {
 
   /** The token's own record is neither revoked nor expired, and still authenticates. */
   async function expectTokenUntouched(rt: IssuedToken) {
-    expect(await tokenRow(gw(), rt.uuid)).toMatchObject({ uuid: rt.uuid, secret: rt.secret, expires_at: null });
+    expect(await tokenRow(gw(), rt.uuid)).toMatchObject({
+      uuid: rt.uuid,
+      secret: rt.secret,
+      expires_at: null,
+    });
     const me = await gw().gql('{ me { uuid } }', {}, rt.apiToken);
     expect(me.errors).toBeUndefined();
     expect(me.data.me.uuid).toBe(rt.userUuid);
@@ -55,7 +75,12 @@ describeBackends('scrub of runtime token and secret mounts', (gw) => {
     await lockAndRun(gw(), dispatcher, containerUuid);
     // Not yet: a running container still has its secrets.
     expect((await containerRow(gw(), containerUuid)).runtime_token).toBe(rt.apiToken);
-    const done = await updateContainer(gw(), dispatcher, containerUuid, { state: 'COMPLETE', exitCode: 0, log: 'log', output: 'out' });
+    const done = await updateContainer(gw(), dispatcher, containerUuid, {
+      state: 'COMPLETE',
+      exitCode: 0,
+      log: 'log',
+      output: 'out',
+    });
     expect(done.errors).toBeUndefined();
     await expectScrubbed(containerUuid, cr.uuid, md5);
     await expectTokenUntouched(rt);
@@ -64,7 +89,10 @@ describeBackends('scrub of runtime token and secret mounts', (gw) => {
   test('a request that reuses a COMPLETE container is final, and scrubbed, at once', async () => {
     const first = await submit({ command: ['echo', 'reuse complete'] });
     await lockAndRun(gw(), dispatcher, first.containerUuid);
-    expect((await updateContainer(gw(), dispatcher, first.containerUuid, { state: 'COMPLETE', exitCode: 0 })).errors).toBeUndefined();
+    expect(
+      (await updateContainer(gw(), dispatcher, first.containerUuid, { state: 'COMPLETE', exitCode: 0 }))
+        .errors,
+    ).toBeUndefined();
 
     // Same fields, same identity (another token of the owner), same secret mounts.
     const rt2 = await issueToken(gw(), owner.token);
@@ -110,14 +138,29 @@ describeBackends('scrub of runtime token and secret mounts', (gw) => {
     expect(l.data.lockContainer).toMatchObject({ state: 'LOCKED', authUuid: null });
     const auth = await containerAuth(gw(), dispatcher, req.container_uuid!);
     expect(auth.errors).toBeUndefined();
-    expect(auth.data.containerAuth).toMatchObject({ uuid: rt.uuid, apiToken: rt.apiToken, userUuid: owner.uuid });
-    const mounts = await gw().gql('query($u: ID!) { containerSecretMounts(uuid: $u) }', { u: req.container_uuid }, `${rt.apiToken}/${req.container_uuid}`);
+    expect(auth.data.containerAuth).toMatchObject({
+      uuid: rt.uuid,
+      apiToken: rt.apiToken,
+      userUuid: owner.uuid,
+    });
+    const mounts = await gw().gql(
+      'query($u: ID!) { containerSecretMounts(uuid: $u) }',
+      { u: req.container_uuid },
+      `${rt.apiToken}/${req.container_uuid}`,
+    );
     expect(mounts.data.containerSecretMounts).toEqual(secretMounts(content));
     // The cancelled container holds no lock any more: nobody gets a token for it.
-    expect((await containerAuth(gw(), dispatcher, containerUuid)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await containerAuth(gw(), dispatcher, containerUuid)).errors?.[0]?.extensions?.code).toBe(
+      'FORBIDDEN',
+    );
 
-    expect((await updateContainer(gw(), dispatcher, req.container_uuid!, { state: 'RUNNING' })).errors).toBeUndefined();
-    expect((await updateContainer(gw(), dispatcher, req.container_uuid!, { state: 'COMPLETE', exitCode: 0 })).errors).toBeUndefined();
+    expect(
+      (await updateContainer(gw(), dispatcher, req.container_uuid!, { state: 'RUNNING' })).errors,
+    ).toBeUndefined();
+    expect(
+      (await updateContainer(gw(), dispatcher, req.container_uuid!, { state: 'COMPLETE', exitCode: 0 }))
+        .errors,
+    ).toBeUndefined();
     await expectScrubbed(req.container_uuid!, cr.uuid, md5);
     await expectScrubbed(containerUuid, cr.uuid, md5);
     await expectTokenUntouched(rt);
@@ -128,7 +171,9 @@ describeBackends('scrub of runtime token and secret mounts', (gw) => {
     const cancel = await updateRequest(gw(), owner.token, cr.uuid, { priority: 0 });
     expect(cancel.errors).toBeUndefined();
     expect((await requestRow(gw(), cr.uuid)).runtime_token).toBe(rt.apiToken); // still COMMITTED
-    expect((await updateContainer(gw(), dispatcher, containerUuid, { state: 'CANCELLED' })).errors).toBeUndefined();
+    expect(
+      (await updateContainer(gw(), dispatcher, containerUuid, { state: 'CANCELLED' })).errors,
+    ).toBeUndefined();
     await expectScrubbed(containerUuid, cr.uuid, md5);
     await expectTokenUntouched(rt);
   });
@@ -136,7 +181,9 @@ describeBackends('scrub of runtime token and secret mounts', (gw) => {
   test('CANCELLED with containerCountMax reached: no retry, everything scrubbed', async () => {
     const { rt, cr, containerUuid, md5 } = await submit({ containerCountMax: 1 });
     await lockAndRun(gw(), dispatcher, containerUuid);
-    expect((await updateContainer(gw(), dispatcher, containerUuid, { state: 'CANCELLED' })).errors).toBeUndefined();
+    expect(
+      (await updateContainer(gw(), dispatcher, containerUuid, { state: 'CANCELLED' })).errors,
+    ).toBeUndefined();
     await expectScrubbed(containerUuid, cr.uuid, md5);
     const r = await getRequest(gw(), owner.token, cr.uuid);
     expect(r.data.containerRequest).toMatchObject({ state: 'FINAL', containerUuid, containerCount: 1 });

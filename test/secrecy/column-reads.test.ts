@@ -5,7 +5,15 @@
 // scrub is part of the very write that makes a container or a request final.
 import { BACKENDS } from '../helpers/backends.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { containerAuth, createRequest, lock, requestInput, unlock, updateContainer, updateRequest } from '../helpers/requests.js';
+import {
+  containerAuth,
+  createRequest,
+  lock,
+  requestInput,
+  unlock,
+  updateContainer,
+  updateRequest,
+} from '../helpers/requests.js';
 import { bound, issueToken, mountSecret, secretMounts } from '../helpers/secrets.js';
 
 /** The part of a statement that reads: all of a SELECT, but not the columns an INSERT or UPDATE writes. */
@@ -47,7 +55,8 @@ for (const backend of BACKENDS) {
       log.length = 0;
       const out = await fn();
       const r = out as { errors?: unknown; body?: string };
-      if (r && typeof r === 'object' && 'errors' in r && r.errors) throw new Error(`${name} failed: ${r.body}`);
+      if (r && typeof r === 'object' && 'errors' in r && r.errors)
+        throw new Error(`${name} failed: ${r.body}`);
       statements[name] = [...log];
       reads[name] = log.some(readsRuntimeToken);
       mountReads[name] = log.some(readsSecretMounts);
@@ -69,13 +78,28 @@ for (const backend of BACKENDS) {
       const withSecrets = { runtimeToken: rt.apiToken, secretMounts: secretMounts(content) };
 
       // Requests: create, update while UNCOMMITTED, commit.
-      const cr = await op('create UNCOMMITTED with a runtime token', () => createRequest(g, owner.token, { state: 'UNCOMMITTED', ...withSecrets, command: ['echo', 'a'] }));
-      await op('update UNCOMMITTED: rename', () => updateRequest(g, owner.token, cr.uuid, { name: 'renamed' }));
-      await op('update UNCOMMITTED: set the runtime token', () => updateRequest(g, owner.token, cr.uuid, { runtimeToken: rt.apiToken }));
-      await op('commit (update to COMMITTED)', () => updateRequest(g, owner.token, cr.uuid, { state: 'COMMITTED' }));
-      const crDirect = await op('commit (create COMMITTED)', () => createRequest(g, owner.token, { ...withSecrets, command: ['echo', 'b'] }));
-      const containerUuid = (await g.gql(`query($u: ID!) { containerRequest(uuid: $u) { containerUuid } }`, { u: cr.uuid }, owner.token)).data.containerRequest
-        .containerUuid as string;
+      const cr = await op('create UNCOMMITTED with a runtime token', () =>
+        createRequest(g, owner.token, { state: 'UNCOMMITTED', ...withSecrets, command: ['echo', 'a'] }),
+      );
+      await op('update UNCOMMITTED: rename', () =>
+        updateRequest(g, owner.token, cr.uuid, { name: 'renamed' }),
+      );
+      await op('update UNCOMMITTED: set the runtime token', () =>
+        updateRequest(g, owner.token, cr.uuid, { runtimeToken: rt.apiToken }),
+      );
+      await op('commit (update to COMMITTED)', () =>
+        updateRequest(g, owner.token, cr.uuid, { state: 'COMMITTED' }),
+      );
+      const crDirect = await op('commit (create COMMITTED)', () =>
+        createRequest(g, owner.token, { ...withSecrets, command: ['echo', 'b'] }),
+      );
+      const containerUuid = (
+        await g.gql(
+          `query($u: ID!) { containerRequest(uuid: $u) { containerUuid } }`,
+          { u: cr.uuid },
+          owner.token,
+        )
+      ).data.containerRequest.containerUuid as string;
 
       // Reads of every kind, by every kind of caller.
       for (const [who, token] of [
@@ -83,14 +107,44 @@ for (const backend of BACKENDS) {
         ['dispatcher', dispatcher],
         ['root', g.rootToken],
       ] as const) {
-        await op(`${who}: containerRequest`, () => g.gql(`query($u: ID!) { containerRequest(uuid: $u) { ${FULL_CR} container { ${FULL_C} } } }`, { u: cr.uuid }, token));
-        await op(`${who}: containerRequests`, () => g.gql(`{ containerRequests { totalCount nodes { ${FULL_CR} container { ${FULL_C} containerRequests { nodes { ${FULL_CR} } } } } } }`, {}, token));
-        await op(`${who}: container`, () => g.gql(`query($u: ID!) { container(uuid: $u) { ${FULL_C} containerRequests { totalCount edges { node { ${FULL_CR} container { uuid } } } } } }`, { u: containerUuid }, token));
-        await op(`${who}: containers`, () => g.gql(`{ containers(filter: {state: QUEUED, minPriority: 1}) { totalCount nodes { ${FULL_C} } } }`, {}, token));
-        await op(`${who}: node`, () =>
-          g.gql(`query($a: ID!, $b: ID!) { a: node(id: $a) { id ... on ContainerRequest { ${FULL_CR} } } b: node(id: $b) { id ... on Container { ${FULL_C} } } }`, { a: cr.uuid, b: containerUuid }, token),
+        await op(`${who}: containerRequest`, () =>
+          g.gql(
+            `query($u: ID!) { containerRequest(uuid: $u) { ${FULL_CR} container { ${FULL_C} } } }`,
+            { u: cr.uuid },
+            token,
+          ),
         );
-        await op(`${who}: me and currentApiClientAuthorization`, () => g.gql(`{ me { uuid } currentApiClientAuthorization { uuid scopes user { uuid } } }`, {}, token));
+        await op(`${who}: containerRequests`, () =>
+          g.gql(
+            `{ containerRequests { totalCount nodes { ${FULL_CR} container { ${FULL_C} containerRequests { nodes { ${FULL_CR} } } } } } }`,
+            {},
+            token,
+          ),
+        );
+        await op(`${who}: container`, () =>
+          g.gql(
+            `query($u: ID!) { container(uuid: $u) { ${FULL_C} containerRequests { totalCount edges { node { ${FULL_CR} container { uuid } } } } } }`,
+            { u: containerUuid },
+            token,
+          ),
+        );
+        await op(`${who}: containers`, () =>
+          g.gql(
+            `{ containers(filter: {state: QUEUED, minPriority: 1}) { totalCount nodes { ${FULL_C} } } }`,
+            {},
+            token,
+          ),
+        );
+        await op(`${who}: node`, () =>
+          g.gql(
+            `query($a: ID!, $b: ID!) { a: node(id: $a) { id ... on ContainerRequest { ${FULL_CR} } } b: node(id: $b) { id ... on Container { ${FULL_C} } } }`,
+            { a: cr.uuid, b: containerUuid },
+            token,
+          ),
+        );
+        await op(`${who}: me and currentApiClientAuthorization`, () =>
+          g.gql(`{ me { uuid } currentApiClientAuthorization { uuid scopes user { uuid } } }`, {}, token),
+        );
       }
 
       // The dispatcher's side.
@@ -102,26 +156,46 @@ for (const backend of BACKENDS) {
 
       // The container's side.
       const bt = bound(rt.apiToken, containerUuid);
-      await op('self-update, plain runtime token', () => updateContainer(g, rt.apiToken, containerUuid, { progress: 0.2 }));
-      await op('self-update, container-bound runtime token', () => updateContainer(g, bt, containerUuid, { progress: 0.4, runtimeStatus: { x: 1 } }));
-      await op('currentContainer, container-bound runtime token', () => g.gql(`{ currentContainer { ${FULL_C} } }`, {}, bt));
-      await op('containerSecretMounts, container-bound runtime token', () => g.gql('query($u: ID!) { containerSecretMounts(uuid: $u) }', { u: containerUuid }, bt));
+      await op('self-update, plain runtime token', () =>
+        updateContainer(g, rt.apiToken, containerUuid, { progress: 0.2 }),
+      );
+      await op('self-update, container-bound runtime token', () =>
+        updateContainer(g, bt, containerUuid, { progress: 0.4, runtimeStatus: { x: 1 } }),
+      );
+      await op('currentContainer, container-bound runtime token', () =>
+        g.gql(`{ currentContainer { ${FULL_C} } }`, {}, bt),
+      );
+      await op('containerSecretMounts, container-bound runtime token', () =>
+        g.gql('query($u: ID!) { containerSecretMounts(uuid: $u) }', { u: containerUuid }, bt),
+      );
 
       // Request updates while COMMITTED.
       await op('update COMMITTED: rename', () => updateRequest(g, owner.token, cr.uuid, { name: 'again' }));
       await op('update COMMITTED: priority', () => updateRequest(g, owner.token, cr.uuid, { priority: 2 }));
 
       // Cancel with retry: the retry copies the token.
-      await op('CANCELLED with retry', () => updateContainer(g, dispatcher, containerUuid, { state: 'CANCELLED' }));
-      const retried = (await g.gql(`query($u: ID!) { containerRequest(uuid: $u) { containerUuid } }`, { u: cr.uuid }, owner.token)).data.containerRequest.containerUuid as string;
+      await op('CANCELLED with retry', () =>
+        updateContainer(g, dispatcher, containerUuid, { state: 'CANCELLED' }),
+      );
+      const retried = (
+        await g.gql(
+          `query($u: ID!) { containerRequest(uuid: $u) { containerUuid } }`,
+          { u: cr.uuid },
+          owner.token,
+        )
+      ).data.containerRequest.containerUuid as string;
       await lock(g, dispatcher, retried);
       await updateContainer(g, dispatcher, retried, { state: 'RUNNING' });
       await op('COMPLETE', () => updateContainer(g, dispatcher, retried, { state: 'COMPLETE', exitCode: 0 }));
       await op('update FINAL: rename', () => updateRequest(g, owner.token, cr.uuid, { name: 'done' }));
 
       // Cancel without retry (the request cancelled first).
-      await op('update COMMITTED: cancel (priority 0)', () => updateRequest(g, owner.token, crDirect.uuid, { priority: 0 }));
-      await op('CANCELLED without retry', () => updateContainer(g, dispatcher, crDirect.containerUuid, { state: 'CANCELLED' }));
+      await op('update COMMITTED: cancel (priority 0)', () =>
+        updateRequest(g, owner.token, crDirect.uuid, { priority: 0 }),
+      );
+      await op('CANCELLED without retry', () =>
+        updateContainer(g, dispatcher, crDirect.containerUuid, { state: 'CANCELLED' }),
+      );
 
       // A container without a runtime token: lock generates one.
       const plain = await createRequest(g, owner.token, { command: ['echo', 'no runtime token'] });
@@ -129,10 +203,18 @@ for (const backend of BACKENDS) {
       await op('containerAuth (generated token)', () => containerAuth(g, dispatcher, plain.containerUuid));
 
       // Deletes.
-      const doomed = await createRequest(g, owner.token, { state: 'UNCOMMITTED', ...withSecrets, command: ['echo', 'c'] });
-      await op('delete UNCOMMITTED', () => g.gql('mutation($u: ID!) { deleteContainerRequest(uuid: $u) }', { u: doomed.uuid }, owner.token));
+      const doomed = await createRequest(g, owner.token, {
+        state: 'UNCOMMITTED',
+        ...withSecrets,
+        command: ['echo', 'c'],
+      });
+      await op('delete UNCOMMITTED', () =>
+        g.gql('mutation($u: ID!) { deleteContainerRequest(uuid: $u) }', { u: doomed.uuid }, owner.token),
+      );
       const doomed2 = await createRequest(g, owner.token, { ...withSecrets, command: ['echo', 'd'] });
-      await op('delete COMMITTED', () => g.gql('mutation($u: ID!) { deleteContainerRequest(uuid: $u) }', { u: doomed2.uuid }, owner.token));
+      await op('delete COMMITTED', () =>
+        g.gql('mutation($u: ID!) { deleteContainerRequest(uuid: $u) }', { u: doomed2.uuid }, owner.token),
+      );
 
       // Refused operations read nothing either.
       await op('refused: runtimeToken after commit', async () => {
@@ -141,22 +223,36 @@ for (const backend of BACKENDS) {
         return {};
       });
       await op('refused: create with an invalid runtime token', async () => {
-        const r = await g.gql('mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }', { i: requestInput({ runtimeToken: `${rt.apiToken}x` }) }, owner.token);
+        const r = await g.gql(
+          'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }',
+          { i: requestInput({ runtimeToken: `${rt.apiToken}x` }) },
+          owner.token,
+        );
         expect(r.errors).toBeDefined();
         return {};
       });
 
       // These must read it (to validate the stored token again, to hand it out, to copy it);
       // a create as COMMITTED may (it has the token from its input); nothing else may.
-      const MUST_READ = ['commit (update to COMMITTED)', 'containerAuth (runtime token)', 'CANCELLED with retry'];
+      const MUST_READ = [
+        'commit (update to COMMITTED)',
+        'containerAuth (runtime token)',
+        'CANCELLED with retry',
+      ];
       const MAY_READ = ['commit (create COMMITTED)'];
-      const expected = Object.fromEntries(Object.keys(reads).map((k) => [k, MAY_READ.includes(k) ? reads[k] : MUST_READ.includes(k)]));
+      const expected = Object.fromEntries(
+        Object.keys(reads).map((k) => [k, MAY_READ.includes(k) ? reads[k] : MUST_READ.includes(k)]),
+      );
       expect(reads).toEqual(expected);
 
       // GraphQL reads never load the secret mounts either.
-      const readOps = Object.keys(mountReads).filter((k) => /^(owner|dispatcher|root): /.test(k) || k.startsWith('currentContainer'));
+      const readOps = Object.keys(mountReads).filter(
+        (k) => /^(owner|dispatcher|root): /.test(k) || k.startsWith('currentContainer'),
+      );
       expect(readOps.length).toBe(19);
-      expect(Object.fromEntries(readOps.map((k) => [k, mountReads[k]]))).toEqual(Object.fromEntries(readOps.map((k) => [k, false])));
+      expect(Object.fromEntries(readOps.map((k) => [k, mountReads[k]]))).toEqual(
+        Object.fromEntries(readOps.map((k) => [k, false])),
+      );
       expect(mountReads['containerSecretMounts, container-bound runtime token']).toBe(true);
     });
 
@@ -165,12 +261,22 @@ for (const backend of BACKENDS) {
         const containerWrites = statements[name]!.filter((q) => /^UPDATE "public"\."containers" SET/.test(q));
         const final = containerWrites.filter((q) => /"state" =/.test(q));
         expect([name, final.length]).toEqual([name, 1]);
-        expect([name, /"runtime_token" =/.test(final[0]!) && /"secret_mounts" =/.test(final[0]!) && /"finished_at" =/.test(final[0]!)]).toEqual([name, true]);
+        expect([
+          name,
+          /"runtime_token" =/.test(final[0]!) &&
+            /"secret_mounts" =/.test(final[0]!) &&
+            /"finished_at" =/.test(final[0]!),
+        ]).toEqual([name, true]);
       }
       for (const name of ['COMPLETE', 'CANCELLED without retry']) {
-        const requestWrites = statements[name]!.filter((q) => /^UPDATE "public"\."container_requests" SET/.test(q) && /"state" =/.test(q));
+        const requestWrites = statements[name]!.filter(
+          (q) => /^UPDATE "public"\."container_requests" SET/.test(q) && /"state" =/.test(q),
+        );
         expect([name, requestWrites.length]).toEqual([name, 1]);
-        expect([name, /"runtime_token" =/.test(requestWrites[0]!) && /"secret_mounts" =/.test(requestWrites[0]!)]).toEqual([name, true]);
+        expect([
+          name,
+          /"runtime_token" =/.test(requestWrites[0]!) && /"secret_mounts" =/.test(requestWrites[0]!),
+        ]).toEqual([name, true]);
       }
     });
   });

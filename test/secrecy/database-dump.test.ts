@@ -4,7 +4,18 @@
 // must leave alone. A dump taken while things run finds them, so the dump itself is not blind.
 import { describeBackends, type TestGateway } from '../helpers/gateway.js';
 import { containerAuth, createRequest, updateContainer, updateRequest } from '../helpers/requests.js';
-import { bound, found, issueToken, lockAndRun, mountSecret, secretMounts, sql, tokenNeedles, tokenRow, type IssuedToken } from '../helpers/secrets.js';
+import {
+  bound,
+  found,
+  issueToken,
+  lockAndRun,
+  mountSecret,
+  secretMounts,
+  sql,
+  tokenNeedles,
+  tokenRow,
+  type IssuedToken,
+} from '../helpers/secrets.js';
 
 interface Cell {
   table: string;
@@ -31,7 +42,8 @@ async function dump(gw: TestGateway): Promise<{ cells: Cell[]; columns: string[]
       gw,
       `SELECT to_jsonb(t) ->> 'uuid' AS id, t.${q(c.column_name)}::text AS value FROM ${q(c.table_schema)}.${q(c.table_name)} t WHERE t.${q(c.column_name)} IS NOT NULL`,
     );
-    for (const r of rows) cells.push({ table: c.table_name, column: c.column_name, id: r.id, value: r.value });
+    for (const r of rows)
+      cells.push({ table: c.table_name, column: c.column_name, id: r.id, value: r.value });
   }
   return { cells, columns: columns.map((c) => `${c.table_name}.${c.column_name}`) };
 }
@@ -55,13 +67,25 @@ describeBackends('secrecy: the database after everything is final', (gw) => {
       needles[`secret mount ${tag}`] = c;
       return secretMounts(c, `/secret/${tag}`);
     }
-    const submit = async (by: { token: string }, tokenOf: { token: string }, extra: Record<string, unknown> = {}, mounts = mount(`m${n}`)) =>
-      createRequest(gw(), by.token, { command: ['echo', `dump ${n++}`], runtimeToken: (await rtOf(tokenOf)).apiToken, secretMounts: mounts, ...extra });
+    const submit = async (
+      by: { token: string },
+      tokenOf: { token: string },
+      extra: Record<string, unknown> = {},
+      mounts = mount(`m${n}`),
+    ) =>
+      createRequest(gw(), by.token, {
+        command: ['echo', `dump ${n++}`],
+        runtimeToken: (await rtOf(tokenOf)).apiToken,
+        secretMounts: mounts,
+        ...extra,
+      });
 
     // 1. Run to COMPLETE; 2. a request reusing it (final at once), same mounts, another token.
     const a = await submit(owner, owner, { command: ['echo', 'complete'] }, mount('a'));
     await lockAndRun(gw(), dispatcher, a.containerUuid);
-    expect((await updateContainer(gw(), dispatcher, a.containerUuid, { state: 'COMPLETE', exitCode: 0 })).errors).toBeUndefined();
+    expect(
+      (await updateContainer(gw(), dispatcher, a.containerUuid, { state: 'COMPLETE', exitCode: 0 })).errors,
+    ).toBeUndefined();
     const b = await createRequest(gw(), owner.token, {
       command: ['echo', 'complete'],
       runtimeToken: (await rtOf(owner)).apiToken,
@@ -84,17 +108,36 @@ describeBackends('secrecy: the database after everything is final', (gw) => {
 
     // Not blind: while they run, the dump finds the secrets where they are stored.
     const during = await dump(gw());
-    const seen = new Set(during.cells.flatMap((cell) => found(cell.value, needles).map(() => `${cell.table}.${cell.column}`)));
-    for (const col of ['containers.runtime_token', 'containers.secret_mounts', 'container_requests.runtime_token', 'container_requests.secret_mounts', 'api_client_authorizations.secret']) {
+    const seen = new Set(
+      during.cells.flatMap((cell) => found(cell.value, needles).map(() => `${cell.table}.${cell.column}`)),
+    );
+    for (const col of [
+      'containers.runtime_token',
+      'containers.secret_mounts',
+      'container_requests.runtime_token',
+      'container_requests.secret_mounts',
+      'api_client_authorizations.secret',
+    ]) {
       expect(seen).toContain(col);
     }
 
-    expect((await updateContainer(gw(), dispatcher, c.containerUuid, { state: 'CANCELLED' })).errors).toBeUndefined();
-    const retried = (await sql<{ container_uuid: string }>(gw(), 'SELECT container_uuid FROM container_requests WHERE uuid = $1', c.uuid))[0]!.container_uuid;
+    expect(
+      (await updateContainer(gw(), dispatcher, c.containerUuid, { state: 'CANCELLED' })).errors,
+    ).toBeUndefined();
+    const retried = (
+      await sql<{ container_uuid: string }>(
+        gw(),
+        'SELECT container_uuid FROM container_requests WHERE uuid = $1',
+        c.uuid,
+      )
+    )[0]!.container_uuid;
     expect(retried).not.toBe(c.containerUuid);
     await lockAndRun(gw(), dispatcher, retried);
     expect((await containerAuth(gw(), dispatcher, retried)).data.containerAuth.apiToken).toBe(rtC.apiToken);
-    expect((await updateContainer(gw(), bound(rtC.apiToken, retried), retried, { state: 'COMPLETE', exitCode: 0 })).errors).toBeUndefined();
+    expect(
+      (await updateContainer(gw(), bound(rtC.apiToken, retried), retried, { state: 'COMPLETE', exitCode: 0 }))
+        .errors,
+    ).toBeUndefined();
 
     // 4. A request cancelled (priority 0), then its container cancelled by the dispatcher.
     const d = await submit(owner, owner);
@@ -102,32 +145,59 @@ describeBackends('secrecy: the database after everything is final', (gw) => {
     // 5. A request set FINAL by its owner while its container is queued; the container is then cancelled.
     const f = await submit(owner, owner);
     expect((await updateRequest(gw(), owner.token, f.uuid, { state: 'FINAL' })).errors).toBeUndefined();
-    for (const x of [d, f]) expect((await updateContainer(gw(), dispatcher, x.containerUuid, { state: 'CANCELLED' })).errors).toBeUndefined();
-    expect(await sql(gw(), `SELECT state::text FROM container_requests WHERE uuid IN ($1, $2)`, d.uuid, f.uuid)).toEqual([{ state: 'FINAL' }, { state: 'FINAL' }]);
+    for (const x of [d, f])
+      expect(
+        (await updateContainer(gw(), dispatcher, x.containerUuid, { state: 'CANCELLED' })).errors,
+      ).toBeUndefined();
+    expect(
+      await sql(gw(), `SELECT state::text FROM container_requests WHERE uuid IN ($1, $2)`, d.uuid, f.uuid),
+    ).toEqual([{ state: 'FINAL' }, { state: 'FINAL' }]);
     // 6. An uncommitted request deleted.
     const e = await submit(owner, owner, { state: 'UNCOMMITTED' });
-    expect((await gw().gql('mutation($u: ID!) { deleteContainerRequest(uuid: $u) }', { u: e.uuid }, owner.token)).errors).toBeUndefined();
+    expect(
+      (await gw().gql('mutation($u: ID!) { deleteContainerRequest(uuid: $u) }', { u: e.uuid }, owner.token))
+        .errors,
+    ).toBeUndefined();
 
     // The owner gives up on what is left (so nothing is retried), and the dispatcher cancels
     // every container still waiting (the queued one's, the container's child's).
-    const open = await sql<{ uuid: string }>(gw(), `SELECT uuid FROM container_requests WHERE state = 'COMMITTED'`);
-    for (const r of open) expect((await updateRequest(gw(), gw().rootToken, r.uuid, { state: 'FINAL' })).errors).toBeUndefined();
-    const waiting = await sql<{ uuid: string }>(gw(), `SELECT uuid FROM containers WHERE state IN ('QUEUED', 'LOCKED', 'RUNNING')`);
+    const open = await sql<{ uuid: string }>(
+      gw(),
+      `SELECT uuid FROM container_requests WHERE state = 'COMMITTED'`,
+    );
+    for (const r of open)
+      expect((await updateRequest(gw(), gw().rootToken, r.uuid, { state: 'FINAL' })).errors).toBeUndefined();
+    const waiting = await sql<{ uuid: string }>(
+      gw(),
+      `SELECT uuid FROM containers WHERE state IN ('QUEUED', 'LOCKED', 'RUNNING')`,
+    );
     expect(waiting.length).toBe(2);
-    for (const w of waiting) expect((await updateContainer(gw(), dispatcher, w.uuid, { state: 'CANCELLED' })).errors).toBeUndefined();
+    for (const w of waiting)
+      expect(
+        (await updateContainer(gw(), dispatcher, w.uuid, { state: 'CANCELLED' })).errors,
+      ).toBeUndefined();
 
     // Everything final.
-    expect(await sql(gw(), `SELECT uuid FROM containers WHERE state NOT IN ('COMPLETE', 'CANCELLED')`)).toEqual([]);
+    expect(
+      await sql(gw(), `SELECT uuid FROM containers WHERE state NOT IN ('COMPLETE', 'CANCELLED')`),
+    ).toEqual([]);
     expect(await sql(gw(), `SELECT uuid FROM container_requests WHERE state <> 'FINAL'`)).toEqual([]);
 
     const after = await dump(gw());
     const own = new Set(runtimeTokens.map((t) => t.uuid));
     const leaks = after.cells
       .filter((cell) => !(cell.table === 'api_client_authorizations' && cell.id && own.has(cell.id)))
-      .flatMap((cell) => found(cell.value, needles).map((needle) => `${cell.table}.${cell.column} (${cell.id}): ${needle}`));
+      .flatMap((cell) =>
+        found(cell.value, needles).map((needle) => `${cell.table}.${cell.column} (${cell.id}): ${needle}`),
+      );
     expect(leaks).toEqual([]);
     // The dump covered the secret columns.
-    for (const col of ['containers.runtime_token', 'containers.secret_mounts', 'container_requests.runtime_token', 'container_requests.secret_mounts']) {
+    for (const col of [
+      'containers.runtime_token',
+      'containers.secret_mounts',
+      'container_requests.runtime_token',
+      'container_requests.secret_mounts',
+    ]) {
       expect(after.columns).toContain(col);
     }
 

@@ -4,10 +4,20 @@
 // Authorization headers.
 import { describeBackends } from '../helpers/gateway.js';
 import { code, createRequest, requestInput, updateRequest } from '../helpers/requests.js';
-import { bound, expireTokenNow, found, issueToken, mountSecret, secretMounts, tokenNeedles, type IssuedToken } from '../helpers/secrets.js';
+import {
+  bound,
+  expireTokenNow,
+  found,
+  issueToken,
+  mountSecret,
+  secretMounts,
+  tokenNeedles,
+  type IssuedToken,
+} from '../helpers/secrets.js';
 
 const CREATE = 'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }';
-const UPDATE = 'mutation($u: ID!, $i: UpdateContainerRequestInput!) { updateContainerRequest(uuid: $u, input: $i) { uuid } }';
+const UPDATE =
+  'mutation($u: ID!, $i: UpdateContainerRequestInput!) { updateContainerRequest(uuid: $u, input: $i) { uuid } }';
 
 describeBackends('secrecy: errors, extensions and logs', (gw) => {
   let owner: { uuid: string; token: string };
@@ -19,26 +29,42 @@ describeBackends('secrecy: errors, extensions and logs', (gw) => {
     owner = await gw().newUser();
     rt = await issueToken(gw(), owner.token);
     content = mountSecret();
-    Object.assign(needles, tokenNeedles('runtime token', rt.apiToken), tokenNeedles("owner's token", owner.token), tokenNeedles('root token', gw().rootToken));
+    Object.assign(
+      needles,
+      tokenNeedles('runtime token', rt.apiToken),
+      tokenNeedles("owner's token", owner.token),
+      tokenNeedles('root token', gw().rootToken),
+    );
     needles['secret mount'] = content;
   });
 
   /** The request failed, with one of our codes, and neither the body nor any extension holds a secret. */
-  function expectCleanError(what: string, r: { body: string; errors?: { message: string; extensions?: Record<string, unknown> }[] }, extra: Record<string, string> = {}) {
+  function expectCleanError(
+    what: string,
+    r: { body: string; errors?: { message: string; extensions?: Record<string, unknown> }[] },
+    extra: Record<string, string> = {},
+  ) {
     expect([what, !!r.errors?.length]).toEqual([what, true]);
     for (const e of r.errors!) {
-      expect([what, e.extensions?.code]).toEqual([what, expect.stringMatching(/^(UNAUTHENTICATED|FORBIDDEN|NOT_FOUND|BAD_USER_INPUT|CONFLICT)$/)]);
+      expect([what, e.extensions?.code]).toEqual([
+        what,
+        expect.stringMatching(/^(UNAUTHENTICATED|FORBIDDEN|NOT_FOUND|BAD_USER_INPUT|CONFLICT)$/),
+      ]);
       // Only our keys (and the name of a parser error, which makes yoga answer 400): nothing of
       // the input travels in extensions.
       const { code: _c, field: _f, originalError, ...rest } = e.extensions ?? {};
       expect([what, rest]).toEqual([what, {}]);
-      if (originalError !== undefined) expect([what, Object.keys(originalError as object)]).toEqual([what, ['name']]);
+      if (originalError !== undefined)
+        expect([what, Object.keys(originalError as object)]).toEqual([what, ['name']]);
     }
     expect([what, found(r.body, { ...needles, ...extra })]).toEqual([what, []]);
   }
 
   test('rejected updates name the field, never the value', async () => {
-    const cr = await createRequest(gw(), owner.token, { runtimeToken: rt.apiToken, secretMounts: secretMounts(content) });
+    const cr = await createRequest(gw(), owner.token, {
+      runtimeToken: rt.apiToken,
+      secretMounts: secretMounts(content),
+    });
     const another = await issueToken(gw(), owner.token);
     const extra = tokenNeedles('another token', another.apiToken);
     for (const input of [
@@ -54,7 +80,10 @@ describeBackends('secrecy: errors, extensions and logs', (gw) => {
       expectCleanError(`update ${Object.keys(input).join(',')}`, r, extra);
     }
     // A state change refused, with secrets in the same input.
-    const back = await updateRequest(gw(), owner.token, cr.uuid, { state: 'UNCOMMITTED', runtimeToken: rt.apiToken });
+    const back = await updateRequest(gw(), owner.token, cr.uuid, {
+      state: 'UNCOMMITTED',
+      runtimeToken: rt.apiToken,
+    });
     expectCleanError('state back to UNCOMMITTED', back);
   });
 
@@ -73,19 +102,39 @@ describeBackends('secrecy: errors, extensions and logs', (gw) => {
       ` ${rt.apiToken}`,
       `${rt.apiToken}\n`,
     ]) {
-      expectCleanError(`create with ${JSON.stringify(token.slice(0, 12))}…`, await gw().gql(CREATE, { i: requestInput({ runtimeToken: token }) }, owner.token), extra);
-      expectCleanError(`update with ${JSON.stringify(token.slice(0, 12))}…`, await gw().gql(UPDATE, { u: uncommitted.uuid, i: { runtimeToken: token } }, owner.token), extra);
+      expectCleanError(
+        `create with ${JSON.stringify(token.slice(0, 12))}…`,
+        await gw().gql(CREATE, { i: requestInput({ runtimeToken: token }) }, owner.token),
+        extra,
+      );
+      expectCleanError(
+        `update with ${JSON.stringify(token.slice(0, 12))}…`,
+        await gw().gql(UPDATE, { u: uncommitted.uuid, i: { runtimeToken: token } }, owner.token),
+        extra,
+      );
     }
   });
 
   test('variable validation failures do not echo the values (graphql-js would)', async () => {
     const cases: [string, Record<string, unknown>][] = [
       ['runtimeToken as an object', { runtimeToken: { token: rt.apiToken } }],
-      ['runtimeToken as an object holding the secret alone', { runtimeToken: { uuid: rt.uuid, secret: rt.secret } }],
+      [
+        'runtimeToken as an object holding the secret alone',
+        { runtimeToken: { uuid: rt.uuid, secret: rt.secret } },
+      ],
       ['runtimeToken as a list', { runtimeToken: [rt.apiToken] }],
-      ['runtimeToken as a number, secret mounts beside it', { runtimeToken: 42, secretMounts: secretMounts(content) }],
-      ['an unknown input field next to the token', { runtimeToken: rt.apiToken, secretMounts: secretMounts(content), bogus: rt.secret }],
-      ['a bad priority next to the token', { runtimeToken: rt.apiToken, secretMounts: secretMounts(content), priority: 'high' }],
+      [
+        'runtimeToken as a number, secret mounts beside it',
+        { runtimeToken: 42, secretMounts: secretMounts(content) },
+      ],
+      [
+        'an unknown input field next to the token',
+        { runtimeToken: rt.apiToken, secretMounts: secretMounts(content), bogus: rt.secret },
+      ],
+      [
+        'a bad priority next to the token',
+        { runtimeToken: rt.apiToken, secretMounts: secretMounts(content), priority: 'high' },
+      ],
       ['a secret given as the state', { runtimeToken: rt.apiToken, state: rt.secret }],
       ['a secret given as a number field', { containerCountMax: rt.secret }],
       ['a secret given as a boolean field', { useExisting: rt.apiToken }],
@@ -103,8 +152,14 @@ describeBackends('secrecy: errors, extensions and logs', (gw) => {
     }
     // The whole input of the wrong type, and a token as a variable of the wrong type.
     expectCleanError('input as a string', await gw().gql(CREATE, { i: rt.apiToken }, owner.token));
-    expectCleanError('input as a list', await gw().gql(CREATE, { i: [{ runtimeToken: rt.apiToken }] }, owner.token));
-    expectCleanError('uuid as an object', await gw().gql(UPDATE, { u: { t: rt.secret }, i: {} }, owner.token));
+    expectCleanError(
+      'input as a list',
+      await gw().gql(CREATE, { i: [{ runtimeToken: rt.apiToken }] }, owner.token),
+    );
+    expectCleanError(
+      'uuid as an object',
+      await gw().gql(UPDATE, { u: { t: rt.secret }, i: {} }, owner.token),
+    );
   });
 
   test('literal validation failures do not echo the values either', async () => {
@@ -121,9 +176,15 @@ describeBackends('secrecy: errors, extensions and logs', (gw) => {
       `containerCountMax: "${rt.secret}"`,
       `useExisting: "${rt.apiToken}"`,
     ]) {
-      const r = await gw().gql(`mutation { createContainerRequest(input: {${base}, ${inner}}) { uuid } }`, {}, owner.token);
+      const r = await gw().gql(
+        `mutation { createContainerRequest(input: {${base}, ${inner}}) { uuid } }`,
+        {},
+        owner.token,
+      );
       // The secret with a leading letter, as it was sent when it had to be a name.
-      expectCleanError(`literal ${inner.slice(0, 24)}…`, r, { 'secret as a name': rt.secret.replace(/^\d+/, 'x') });
+      expectCleanError(`literal ${inner.slice(0, 24)}…`, r, {
+        'secret as a name': rt.secret.replace(/^\d+/, 'x'),
+      });
     }
     // Syntax errors around a token.
     for (const q of [
@@ -137,7 +198,10 @@ describeBackends('secrecy: errors, extensions and logs', (gw) => {
 
   test('secret mount validation names the field, never the content', async () => {
     for (const [what, fields] of [
-      ['a key repeating a mount', { mounts: { '/secret/creds': { kind: 'tmp' } }, secretMounts: secretMounts(content) }],
+      [
+        'a key repeating a mount',
+        { mounts: { '/secret/creds': { kind: 'tmp' } }, secretMounts: secretMounts(content) },
+      ],
       ['an entry that is not an object', { secretMounts: { '/s': content } }],
       ['an entry without kind', { secretMounts: { '/s': { content } } }],
       ['not an object', { secretMounts: content }],
@@ -150,7 +214,10 @@ describeBackends('secrecy: errors, extensions and logs', (gw) => {
   });
 
   test('bad Authorization headers are refused without echo', async () => {
-    const queued = await createRequest(gw(), owner.token, { command: ['echo', 'queued'], runtimeToken: rt.apiToken });
+    const queued = await createRequest(gw(), owner.token, {
+      command: ['echo', 'queued'],
+      runtimeToken: rt.apiToken,
+    });
     for (const header of [
       `Bearer ${rt.apiToken} extra`,
       `Basic ${rt.apiToken}`,
@@ -167,7 +234,9 @@ describeBackends('secrecy: errors, extensions and logs', (gw) => {
       expectCleanError(`header ${header.slice(0, 10)}…`, r);
     }
     // A remote-cluster header carrying a secret (salting uses it as a cluster id).
-    const remote = await gw().gql('{ me { uuid } }', {}, `v2/${rt.uuid}/${'0'.repeat(40)}`, { 'x-arvados-remote-cluster': rt.secret });
+    const remote = await gw().gql('{ me { uuid } }', {}, `v2/${rt.uuid}/${'0'.repeat(40)}`, {
+      'x-arvados-remote-cluster': rt.secret,
+    });
     expectCleanError('x-arvados-remote-cluster', remote);
   });
 

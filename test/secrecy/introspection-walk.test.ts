@@ -9,7 +9,15 @@
 import { getIntrospectionQuery, type IntrospectionObjectType, type IntrospectionQuery } from 'graphql';
 import { describeBackends } from '../helpers/gateway.js';
 import { containerAuth, createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
-import { bound, found, issueToken, lockAndRun, mountSecret, secretMounts, tokenNeedles } from '../helpers/secrets.js';
+import {
+  bound,
+  found,
+  issueToken,
+  lockAndRun,
+  mountSecret,
+  secretMounts,
+  tokenNeedles,
+} from '../helpers/secrets.js';
 import { buildWalk, selectionOf } from './walker.js';
 
 interface Caller {
@@ -40,7 +48,12 @@ describeBackends('secrecy: the introspection walk', (gw) => {
   }
 
   /** A request with its own runtime token (of `tokenOf`) and secret mounts. */
-  async function submit(name: string, tokenOf: { token: string }, state: 'UNCOMMITTED' | 'COMMITTED' = 'COMMITTED', withRuntimeToken = true) {
+  async function submit(
+    name: string,
+    tokenOf: { token: string },
+    state: 'UNCOMMITTED' | 'COMMITTED' = 'COMMITTED',
+    withRuntimeToken = true,
+  ) {
     const rt = withRuntimeToken ? await issueToken(gw(), tokenOf.token) : null;
     const content = mountSecret(`${name}-`);
     const cr = await createRequest(gw(), owner.token, {
@@ -84,7 +97,10 @@ describeBackends('secrecy: the introspection walk', (gw) => {
     addToken('generated container token', generatedToken);
     const done = await submit('complete', owner);
     await lockAndRun(gw(), dispatcher.token, done.containerUuid!);
-    expect((await updateContainer(gw(), dispatcher.token, done.containerUuid!, { state: 'COMPLETE', exitCode: 0 })).errors).toBeUndefined();
+    expect(
+      (await updateContainer(gw(), dispatcher.token, done.containerUuid!, { state: 'COMPLETE', exitCode: 0 }))
+        .errors,
+    ).toBeUndefined();
 
     const runningBound = bound(running.rt!.apiToken, running.containerUuid!);
     callers.push(
@@ -110,9 +126,11 @@ describeBackends('secrecy: the introspection walk', (gw) => {
       if (field === 'containerSecretMounts' && mountsOf[caller]?.[uuid]) return [mountsOf[caller]![uuid]!];
       return [];
     };
-    for (const [uuid, name] of Object.entries(authOf)) mustShow.push({ caller: 'dispatcher', field: 'containerAuth', arg: uuid, needle: name });
+    for (const [uuid, name] of Object.entries(authOf))
+      mustShow.push({ caller: 'dispatcher', field: 'containerAuth', arg: uuid, needle: name });
     for (const [caller, m] of Object.entries(mountsOf)) {
-      for (const [uuid, name] of Object.entries(m)) mustShow.push({ caller, field: 'containerSecretMounts', arg: uuid, needle: name });
+      for (const [uuid, name] of Object.entries(m))
+        mustShow.push({ caller, field: 'containerSecretMounts', arg: uuid, needle: name });
     }
   });
 
@@ -135,12 +153,17 @@ describeBackends('secrecy: the introspection walk', (gw) => {
       await Promise.all(
         runs.slice(i, i + 8).map(async ({ caller, op }) => {
           const r = await gw().gql(op.query, op.variables, caller.token);
-          if (r.status !== 200 || r.body.includes('INTERNAL_SERVER_ERROR')) unexpected.push(`${caller.name} ${op.field}(${JSON.stringify(op.args)}): HTTP ${r.status} ${r.body.slice(0, 200)}`);
+          if (r.status !== 200 || r.body.includes('INTERNAL_SERVER_ERROR'))
+            unexpected.push(
+              `${caller.name} ${op.field}(${JSON.stringify(op.args)}): HTTP ${r.status} ${r.body.slice(0, 200)}`,
+            );
           const allowed = allowance(caller.name, op.field, op.args);
           const hits = found(r.body, needles).filter((n) => !allowed.includes(n));
-          if (hits.length) leaks.push(`${caller.name} ${op.field}(${JSON.stringify(op.args)}): ${hits.join(', ')}`);
+          if (hits.length)
+            leaks.push(`${caller.name} ${op.field}(${JSON.stringify(op.args)}): ${hits.join(', ')}`);
           if (r.data && r.data[op.field] != null) withData++;
-          for (const n of allowed) if (r.body.includes(needles[n]!)) shown.add(`${caller.name} ${op.field} ${op.args.uuid} ${n}`);
+          for (const n of allowed)
+            if (r.body.includes(needles[n]!)) shown.add(`${caller.name} ${op.field} ${op.args.uuid} ${n}`);
         }),
       );
     }
@@ -156,13 +179,24 @@ describeBackends('secrecy: the introspection walk', (gw) => {
     const intro = await gw().gql<IntrospectionQuery>(getIntrospectionQuery(), {}, null);
     const { schema } = buildWalk(intro.data!, []);
     const sel = (type: string) => selectionOf(schema, schema.getType(type)!, 0, 2);
-    const streams: { name: string; text: string; ready: Promise<void>; done: Promise<void>; abort: AbortController }[] = [];
+    const streams: {
+      name: string;
+      text: string;
+      ready: Promise<void>;
+      done: Promise<void>;
+      abort: AbortController;
+    }[] = [];
 
     /**
      * Opens an SSE subscription. `ready` settles once the server has answered with the stream's
      * first bytes, i.e. the subscription is registered: later changes cannot be missed.
      */
-    function subscribe(name: string, token: string, field: 'containerUpdated' | 'containerRequestUpdated', uuid: string) {
+    function subscribe(
+      name: string,
+      token: string,
+      field: 'containerUpdated' | 'containerRequestUpdated',
+      uuid: string,
+    ) {
       const abort = new AbortController();
       const type = field === 'containerUpdated' ? 'Container' : 'ContainerRequest';
       let markReady = () => {};
@@ -172,8 +206,15 @@ describeBackends('secrecy: the introspection walk', (gw) => {
         try {
           const res = await fetch(`${url}/graphql`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
-            body: JSON.stringify({ query: `subscription S($u: ID!) { ${field}(uuid: $u) { ${sel(type)} } }`, variables: { u: uuid } }),
+            headers: {
+              'content-type': 'application/json',
+              accept: 'text/event-stream',
+              authorization: `Bearer ${token}`,
+            },
+            body: JSON.stringify({
+              query: `subscription S($u: ID!) { ${field}(uuid: $u) { ${sel(type)} } }`,
+              variables: { u: uuid },
+            }),
             signal: abort.signal,
           });
           const reader = res.body!.getReader();
@@ -210,7 +251,12 @@ describeBackends('secrecy: the introspection walk', (gw) => {
     addToken('subscription runtime token', rt.apiToken);
     const content = mountSecret('subscription-');
     needles['subscription secret mount'] = content;
-    const cr = await createRequest(gw(), owner.token, { command: ['echo', 'subscribed'], state: 'UNCOMMITTED', runtimeToken: rt.apiToken, secretMounts: secretMounts(content) });
+    const cr = await createRequest(gw(), owner.token, {
+      command: ['echo', 'subscribed'],
+      state: 'UNCOMMITTED',
+      runtimeToken: rt.apiToken,
+      secretMounts: secretMounts(content),
+    });
     const crStreams = subscribers.map((s) => subscribe(s.name, s.token, 'containerRequestUpdated', cr.uuid));
     const started = async (ss: typeof streams) => {
       await Promise.all(ss.map((x) => x.ready));
@@ -228,10 +274,17 @@ describeBackends('secrecy: the introspection walk', (gw) => {
     check('lock 1', await lock(gw(), dispatcher.token, c1));
     check('containerAuth 1', await containerAuth(gw(), dispatcher.token, c1), allowedRt);
     check('running 1', await updateContainer(gw(), dispatcher.token, c1, { state: 'RUNNING' }));
-    check('self-update 1', await updateContainer(gw(), bound(rt.apiToken, c1), c1, { progress: 0.3, runtimeStatus: { step: 1 } }));
+    check(
+      'self-update 1',
+      await updateContainer(gw(), bound(rt.apiToken, c1), c1, { progress: 0.3, runtimeStatus: { step: 1 } }),
+    );
     check('cancel 1', await updateContainer(gw(), dispatcher.token, c1, { state: 'CANCELLED' }));
 
-    const after = await gw().gql('query($u: ID!) { containerRequest(uuid: $u) { containerUuid } }', { u: cr.uuid }, owner.token);
+    const after = await gw().gql(
+      'query($u: ID!) { containerRequest(uuid: $u) { containerUuid } }',
+      { u: cr.uuid },
+      owner.token,
+    );
     const c2 = after.data.containerRequest.containerUuid as string;
     expect(c2).not.toBe(c1);
     const c2Streams = subscribers.map((s) => subscribe(s.name, s.token, 'containerUpdated', c2));
@@ -240,7 +293,10 @@ describeBackends('secrecy: the introspection walk', (gw) => {
     check('containerAuth 2', await containerAuth(gw(), dispatcher.token, c2), allowedRt);
     check('running 2', await updateContainer(gw(), dispatcher.token, c2, { state: 'RUNNING' }));
     check('self-update 2', await updateContainer(gw(), rt.apiToken, c2, { progress: 0.9, output: 'out' }));
-    check('complete 2', await updateContainer(gw(), bound(rt.apiToken, c2), c2, { state: 'COMPLETE', exitCode: 0 }));
+    check(
+      'complete 2',
+      await updateContainer(gw(), bound(rt.apiToken, c2), c2, { state: 'COMPLETE', exitCode: 0 }),
+    );
     check('rename final', await updateRequest(gw(), owner.token, cr.uuid, { name: 'final' }));
 
     // Not vacuous: those who may see get events of every state; the other user gets NOT_FOUND.
@@ -249,14 +305,24 @@ describeBackends('secrecy: the introspection walk', (gw) => {
     const missing = () =>
       subscribers.flatMap((s, i) => {
         if (s.name === 'other') {
-          return [crStreams[i]!, c1Streams[i]!, c2Streams[i]!].filter((st) => !st.text.includes('NOT_FOUND') || st.text.includes('"uuid"')).map((st) => `${st.name}: NOT_FOUND`);
+          return [crStreams[i]!, c1Streams[i]!, c2Streams[i]!]
+            .filter((st) => !st.text.includes('NOT_FOUND') || st.text.includes('"uuid"'))
+            .map((st) => `${st.name}: NOT_FOUND`);
         }
-        const want: [typeof streams[number], string][] = [
-          ...['COMMITTED', 'FINAL', '"name":"final"'].map((x) => [crStreams[i]!, x] as [typeof streams[number], string]),
-          ...(s.name === 'owner' ? ['LOCKED', 'RUNNING'] : ['LOCKED', 'RUNNING', 'CANCELLED']).map((x) => [c1Streams[i]!, x] as [typeof streams[number], string]),
-          ...['LOCKED', 'RUNNING', 'COMPLETE'].map((x) => [c2Streams[i]!, x] as [typeof streams[number], string]),
+        const want: [(typeof streams)[number], string][] = [
+          ...['COMMITTED', 'FINAL', '"name":"final"'].map(
+            (x) => [crStreams[i]!, x] as [(typeof streams)[number], string],
+          ),
+          ...(s.name === 'owner' ? ['LOCKED', 'RUNNING'] : ['LOCKED', 'RUNNING', 'CANCELLED']).map(
+            (x) => [c1Streams[i]!, x] as [(typeof streams)[number], string],
+          ),
+          ...['LOCKED', 'RUNNING', 'COMPLETE'].map(
+            (x) => [c2Streams[i]!, x] as [(typeof streams)[number], string],
+          ),
         ];
-        return want.filter(([st, x]) => !st.text.includes(x.startsWith('"') ? x : `"state":"${x}"`)).map(([st, x]) => `${st.name}: ${x}`);
+        return want
+          .filter(([st, x]) => !st.text.includes(x.startsWith('"') ? x : `"state":"${x}"`))
+          .map(([st, x]) => `${st.name}: ${x}`);
       });
     for (let i = 0; i < 200 && missing().length > 0; i++) await new Promise((r) => setTimeout(r, 25));
     for (const s of streams) s.abort.abort();

@@ -43,12 +43,15 @@ function secretNames(schema: GraphQLSchema): Finding {
     if (isObjectType(type) || isInterfaceType(type)) {
       for (const field of Object.values(type.getFields())) {
         if (SECRETISH.test(field.name)) out.output.push(`${type.name}.${field.name}`);
-        for (const arg of field.args) if (SECRETISH.test(arg.name)) out.args.push(`${type.name}.${field.name}(${arg.name})`);
+        for (const arg of field.args)
+          if (SECRETISH.test(arg.name)) out.args.push(`${type.name}.${field.name}(${arg.name})`);
       }
     } else if (isInputObjectType(type)) {
-      for (const field of Object.values(type.getFields())) if (SECRETISH.test(field.name)) out.inputs.push(`${type.name}.${field.name}`);
+      for (const field of Object.values(type.getFields()))
+        if (SECRETISH.test(field.name)) out.inputs.push(`${type.name}.${field.name}`);
     } else if (isEnumType(type)) {
-      for (const v of type.getValues()) if (SECRETISH.test(v.name)) out.enumValues.push(`${type.name}.${v.name}`);
+      for (const v of type.getValues())
+        if (SECRETISH.test(v.name)) out.enumValues.push(`${type.name}.${v.name}`);
     }
   }
   return out;
@@ -68,7 +71,13 @@ function expectNoSecretChannels(schema: GraphQLSchema) {
   for (const name of ['CreateContainerRequestInput', 'UpdateContainerRequestInput']) {
     const users = Object.values(schema.getTypeMap())
       .filter((t) => !t.name.startsWith('__') && (isObjectType(t) || isInterfaceType(t)))
-      .flatMap((t) => Object.values((t as { getFields(): Record<string, { name: string; args: readonly { type: unknown }[] }> }).getFields()).map((fld) => ({ t: t.name, fld })))
+      .flatMap((t) =>
+        Object.values(
+          (
+            t as { getFields(): Record<string, { name: string; args: readonly { type: unknown }[] }> }
+          ).getFields(),
+        ).map((fld) => ({ t: t.name, fld })),
+      )
       .filter(({ fld }) => fld.args.some((a) => String(a.type).replace(/[!\[\]]/g, '') === name))
       .map(({ t, fld }) => `${t}.${fld.name}`);
     expect(users.every((u) => u.startsWith('Mutation.'))).toBe(true);
@@ -78,8 +87,17 @@ function expectNoSecretChannels(schema: GraphQLSchema) {
   // The filters: nothing secret, and what API.md lists.
   const crFilter = schema.getType('ContainerRequestFilter');
   const cFilter = schema.getType('ContainerFilter');
-  expect(isInputObjectType(crFilter) && Object.keys(crFilter.getFields()).sort()).toEqual(['containerUuid', 'nameContains', 'requestingContainerUuid', 'state']);
-  expect(isInputObjectType(cFilter) && Object.keys(cFilter.getFields()).sort()).toEqual(['lockedByUuid', 'minPriority', 'state']);
+  expect(isInputObjectType(crFilter) && Object.keys(crFilter.getFields()).sort()).toEqual([
+    'containerUuid',
+    'nameContains',
+    'requestingContainerUuid',
+    'state',
+  ]);
+  expect(isInputObjectType(cFilter) && Object.keys(cFilter.getFields()).sort()).toEqual([
+    'lockedByUuid',
+    'minPriority',
+    'state',
+  ]);
 
   // apiToken is a nullable String (null everywhere but the two payloads).
   const aca = schema.getType('ApiClientAuthorization');

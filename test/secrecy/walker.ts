@@ -27,12 +27,20 @@ export interface WalkOperation {
 }
 
 const isPlumbing = (t: GraphQLNamedType) => /(Connection|Edge)$/.test(t.name) || t.name === 'PageInfo';
-const requiredArgs = (f: GraphQLField<unknown, unknown>) => f.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
+const requiredArgs = (f: GraphQLField<unknown, unknown>) =>
+  f.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
 
-export function selectionOf(schema: GraphQLSchema, type: GraphQLNamedType, depth: number, maxDepth: number): string {
+export function selectionOf(
+  schema: GraphQLSchema,
+  type: GraphQLNamedType,
+  depth: number,
+  maxDepth: number,
+): string {
   if (isLeafType(type)) return '';
   if (isInterfaceType(type) || isUnionType(type)) {
-    const impls = schema.getPossibleTypes(type).map((t) => `... on ${t.name} { ${selectionOf(schema, t, depth, maxDepth)} }`);
+    const impls = schema
+      .getPossibleTypes(type)
+      .map((t) => `... on ${t.name} { ${selectionOf(schema, t, depth, maxDepth)} }`);
     return ['__typename', ...impls].join(' ');
   }
   if (!isObjectType(type)) return '';
@@ -57,7 +65,11 @@ export function selectionOf(schema: GraphQLSchema, type: GraphQLNamedType, depth
  * candidate value of its required argument (ID or String; `values`), once if it has none.
  * `skipped` lists root fields with required arguments the walk cannot fill (it should be empty).
  */
-export function buildWalk(introspection: IntrospectionQuery, values: string[], maxDepth = 2): { schema: GraphQLSchema; operations: WalkOperation[]; skipped: string[] } {
+export function buildWalk(
+  introspection: IntrospectionQuery,
+  values: string[],
+  maxDepth = 2,
+): { schema: GraphQLSchema; operations: WalkOperation[]; skipped: string[] } {
   const schema = buildClientSchema(introspection);
   const operations: WalkOperation[] = [];
   const skipped: string[] = [];
@@ -73,10 +85,17 @@ export function buildWalk(introspection: IntrospectionQuery, values: string[], m
       const body = sel ? ` { ${sel} }` : '';
       const required = requiredArgs(f);
       if (required.length === 0) {
-        operations.push({ root, field: f.name, args: {}, query: `${root} { ${f.name}${body} }`, variables: {} });
+        operations.push({
+          root,
+          field: f.name,
+          args: {},
+          query: `${root} { ${f.name}${body} }`,
+          variables: {},
+        });
         continue;
       }
-      const fillable = required.length === 1 && ['ID', 'String'].includes(getNamedType(required[0]!.type).name);
+      const fillable =
+        required.length === 1 && ['ID', 'String'].includes(getNamedType(required[0]!.type).name);
       if (!fillable) {
         skipped.push(`${root}.${f.name}`);
         continue;

@@ -6,7 +6,8 @@ import { describeBackends } from '../helpers/gateway.js';
 import { requestInput } from '../helpers/requests.js';
 
 const CREATE = 'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }';
-const UPDATE = 'mutation($u: ID!, $i: UpdateContainerRequestInput!) { updateContainerRequest(uuid: $u, input: $i) { uuid } }';
+const UPDATE =
+  'mutation($u: ID!, $i: UpdateContainerRequestInput!) { updateContainerRequest(uuid: $u, input: $i) { uuid } }';
 const REQUIRED = 'command: ["x"], containerImage: "i", outputPath: "/o"';
 const DEEP = 5000;
 
@@ -21,14 +22,28 @@ describeBackends('deeply nested input', (gw) => {
       body,
     });
     const text = await res.text();
-    return { status: res.status, errors: JSON.parse(text).errors as { message: string; extensions: Record<string, unknown> }[] | undefined, data: JSON.parse(text).data };
+    return {
+      status: res.status,
+      errors: JSON.parse(text).errors as
+        | { message: string; extensions: Record<string, unknown> }[]
+        | undefined,
+      data: JSON.parse(text).data,
+    };
   }
 
   /** A create whose input is the usual one with `field` set to the raw JSON text `value`. */
   const createWith = (field: string, value: string) =>
-    post(`{"query": ${JSON.stringify(CREATE)}, "variables": {"i": ${JSON.stringify(requestInput()).slice(0, -1)}, "${field}": ${value}}}}`);
-  const literal = (field: string, value: string) => post(JSON.stringify({ query: `mutation { createContainerRequest(input: {${REQUIRED}, ${field}: ${value}}) { uuid } }` }));
-  const count = async () => (await gw().gql('{ containerRequests { totalCount } }')).data.containerRequests.totalCount as number;
+    post(
+      `{"query": ${JSON.stringify(CREATE)}, "variables": {"i": ${JSON.stringify(requestInput()).slice(0, -1)}, "${field}": ${value}}}}`,
+    );
+  const literal = (field: string, value: string) =>
+    post(
+      JSON.stringify({
+        query: `mutation { createContainerRequest(input: {${REQUIRED}, ${field}: ${value}}) { uuid } }`,
+      }),
+    );
+  const count = async () =>
+    (await gw().gql('{ containerRequests { totalCount } }')).data.containerRequests.totalCount as number;
 
   test('JSON variables 5000 deep, objects or lists, in any JSON field', async () => {
     const before = await count();
@@ -40,23 +55,34 @@ describeBackends('deeply nested input', (gw) => {
     ]) {
       const r = await createWith(field!, value!);
       expect([field, r.errors?.[0]?.extensions]).toEqual([field, { code: 'BAD_USER_INPUT', field }]);
-      expect(r.errors?.[0]?.message).toBe(`Variable "$i" got invalid value at "i.${field}"; JSON values may nest at most 64 levels deep`);
+      expect(r.errors?.[0]?.message).toBe(
+        `Variable "$i" got invalid value at "i.${field}"; JSON values may nest at most 64 levels deep`,
+      );
     }
     expect(await count()).toBe(before);
   });
 
   test('the same through an update', async () => {
     const cr = await gw().gql(CREATE, { i: requestInput({ state: 'UNCOMMITTED' }) });
-    const r = await post(`{"query": ${JSON.stringify(UPDATE)}, "variables": {"u": "${cr.data.createContainerRequest.uuid}", "i": {"mounts": ${objects(DEEP, true)}}}}`);
+    const r = await post(
+      `{"query": ${JSON.stringify(UPDATE)}, "variables": {"u": "${cr.data.createContainerRequest.uuid}", "i": {"mounts": ${objects(DEEP, true)}}}}`,
+    );
     expect(r.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'mounts' });
   });
 
   test('64 levels are accepted, 65 are not', async () => {
     expect((await createWith('properties', objects(64, true))).errors).toBeUndefined();
-    expect((await createWith('properties', objects(65, true))).errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'properties' });
+    expect((await createWith('properties', objects(65, true))).errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'properties',
+    });
     expect((await literal('properties', `{a: ${lists(63)}}`)).errors).toBeUndefined();
     const over = await literal('properties', `{a: ${lists(64)}}`);
-    expect(over.errors?.[0]).toEqual({ message: 'JSON values may nest at most 64 levels deep', locations: expect.anything(), extensions: { code: 'BAD_USER_INPUT', field: 'properties' } });
+    expect(over.errors?.[0]).toEqual({
+      message: 'JSON values may nest at most 64 levels deep',
+      locations: expect.anything(),
+      extensions: { code: 'BAD_USER_INPUT', field: 'properties' },
+    });
   });
 
   test('JSON literals: too deep for the scalar, and too deep for the parser', async () => {
@@ -76,7 +102,10 @@ describeBackends('deeply nested input', (gw) => {
   test('a document nested too deep elsewhere is refused, naming what encloses it', async () => {
     for (const [query, extensions] of [
       [`{ ${'containerRequests { '.repeat(DEEP)}${'}'.repeat(DEEP)} }`, { code: 'BAD_USER_INPUT' }],
-      [`query($v: ${'['.repeat(DEEP)}String${']'.repeat(DEEP)}) { me { uuid } }`, { code: 'BAD_USER_INPUT', field: 'v' }],
+      [
+        `query($v: ${'['.repeat(DEEP)}String${']'.repeat(DEEP)}) { me { uuid } }`,
+        { code: 'BAD_USER_INPUT', field: 'v' },
+      ],
     ] as const) {
       const r = await post(JSON.stringify({ query }));
       expect(r.errors?.[0]?.extensions).toEqual(extensions);

@@ -10,7 +10,10 @@ describeBackends('GraphQL over HTTP audit', (gw) => {
     fetchFn: (input: RequestInfo | URL, init?: RequestInit) => {
       const headers = new Headers(init?.headers);
       headers.set('authorization', `Bearer ${gw().rootToken}`);
-      return gw().gateway.yoga.fetch(String(input instanceof Request ? input.url : input), { ...init, headers });
+      return gw().gateway.yoga.fetch(String(input instanceof Request ? input.url : input), {
+        ...init,
+        headers,
+      });
     },
   }).filter((a) => !a.name.startsWith('MAY'))) {
     test(audit.name, async () => {

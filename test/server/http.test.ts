@@ -20,21 +20,30 @@ describeBackends('HTTP server', (gw) => {
       body: JSON.stringify({ query: '{ me { uuid isAdmin } }' }),
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ data: { me: { uuid: 'zzzzz-tpzed-000000000000000', isAdmin: true } } });
+    expect(await res.json()).toEqual({
+      data: { me: { uuid: 'zzzzz-tpzed-000000000000000', isAdmin: true } },
+    });
   });
 
   test('GET /graphql runs queries, and refuses mutations', async () => {
     const headers = { authorization: `OAuth2 ${gw().rootToken}`, accept: 'application/json' };
     const q = await fetch(`${url}/graphql?query=${encodeURIComponent('{ me { uuid } }')}`, { headers });
     expect(await q.json()).toEqual({ data: { me: { uuid: 'zzzzz-tpzed-000000000000000' } } });
-    const m = await fetch(`${url}/graphql?query=${encodeURIComponent('mutation { createUser(input: {email: "g@example.com"}) { uuid } }')}`, { headers });
+    const m = await fetch(
+      `${url}/graphql?query=${encodeURIComponent('mutation { createUser(input: {email: "g@example.com"}) { uuid } }')}`,
+      { headers },
+    );
     expect(m.status).toBe(405);
   });
 
   test('an invalid token over HTTP gets a GraphQL error with its code, not a server error', async () => {
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: 'Bearer nope' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        authorization: 'Bearer nope',
+      },
       body: JSON.stringify({ query: '{ me { uuid } }' }),
     });
     expect(res.status).toBeLessThan(500);
@@ -51,7 +60,11 @@ describeBackends('HTTP server', (gw) => {
   });
 
   test('a malformed JSON body is a 400 with BAD_USER_INPUT, not a crash', async () => {
-    const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
     expect(res.status).toBe(400);
     expect((await res.json()).errors[0].extensions.code).toBe('BAD_USER_INPUT');
     // The server is still there.

@@ -7,7 +7,8 @@ import { requestInput } from '../helpers/requests.js';
 import { mountSecret } from '../helpers/secrets.js';
 
 const CREATE = 'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }';
-const TOKEN = 'mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid } }';
+const TOKEN =
+  'mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid } }';
 const LIST = 'query($f: ContainerRequestFilter) { containerRequests(filter: $f) { totalCount } }';
 const GET = 'query($u: ID!) { containerRequest(uuid: $u) { uuid } }';
 const REQUIRED = 'command: ["x"], containerImage: "i", outputPath: "/o"';
@@ -37,9 +38,13 @@ describeBackends('input errors name the field', (gw) => {
 
   test('variable errors keep the path and the reason in the message', async () => {
     const r = await gw().gql(CREATE, { i: requestInput({ priority: 'high' }) });
-    expect(r.errors?.[0]?.message).toBe('Variable "$i" got invalid value at "i.priority"; Int cannot represent non-integer value.');
+    expect(r.errors?.[0]?.message).toBe(
+      'Variable "$i" got invalid value at "i.priority"; Int cannot represent non-integer value.',
+    );
     const d = await gw().gql(TOKEN, { i: { expiresAt: 'tomorrow' } });
-    expect(d.errors?.[0]?.message).toBe('Variable "$i" got invalid value at "i.expiresAt"; DateTime must be an ISO 8601 string');
+    expect(d.errors?.[0]?.message).toBe(
+      'Variable "$i" got invalid value at "i.expiresAt"; DateTime must be an ISO 8601 string',
+    );
   });
 
   test('a value that looks like the path or the separator cannot smuggle itself into the message', async () => {
@@ -49,7 +54,10 @@ describeBackends('input errors name the field', (gw) => {
     for (const [what, fields] of [
       ['in a string', { name: `a; ${secret} at "i.x"; b`, priority: 'high' }],
       ['in a key', { properties: { [`k; ${secret}`]: 1 }, priority: 'high' }],
-      ['in a secret mount', { secretMounts: { '/s': { kind: 'text', content: `; ${secret}` } }, priority: 'high' }],
+      [
+        'in a secret mount',
+        { secretMounts: { '/s': { kind: 'text', content: `; ${secret}` } }, priority: 'high' },
+      ],
     ] as const) {
       const r = await gw().gql(CREATE, { i: requestInput(fields) });
       expect(fault(what, r)).toEqual([what, 'BAD_USER_INPUT', 'priority']);
@@ -59,28 +67,58 @@ describeBackends('input errors name the field', (gw) => {
 
   test('literal argument errors: the top-level input field, else the argument', async () => {
     const cases: [string, string, string][] = [
-      ['a mistyped field', `mutation { createContainerRequest(input: {${REQUIRED}, name: 1}) { uuid } }`, 'name'],
-      ['a mistyped list item', `mutation { createContainerRequest(input: {${REQUIRED}, priority: 1, command: ["x", 2]}) { uuid } }`, 'command'],
-      ['a missing required field', 'mutation { createContainerRequest(input: {containerImage: "i", outputPath: "/o"}) { uuid } }', 'command'],
-      ['an unknown field', `mutation { createContainerRequest(input: {${REQUIRED}, bogus: 1}) { uuid } }`, 'bogus'],
+      [
+        'a mistyped field',
+        `mutation { createContainerRequest(input: {${REQUIRED}, name: 1}) { uuid } }`,
+        'name',
+      ],
+      [
+        'a mistyped list item',
+        `mutation { createContainerRequest(input: {${REQUIRED}, priority: 1, command: ["x", 2]}) { uuid } }`,
+        'command',
+      ],
+      [
+        'a missing required field',
+        'mutation { createContainerRequest(input: {containerImage: "i", outputPath: "/o"}) { uuid } }',
+        'command',
+      ],
+      [
+        'an unknown field',
+        `mutation { createContainerRequest(input: {${REQUIRED}, bogus: 1}) { uuid } }`,
+        'bogus',
+      ],
       ['a filter field', '{ containerRequests(filter: {nameContains: 5}) { totalCount } }', 'nameContains'],
-      ['a DateTime that is not one', 'mutation { createApiClientAuthorization(input: {expiresAt: "tomorrow"}) { uuid } }', 'expiresAt'],
+      [
+        'a DateTime that is not one',
+        'mutation { createApiClientAuthorization(input: {expiresAt: "tomorrow"}) { uuid } }',
+        'expiresAt',
+      ],
       ['an argument of the wrong type', '{ containerRequest(uuid: {x: 1}) { uuid } }', 'uuid'],
       ['a missing argument', '{ containerRequest { uuid } }', 'uuid'],
       ['an unknown argument', '{ containerRequest(uuid: "x", bogus: 1) { uuid } }', 'bogus'],
-      ['a variable default', 'query($f: ContainerRequestFilter = {nameContains: 5}) { containerRequests(filter: $f) { totalCount } }', 'nameContains'],
+      [
+        'a variable default',
+        'query($f: ContainerRequestFilter = {nameContains: 5}) { containerRequests(filter: $f) { totalCount } }',
+        'nameContains',
+      ],
     ];
     for (const [what, query, field] of cases) {
       expect(fault(what, await gw().gql(query))).toEqual([what, 'BAD_USER_INPUT', field]);
     }
-    const d = await gw().gql('mutation { createApiClientAuthorization(input: {expiresAt: "tomorrow"}) { uuid } }');
+    const d = await gw().gql(
+      'mutation { createApiClientAuthorization(input: {expiresAt: "tomorrow"}) { uuid } }',
+    );
     expect(d.errors?.[0]?.message).toBe('DateTime must be an ISO 8601 string');
   });
 
   test('errors that are not about an input value name no field', async () => {
     for (const query of ['{ nope }', '{ containerRequests { totalCount nope } }', '{ containerRequests(']) {
       const r = await gw().gql(query);
-      expect([query, r.errors?.[0]?.extensions?.code, 'field' in (r.errors?.[0]?.extensions ?? {})]).toEqual([query, 'BAD_USER_INPUT', false]);
+      expect([query, r.errors?.[0]?.extensions?.code, 'field' in (r.errors?.[0]?.extensions ?? {})]).toEqual([
+        query,
+        'BAD_USER_INPUT',
+        false,
+      ]);
     }
   });
 
@@ -88,19 +126,47 @@ describeBackends('input errors name the field', (gw) => {
     const before = await gw().gql('{ containerRequests { totalCount } }');
     const cases: [string, string, Record<string, unknown> | undefined, string][] = [
       ['a string field', CREATE, { i: requestInput({ name: 'a\u0000b' }) }, 'name'],
-      ['deep in a JSON field', CREATE, { i: requestInput({ runtimeConstraints: { vcpus: 1, ram: 1, x: [{ y: 'a\u0000' }] } }) }, 'runtimeConstraints'],
+      [
+        'deep in a JSON field',
+        CREATE,
+        { i: requestInput({ runtimeConstraints: { vcpus: 1, ram: 1, x: [{ y: 'a\u0000' }] } }) },
+        'runtimeConstraints',
+      ],
       ['a key of a JSON field', CREATE, { i: requestInput({ properties: { 'k\u0000': 1 } }) }, 'properties'],
       ['a list item', CREATE, { i: requestInput({ command: ['echo', '\u0000'] }) }, 'command'],
-      ['a variable that is a string', 'query($d: String) { containerRequests(filter: {nameContains: $d}) { totalCount } }', { d: 'a\u0000' }, 'd'],
-      ['a literal, spelled \\u0000', '{ containerRequests(filter: {nameContains: "a\\u0000"}) { totalCount } }', undefined, 'nameContains'],
-      ['a literal, raw', '{ containerRequests(filter: {nameContains: "a\u0000"}) { totalCount } }', undefined, 'nameContains'],
+      [
+        'a variable that is a string',
+        'query($d: String) { containerRequests(filter: {nameContains: $d}) { totalCount } }',
+        { d: 'a\u0000' },
+        'd',
+      ],
+      [
+        'a literal, spelled \\u0000',
+        '{ containerRequests(filter: {nameContains: "a\\u0000"}) { totalCount } }',
+        undefined,
+        'nameContains',
+      ],
+      [
+        'a literal, raw',
+        '{ containerRequests(filter: {nameContains: "a\u0000"}) { totalCount } }',
+        undefined,
+        'nameContains',
+      ],
       ['a block string literal', '{ containerRequest(uuid: """a\u0000""") { uuid } }', undefined, 'uuid'],
-      ['deep in a JSON literal', `mutation { createContainerRequest(input: {${REQUIRED}, properties: {a: [{b: "\\u0000"}]}}) { uuid } }`, undefined, 'properties'],
+      [
+        'deep in a JSON literal',
+        `mutation { createContainerRequest(input: {${REQUIRED}, properties: {a: [{b: "\\u0000"}]}}) { uuid } }`,
+        undefined,
+        'properties',
+      ],
     ];
     for (const [what, query, variables, field] of cases) {
       const r = await gw().gql(query, variables);
       expect(fault(what, r)).toEqual([what, 'BAD_USER_INPUT', field]);
-      expect([what, r.errors?.[0]?.message]).toEqual([what, 'Strings must not contain the NUL character (U+0000) or an unpaired surrogate']);
+      expect([what, r.errors?.[0]?.message]).toEqual([
+        what,
+        'Strings must not contain the NUL character (U+0000) or an unpaired surrogate',
+      ]);
     }
     const after = await gw().gql('{ containerRequests { totalCount } }');
     expect(after.data.containerRequests.totalCount).toBe(before.data.containerRequests.totalCount);
@@ -109,7 +175,9 @@ describeBackends('input errors name the field', (gw) => {
   test('a NUL outside any string is refused with no field; \\u0000 spelled in a block string or a comment is text', async () => {
     const raw = await gw().gql('{ containerRequests { totalCount } }\u0000');
     expect(raw.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT' });
-    const block = await gw().gql('{ containerRequests(filter: {nameContains: """\\u0000"""}) { totalCount } } # \\u0000');
+    const block = await gw().gql(
+      '{ containerRequests(filter: {nameContains: """\\u0000"""}) { totalCount } } # \\u0000',
+    );
     expect(block.errors).toBeUndefined();
   });
 });

@@ -33,7 +33,11 @@ describe('nulPath', () => {
 
 describe('scanDocument', () => {
   test('names the argument and input fields around a string holding U+0000', () => {
-    expect(scanDocument('{ a(input: {p: {q: ["\\u0000"]}}) { b } }', { nul: true })?.names).toEqual(['input', 'p', 'q']);
+    expect(scanDocument('{ a(input: {p: {q: ["\\u0000"]}}) { b } }', { nul: true })?.names).toEqual([
+      'input',
+      'p',
+      'q',
+    ]);
     expect(scanDocument('{ x: a(u: "\\u0000") { b } }', { nul: true })?.names).toEqual(['u']);
     expect(scanDocument('query($v: F = {n: "\\u0000"}) { a }', { nul: true })?.names).toEqual(['v', 'n']);
     expect(scanDocument('{ a(u: "ok") { b } } # "\\u0000"', { nul: true })).toBeNull();
@@ -44,7 +48,9 @@ describe('scanDocument', () => {
     expect(scanDocument(literal, { maxDepth: 128 })?.names).toEqual(['input', 'p']);
     const selection = `{ ${'a { '.repeat(DEEP)}${'}'.repeat(DEEP)} }`;
     expect(scanDocument(selection, { maxDepth: 128 })?.names).toEqual([]);
-    expect(scanDocument(`{ a(p: ${'['.repeat(120)}1${']'.repeat(120)}) { b } }`, { maxDepth: 128 })).toBeNull();
+    expect(
+      scanDocument(`{ a(p: ${'['.repeat(120)}1${']'.repeat(120)}) { b } }`, { maxDepth: 128 }),
+    ).toBeNull();
   });
 
   test('leaves documents that do not lex to the parser', () => {
