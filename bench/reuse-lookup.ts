@@ -1,15 +1,16 @@
 // Commit cost against the number of containers: reuse must be an index lookup (SPEC 8), so
 // committing with 100k containers in the table should cost about what it costs with 1k.
 // Reported as a ratio against the 1k baseline measured in the same run.
+
+import { bootstrapSystem } from '../src/auth/bootstrap.js';
+import type { Caller } from '../src/auth/caller.js';
+import { loadConfig } from '../src/config.js';
+import type { PrismaClient } from '../src/db/client.js';
+import { openDatabase } from '../src/db/client.js';
 import { ChangeSet } from '../src/domain/changes.js';
 import { createContainerRequest } from '../src/domain/container-requests.js';
-import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/client.js';
-import { createServices } from '../src/server/services.js';
-import { bootstrapSystem } from '../src/auth/bootstrap.js';
 import { Logger } from '../src/server/logger.js';
-import type { Caller } from '../src/auth/caller.js';
-import type { PrismaClient } from '../src/db/client.js';
+import { createServices } from '../src/server/services.js';
 import { insertFillerContainers } from './fill-containers.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,100000').split(',').map(Number);

@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../db/client.js';
 import { ensureSystemUser } from '../domain/users.js';
-import { createToken } from './tokens.js';
 import { parseSystemRootToken } from './token-string.js';
+import { createToken } from './tokens.js';
 import { INFIX } from './uuid.js';
 
 export type RootTokenOutcome =

@@ -5,8 +5,8 @@ import type { Logger } from '../server/logger.js';
 import { storeRemoteToken } from './remote-cache.js';
 import { HomeClusterClient, SingleFlight } from './remote-client.js';
 import { findLocalToken, type ValidToken } from './tokens.js';
-import type { RemoteTokenValidator } from './validate.js';
 import { clusterOf, isUuid } from './uuid.js';
+import type { RemoteTokenValidator } from './validate.js';
 
 /**
  * Validates tokens of other clusters (SPEC 7): a cached copy while it lasts, else the home

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import type { ApiClientAuthorization, User } from '../generated/prisma/client.js';
-import { secretsEqual, saltSecret } from './salt.js';
+import { saltSecret, secretsEqual } from './salt.js';
 import { formatV2, type ParsedToken } from './token-string.js';
 import { newSecret, newUuid } from './uuid.js';
 

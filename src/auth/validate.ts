@@ -3,7 +3,7 @@ import type { PrismaClient } from '../db/client.js';
 import { unauthenticated } from '../errors.js';
 import type { Caller } from './caller.js';
 import { checkBoundContainer, containerOfGeneratedToken } from './container-binding.js';
-import { parseRuntimeToken, parseToken, type ParsedToken } from './token-string.js';
+import { type ParsedToken, parseRuntimeToken, parseToken } from './token-string.js';
 import { findLocalToken, type ValidToken } from './tokens.js';
 import { clusterOf } from './uuid.js';
 

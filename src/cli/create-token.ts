@@ -3,7 +3,7 @@ import { createToken } from '../auth/tokens.js';
 import { isUuid } from '../auth/uuid.js';
 import { describeTarget } from '../db/adapter.js';
 import { ensureSystemUser } from '../domain/users.js';
-import { CliError, parseOptions, UsageError, type Command } from './command.js';
+import { CliError, type Command, parseOptions, UsageError } from './command.js';
 
 // Ten years: a token that must outlive this should have no expiry at all.
 const MAX_EXPIRES_IN_SECONDS = 10 * 366 * 86_400;

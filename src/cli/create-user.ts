@@ -1,5 +1,5 @@
 import { createUser } from '../domain/users.js';
-import { parseOptions, UsageError, type Command } from './command.js';
+import { type Command, parseOptions, UsageError } from './command.js';
 
 export const createUserCommand: Command = {
   name: 'create-user',

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { describeTarget } from '../db/adapter.js';
-import { openDatabase, type Database } from '../db/client.js';
+import { type Database, openDatabase } from '../db/client.js';
 import { DataDirInUseError } from '../db/data-dir-lock.js';
 import { CliError } from './command.js';
 

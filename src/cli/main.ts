@@ -2,10 +2,10 @@
 // and database (same environment variables as `npm start`).
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { type Config, ConfigError, loadConfig } from '../config.js';
 import type { Database } from '../db/client.js';
 import { errorCode } from '../errors.js';
-import { CliError, UsageError, type CliContext, type CliIo, type Command } from './command.js';
+import { type CliContext, CliError, type CliIo, type Command, UsageError } from './command.js';
 import { createTokenCommand } from './create-token.js';
 import { createUserCommand } from './create-user.js';
 import { openCliDatabase } from './database.js';

@@ -1,6 +1,6 @@
 import { saltSecret } from '../auth/salt.js';
 import { formatV2, parseToken } from '../auth/token-string.js';
-import { parseOptions, UsageError, type Command } from './command.js';
+import { type Command, parseOptions, UsageError } from './command.js';
 
 const CLUSTER_ID_RE = /^[0-9a-z]{5}$/;
 

@@ -1,5 +1,5 @@
 import { sweepExpiredTokens } from '../auth/tokens.js';
-import { parseOptions, type Command } from './command.js';
+import { type Command, parseOptions } from './command.js';
 
 export const sweepTokensCommand: Command = {
   name: 'sweep-tokens',

@@ -1,9 +1,9 @@
 import { PrismaClient } from '../generated/prisma/client.js';
-import { openAdapter, type DatabaseTarget, type OpenedAdapter } from './adapter.js';
+import { type DatabaseTarget, type OpenedAdapter, openAdapter } from './adapter.js';
 import { applyMigrations } from './migrate.js';
 
-export { PrismaClient };
 export type { Prisma } from '../generated/prisma/client.js';
+export { PrismaClient };
 
 /** Prisma client or the client of an interactive transaction: domain functions take either. */
 export type Db = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;

@@ -1,6 +1,6 @@
 import { badInput } from '../errors.js';
 import type { ContainerRequestState } from '../generated/prisma/client.js';
-import { canonicalJson, isPlainObject, objectOrEmpty, type JsonObject } from './canonical.js';
+import { canonicalJson, isPlainObject, type JsonObject, objectOrEmpty } from './canonical.js';
 
 /** Client-settable fields of a container request (API.md CreateContainerRequestInput). */
 export interface ContainerRequestInput {

@@ -1,6 +1,6 @@
 import type { Caller } from '../auth/caller.js';
-import type { TokenValidator } from '../auth/validate.js';
 import { newUuid } from '../auth/uuid.js';
+import type { TokenValidator } from '../auth/validate.js';
 import type { Config } from '../config.js';
 import type { Db, PrismaClient } from '../db/client.js';
 import { transaction } from '../db/transaction.js';
@@ -9,18 +9,18 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { objectOrEmpty, secretMountsMd5 } from './canonical.js';
 import type { ChangeSet } from './changes.js';
 import {
+  type ContainerRequestInput,
   checkCommittable,
   checkModifiable,
   checkSecretMountKeys,
   checkStateChange,
   validateFields,
-  type ContainerRequestInput,
 } from './container-request-input.js';
 import { finalizeRequests } from './finalize.js';
 import { lockActiveParent, lockRequestWithContainer } from './locks.js';
 import { inheritedRequestPriority, recomputeContainerPriority } from './priority.js';
 import { findReusableContainer, reuseHash } from './reuse.js';
-import { resolveRuntimeIdentity, type RuntimeIdentity } from './runtime-identity.js';
+import { type RuntimeIdentity, resolveRuntimeIdentity } from './runtime-identity.js';
 import { containerRequestVisibleWhere } from './visibility.js';
 
 export interface RequestDeps {

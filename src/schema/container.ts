@@ -6,8 +6,8 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { callerOf } from './caller.js';
 import { changedUuid, subscribeWhileVisible, withChanges } from './changes.js';
-import type { Context } from './context.js';
 import { NEWEST_FIRST } from './container-request.js';
+import type { Context } from './context.js';
 import { ContainerStateEnum } from './enums.js';
 import type { WithApiToken } from './token.js';
 

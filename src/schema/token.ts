@@ -1,5 +1,5 @@
-import { createToken } from '../auth/tokens.js';
 import { isValidScope, normalizeScopes, scopeCovers } from '../auth/scopes.js';
+import { createToken } from '../auth/tokens.js';
 import { clusterOf } from '../auth/uuid.js';
 import { tokenVisibleWhere } from '../domain/visibility.js';
 import { badInput, forbidden, notFound } from '../errors.js';

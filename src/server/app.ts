@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { bootstrapSystem, type RootTokenOutcome } from '../auth/bootstrap.js';
 import { sweepExpiredTokens } from '../auth/tokens.js';
 import type { Config } from '../config.js';
-import { openDatabase, type Database } from '../db/client.js';
+import { type Database, openDatabase } from '../db/client.js';
 import { Logger } from './logger.js';
 import { createServices, type Services } from './services.js';
 import { createGatewayYoga, type Yoga } from './yoga.js';

@@ -1,13 +1,13 @@
 import {
-  getOperationAST,
-  Kind,
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLError,
+  getOperationAST,
+  Kind,
   type SelectionSetNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { scopeAllows, type RootType } from '../auth/scopes.js';
+import { type RootType, scopeAllows } from '../auth/scopes.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import type { Context } from '../schema/context.js';
 

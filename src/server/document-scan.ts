@@ -1,4 +1,4 @@
-import { Lexer, Source, TokenKind, type Token } from 'graphql';
+import { Lexer, Source, type Token, TokenKind } from 'graphql';
 
 export interface DocumentFinding {
   /** The names leading to the finding: the argument (or variable), then input fields, outermost first. */

@@ -1,4 +1,4 @@
-import { GraphQLError, Kind, parse, visit, type DocumentNode, type Source } from 'graphql';
+import { type DocumentNode, GraphQLError, Kind, parse, type Source, visit } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { redact } from './logger.js';
 

@@ -1,6 +1,6 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { tokenFromAuthorizationHeader } from '../auth/token-string.js';
 import { errorCode } from '../errors.js';
 import type { Context } from '../schema/context.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createToken } from '../../src/auth/tokens.js';
-import { CliError, UsageError, type CliContext, type Command } from '../../src/cli/command.js';
+import { type CliContext, CliError, type Command, UsageError } from '../../src/cli/command.js';
 import { createTokenCommand } from '../../src/cli/create-token.js';
 import { createUserCommand } from '../../src/cli/create-user.js';
 import { openCliDatabase } from '../../src/cli/database.js';

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { openAdapter, type OpenedAdapter } from '../../src/db/adapter.js';
+import { type OpenedAdapter, openAdapter } from '../../src/db/adapter.js';
 import { applyMigrations } from '../../src/db/migrate.js';
 import { readMigrations } from '../../src/db/migrations.js';
 import { BACKENDS, type BackendName } from '../helpers/backends.js';

@@ -1,13 +1,13 @@
 import { GraphQLError } from 'graphql';
 import {
+  type ContainerRequestInput,
   checkCommittable,
   checkModifiable,
   checkSecretMountKeys,
   checkStateChange,
+  type InputField,
   modifiableFields,
   validateFields,
-  type ContainerRequestInput,
-  type InputField,
 } from '../../src/domain/container-request-input.js';
 import type { ContainerRequestState } from '../../src/generated/prisma/client.js';
 

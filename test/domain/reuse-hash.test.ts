@@ -1,5 +1,5 @@
 import { canonicalJson, objectOrEmpty, secretMountsMd5 } from '../../src/domain/canonical.js';
-import { reuseHash, type ReuseFields } from '../../src/domain/reuse.js';
+import { type ReuseFields, reuseHash } from '../../src/domain/reuse.js';
 
 const base: ReuseFields = {
   command: ['echo', 'hello'],

@@ -4,7 +4,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createToken } from '../../src/auth/tokens.js';
 import type { BackendName } from '../helpers/backends.js';
-import { startTestGateway, type GqlResult, type TestGateway } from '../helpers/gateway.js';
+import { type GqlResult, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 

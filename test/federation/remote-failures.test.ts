@@ -5,6 +5,8 @@ import type { TestGateway } from '../helpers/gateway.js';
 import {
   closedPort,
   expectNoSecretsInLogs,
+  type FakeAnswer,
+  type FakeCall,
   FakeRemote,
   madeUpToken,
   randomTail,
@@ -12,8 +14,6 @@ import {
   startCluster,
   uuidOf,
   validAnswer,
-  type FakeAnswer,
-  type FakeCall,
 } from './clusters.js';
 
 const ME = '{ me { uuid email fullName isAdmin isActive } }';

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import pg from 'pg';
-import { openDatabase, type Database, type OpenDatabaseOptions } from '../../src/db/client.js';
-import { runDatabasePrefix, pgliteTemplatePath, postgresTemplateName, withDatabase } from './templates.js';
+import { type Database, type OpenDatabaseOptions, openDatabase } from '../../src/db/client.js';
+import { pgliteTemplatePath, postgresTemplateName, runDatabasePrefix, withDatabase } from './templates.js';
 
 export type BackendName = 'pglite' | 'postgres';
 

@@ -1,8 +1,8 @@
-import { loadConfig, type Config } from '../../src/config.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import type { OpenDatabaseOptions } from '../../src/db/client.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
 import { Logger } from '../../src/server/logger.js';
-import { BACKENDS, freshDatabase, type BackendName } from './backends.js';
+import { BACKENDS, type BackendName, freshDatabase } from './backends.js';
 
 export interface GqlResult<T = any> {
   status: number;

@@ -1,5 +1,6 @@
 import { describeBackends } from '../helpers/gateway.js';
 import {
+  type ContainerState,
   containerIn,
   containerToken,
   expectError,
@@ -7,7 +8,6 @@ import {
   readContainer,
   tag,
   tokenUuid,
-  type ContainerState,
 } from '../helpers/lifecycle.js';
 import { createRequest, lock, unlock, updateContainer } from '../helpers/requests.js';
 

@@ -1,5 +1,5 @@
 import { describeBackends } from '../helpers/gateway.js';
-import { expectError, ok, readContainer, readRequest, tag, CR_ALL } from '../helpers/lifecycle.js';
+import { CR_ALL, expectError, ok, readContainer, readRequest, tag } from '../helpers/lifecycle.js';
 import { createRequest, updateRequest } from '../helpers/requests.js';
 
 type CrState = 'UNCOMMITTED' | 'COMMITTED' | 'FINAL';

@@ -3,6 +3,7 @@
 // containers share a hash; and "without runtimeStatus.error" means what JavaScript's
 // `!objectOrEmpty(status).error` means.
 import crypto from 'node:crypto';
+import { insertFillerContainers } from '../../bench/fill-containers.js';
 import type { PrismaClient } from '../../src/db/client.js';
 import { objectOrEmpty } from '../../src/domain/canonical.js';
 import { findReusableContainer } from '../../src/domain/reuse.js';
@@ -10,7 +11,6 @@ import { BACKENDS } from '../helpers/backends.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { tag } from '../helpers/lifecycle.js';
 import { createRequest } from '../helpers/requests.js';
-import { insertFillerContainers } from '../../bench/fill-containers.js';
 
 type State = 'QUEUED' | 'LOCKED' | 'RUNNING' | 'COMPLETE' | 'CANCELLED';
 

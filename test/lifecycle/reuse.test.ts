@@ -1,5 +1,6 @@
 import { describeBackends } from '../helpers/gateway.js';
 import {
+  type ContainerState,
   clockPast,
   containerIn,
   expectError,
@@ -8,7 +9,6 @@ import {
   readContainer,
   readRequest,
   tag,
-  type ContainerState,
 } from '../helpers/lifecycle.js';
 import { createRequest, updateContainer } from '../helpers/requests.js';
 

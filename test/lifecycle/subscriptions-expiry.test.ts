@@ -2,12 +2,12 @@
 // again at every event, and a lapsed one ends the stream with one UNAUTHENTICATED event
 // (src/schema/changes.ts says why it ends rather than going quiet).
 import { expireToken, isTokenCurrent, sweepExpiredTokens } from '../../src/auth/tokens.js';
+import { dataOf, LoopbackSlot, sleep, startCluster, uuidOf } from '../federation/clusters.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { describeBackends, type TestGateway } from '../helpers/gateway.js';
 import { ok, tag, tokenUuid } from '../helpers/lifecycle.js';
 import { createRequest, lock, updateRequest } from '../helpers/requests.js';
 import { SseSubscription } from '../helpers/sse.js';
-import { dataOf, LoopbackSlot, sleep, startCluster, uuidOf } from '../federation/clusters.js';
 
 const CR_SUB = `subscription($u: ID!) { containerRequestUpdated(uuid: $u) { uuid name } }`;
 const C_SUB = `subscription($u: ID!) { containerUpdated(uuid: $u) { uuid state } }`;

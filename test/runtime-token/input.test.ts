@@ -6,10 +6,10 @@ import {
   count,
   expireTokenNow,
   found,
+  type IssuedToken,
   issueToken,
   requestRow,
   tokenNeedles,
-  type IssuedToken,
 } from '../helpers/secrets.js';
 
 const CREATE = `mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid state containerUuid } }`;

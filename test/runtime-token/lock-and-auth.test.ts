@@ -9,6 +9,7 @@ import {
   count,
   expireTokenNow,
   found,
+  type IssuedToken,
   issueToken,
   lockAndRun,
   mountSecret,
@@ -16,7 +17,6 @@ import {
   sql,
   tokenNeedles,
   tokenRow,
-  type IssuedToken,
 } from '../helpers/secrets.js';
 
 const CURRENT = '{ currentContainer { uuid state } }';

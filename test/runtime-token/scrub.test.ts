@@ -13,13 +13,13 @@ import {
 } from '../helpers/requests.js';
 import {
   containerRow,
+  type IssuedToken,
   issueToken,
   lockAndRun,
   mountSecret,
   requestRow,
   secretMounts,
   tokenRow,
-  type IssuedToken,
 } from '../helpers/secrets.js';
 
 describeBackends('scrub of runtime token and secret mounts', (gw) => {

@@ -7,6 +7,7 @@ import { containerAuth, createRequest, updateContainer, updateRequest } from '..
 import {
   bound,
   found,
+  type IssuedToken,
   issueToken,
   lockAndRun,
   mountSecret,
@@ -14,7 +15,6 @@ import {
   sql,
   tokenNeedles,
   tokenRow,
-  type IssuedToken,
 } from '../helpers/secrets.js';
 
 interface Cell {

@@ -8,11 +8,11 @@ import {
   bound,
   expireTokenNow,
   found,
+  type IssuedToken,
   issueToken,
   mountSecret,
   secretMounts,
   tokenNeedles,
-  type IssuedToken,
 } from '../helpers/secrets.js';
 
 const CREATE = 'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }';

@@ -6,13 +6,13 @@ import fs from 'node:fs';
 import {
   buildClientSchema,
   buildSchema,
+  type GraphQLSchema,
   getIntrospectionQuery,
+  type IntrospectionQuery,
   isEnumType,
   isInputObjectType,
   isInterfaceType,
   isObjectType,
-  type GraphQLSchema,
-  type IntrospectionQuery,
 } from 'graphql';
 import { describeBackends } from '../helpers/gateway.js';
 

@@ -4,17 +4,17 @@
 // fragments on each implementation. Used by the secrecy walk to read everything readable.
 import {
   buildClientSchema,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
   getNamedType,
+  type IntrospectionQuery,
   isInterfaceType,
   isLeafType,
   isNonNullType,
   isObjectType,
   isUnionType,
-  type GraphQLField,
-  type GraphQLNamedType,
-  type GraphQLObjectType,
-  type GraphQLSchema,
-  type IntrospectionQuery,
 } from 'graphql';
 
 export interface WalkOperation {
