@@ -6,7 +6,7 @@ import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import { forbidden, unauthenticated } from '../errors.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
-import { PrismaClient } from '../generated/prisma/client.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Context } from './context.js';
 import { kindOfUuid } from './node-ids.js';
 

@@ -78,7 +78,7 @@ function expectNoSecretChannels(schema: GraphQLSchema) {
           ).getFields(),
         ).map((fld) => ({ t: t.name, fld })),
       )
-      .filter(({ fld }) => fld.args.some((a) => String(a.type).replace(/[!\[\]]/g, '') === name))
+      .filter(({ fld }) => fld.args.some((a) => String(a.type).replace(/[![\]]/g, '') === name))
       .map(({ t, fld }) => `${t}.${fld.name}`);
     expect(users.every((u) => u.startsWith('Mutation.'))).toBe(true);
     expect(users.length).toBeGreaterThan(0);
