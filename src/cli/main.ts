@@ -45,8 +45,8 @@ export function commandUsage(cmd: Command): string {
 }
 
 const stdio: CliIo = {
-  out: (line) => process.stdout.write(line + '\n'),
-  err: (line) => process.stderr.write(line + '\n'),
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
 };
 
 /** Runs one command; returns the exit code (0 done, 1 failed, 2 bad usage or configuration). */

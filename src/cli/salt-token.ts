@@ -7,7 +7,7 @@ const CLUSTER_ID_RE = /^[0-9a-z]{5}$/;
 /** The salted form of a v2 token for cluster R (SPEC 7): R can use it but never learns the secret. */
 export function saltToken(token: string, clusterId: string): string {
   const parsed = parseToken(token);
-  if (!parsed || parsed.version !== 2 || parsed.containerUuid !== undefined) {
+  if (parsed?.version !== 2 || parsed.containerUuid !== undefined) {
     throw new UsageError('the token must be a v2 token: v2/<token uuid>/<secret>');
   }
   if (!CLUSTER_ID_RE.test(clusterId)) throw new UsageError('the cluster id must be 5 characters [0-9a-z]');

@@ -9,5 +9,5 @@ export const schema = builder.toSchema();
 
 /** What `npm run schema` writes to schema.graphql (and a test compares). */
 export function printedSchema(): string {
-  return printSchema(lexicographicSortSchema(schema)) + '\n';
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
 }

@@ -12,7 +12,7 @@ export function redact(s: string): string {
 
 export class Logger {
   constructor(
-    public sink: LogSink = (line) => process.stderr.write(line + '\n'),
+    public sink: LogSink = (line) => process.stderr.write(`${line}\n`),
     private readonly minLevel: LogLevel = (process.env.LOG_LEVEL as LogLevel) || 'info',
   ) {}
 

@@ -58,8 +58,8 @@ export async function prepareTemplates(): Promise<void> {
     const db = await openAdapter({ kind: 'pglite', dataDir: 'memory://' });
     await applyMigrations(db);
     const dump = await db.pglite!.dumpDataDir('gzip');
-    fs.writeFileSync(file + '.tmp', Buffer.from(await dump.arrayBuffer()));
-    fs.renameSync(file + '.tmp', file);
+    fs.writeFileSync(`${file}.tmp`, Buffer.from(await dump.arrayBuffer()));
+    fs.renameSync(`${file}.tmp`, file);
     await db.close();
   }
   const url = process.env.TEST_DATABASE_URL;

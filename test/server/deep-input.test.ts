@@ -11,8 +11,8 @@ const UPDATE =
 const REQUIRED = 'command: ["x"], containerImage: "i", outputPath: "/o"';
 const DEEP = 5000;
 
-const objects = (n: number, json: boolean) => (json ? '{"a":' : '{a: ').repeat(n) + '1' + '}'.repeat(n);
-const lists = (n: number) => '['.repeat(n) + '1' + ']'.repeat(n);
+const objects = (n: number, json: boolean) => `${(json ? '{"a":' : '{a: ').repeat(n)}1${'}'.repeat(n)}`;
+const lists = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
 
 describeBackends('deeply nested input', (gw) => {
   async function post(body: string) {
