@@ -56,10 +56,11 @@ export class TokenValidator {
     return {
       user: valid.user,
       token: valid.token,
-      containerUuid: () =>
-        bound
-          ? Promise.resolve(bound)
-          : (lookup ??= containerOfGeneratedToken(this.prisma, valid.token.uuid)),
+      containerUuid: () => {
+        if (bound) return Promise.resolve(bound);
+        lookup ??= containerOfGeneratedToken(this.prisma, valid.token.uuid);
+        return lookup;
+      },
     };
   }
 }

@@ -81,8 +81,15 @@ export async function runCli(
   try {
     return await runCommand(cmd, args, {
       io,
-      config: () => (config ??= loadConfig(env)),
-      database: async () => (db ??= await openCliDatabase((config ??= loadConfig(env)))),
+      config: () => {
+        config ??= loadConfig(env);
+        return config;
+      },
+      database: async () => {
+        config ??= loadConfig(env);
+        db ??= await openCliDatabase(config);
+        return db;
+      },
     });
   } finally {
     await db?.close();

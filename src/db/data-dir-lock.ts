@@ -59,7 +59,9 @@ export function lockDataDir(dataDir: string): () => void {
         held.add(file);
         if (!exitHook) {
           exitHook = true;
-          process.once('exit', () => held.forEach((f) => fs.rmSync(f, { force: true })));
+          process.once('exit', () => {
+            for (const f of held) fs.rmSync(f, { force: true });
+          });
         }
         return () => {
           if (held.delete(file)) fs.rmSync(file, { force: true });

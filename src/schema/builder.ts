@@ -10,7 +10,8 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Context } from './context.js';
 import { kindOfUuid } from './node-ids.js';
 
-export const builder = new SchemaBuilder<{
+/** The schema's type parameters, so helpers outside this module can name the builder's types. */
+export type SchemaTypes = PothosSchemaTypes.ExtendDefaultTypes<{
   Context: Context;
   PrismaTypes: PrismaTypes;
   AuthScopes: { loggedIn: boolean; admin: boolean };
@@ -20,7 +21,9 @@ export const builder = new SchemaBuilder<{
     ID: { Input: string; Output: string };
   };
   DefaultFieldNullability: false;
-}>({
+}>;
+
+export const builder = new SchemaBuilder<SchemaTypes>({
   plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
   defaultFieldNullability: false,
   scopeAuth: {

@@ -6,7 +6,7 @@ import {
 import { containerRequestVisibleWhere } from '../domain/visibility.js';
 import { notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { builder } from './builder.js';
+import { builder, type SchemaTypes } from './builder.js';
 import { callerOf } from './caller.js';
 import { changedUuid, subscribeWhileVisible, withChanges } from './changes.js';
 import type { Context } from './context.js';
@@ -50,7 +50,7 @@ builder.prismaNode('ContainerRequest', {
 });
 
 const requestInputFields =
-  (required: boolean) => (t: PothosSchemaTypes.InputFieldBuilder<any, 'InputObject'>) => ({
+  (required: boolean) => (t: PothosSchemaTypes.InputFieldBuilder<SchemaTypes, 'InputObject'>) => ({
     name: t.string(),
     description: t.string(),
     properties: t.field({ type: 'JSON' }),

@@ -1,9 +1,9 @@
 // npm start: serve GraphQL on PORT, embedded PGlite unless DATABASE_URL is set.
-import { ConfigError, loadConfig } from '../config.js';
+import { type Config, ConfigError, loadConfig } from '../config.js';
 import { describeTarget } from '../db/adapter.js';
 import { createGateway } from './app.js';
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (err) {

@@ -1,7 +1,7 @@
 // Ordinary requests pay no container lookup: a plain token's container is looked up only by the
 // resolvers that need it (currentContainer, containerSecretMounts, requests made by containers).
 import { BACKENDS, type BackendName } from '../helpers/backends.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { type Data, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { containerIn, containerToken, ok } from '../helpers/lifecycle.js';
 
 for (const backend of BACKENDS as BackendName[]) {
@@ -30,7 +30,7 @@ for (const backend of BACKENDS as BackendName[]) {
       const { containerUuid, dispatcher } = await containerIn(gw, user.token, 'RUNNING');
       const own = await containerToken(gw, dispatcher, containerUuid);
       expect(await containerQueries(async () => ok(await gw.gql('{ me { uuid } }', {}, own)))).toBe(0);
-      let current: any;
+      let current: Data;
       expect(
         await containerQueries(
           async () => (current = ok(await gw.gql('{ currentContainer { uuid } }', {}, own))),

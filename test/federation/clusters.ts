@@ -4,7 +4,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createToken } from '../../src/auth/tokens.js';
 import type { BackendName } from '../helpers/backends.js';
-import { type GqlResult, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { type Data, type GqlResult, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -98,7 +98,7 @@ export async function startCluster(
 }
 
 /** The data of a result that must have succeeded; else fails showing the gateway's last log lines. */
-export function dataOf<T = any>(r: GqlResult<T>, gw: TestGateway): T {
+export function dataOf<T = Data>(r: GqlResult<T>, gw: TestGateway): T {
   if (r.errors || !r.data)
     throw new Error(`expected data, got ${r.body}\nlast log lines:\n${gw.logs.slice(-5).join('\n')}`);
   return r.data;

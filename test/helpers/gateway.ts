@@ -4,7 +4,14 @@ import { createGateway, type Gateway } from '../../src/server/app.js';
 import { Logger } from '../../src/server/logger.js';
 import { BACKENDS, type BackendName, freshDatabase } from './backends.js';
 
-export interface GqlResult<T = any> {
+/**
+ * Response data as the tests read it: untyped, because each assertion states the shape it
+ * expects. The one place tests opt out of types.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type Data = any;
+
+export interface GqlResult<T = Data> {
   status: number;
   data?: T;
   errors?: {
@@ -23,7 +30,7 @@ export interface TestGateway {
   logs: string[];
   /** The system root token (v2). */
   rootToken: string;
-  gql<T = any>(
+  gql<T = Data>(
     query: string,
     variables?: Record<string, unknown>,
     token?: string | null,

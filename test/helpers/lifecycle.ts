@@ -1,7 +1,7 @@
 // Shared set-up for the lifecycle tests: requests that never collide with another test's
 // containers, containers driven into a given state, and error assertions.
 import crypto from 'node:crypto';
-import type { GqlResult, TestGateway } from './gateway.js';
+import type { Data, GqlResult, TestGateway } from './gateway.js';
 import { createRequest, lock, updateContainer } from './requests.js';
 
 /** A short random tag: put it in a command so a test's containers are its own. */
@@ -28,7 +28,7 @@ export async function readContainer(
   gw: TestGateway,
   token: string,
   uuid: string,
-): Promise<Record<string, any>> {
+): Promise<Record<string, Data>> {
   const r = await gw.gql(
     `query($u: ID!) { container(uuid: $u) { uuid state priority lockedByUuid authUuid exitCode log output progress runtimeStatus
        startedAt finishedAt createdAt modifiedAt runtimeUserUuid runtimeAuthScopes } }`,
@@ -53,7 +53,7 @@ export function expectError(
   if (opts.field !== undefined) expect(r.errors![0]!.extensions!.field).toBe(opts.field);
 }
 
-export function ok<T = any>(r: GqlResult<T>): T {
+export function ok<T = Data>(r: GqlResult<T>): T {
   if (r.errors) throw new Error(`unexpected errors: ${r.body}`);
   return r.data as T;
 }
@@ -70,7 +70,7 @@ export async function containerIn(
   userToken: string,
   state: ContainerState,
   opts: { dispatcher?: string; overrides?: Record<string, unknown> } = {},
-): Promise<{ cr: any; containerUuid: string; dispatcher: string }> {
+): Promise<{ cr: Data; containerUuid: string; dispatcher: string }> {
   const dispatcher = opts.dispatcher ?? gw.rootToken;
   const cr = await createRequest(gw, userToken, {
     command: ['echo', tag()],

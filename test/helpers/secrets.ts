@@ -2,7 +2,7 @@
 // reads (the API never shows a secret, so only the database can say where one is stored), and
 // needle searches over response bodies, logs and dumps.
 import crypto from 'node:crypto';
-import type { TestGateway } from './gateway.js';
+import type { Data, TestGateway } from './gateway.js';
 import { lock, updateContainer } from './requests.js';
 
 export interface IssuedToken {
@@ -144,7 +144,7 @@ export async function containerRow(
     runtime_auth_scopes: string[];
   }
 > {
-  const rows = await sql<any>(
+  const rows = await sql<Data>(
     gw,
     `SELECT uuid, state::text AS state, runtime_token, runtime_token_uuid, secret_mounts::text AS secret_mounts, secret_mounts_md5,
             auth_uuid, runtime_user_uuid, runtime_auth_scopes, modified_at

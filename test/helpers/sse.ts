@@ -1,3 +1,5 @@
+import type { Data } from './gateway.js';
+
 /** A subscription over real HTTP (SSE): yields each `event: next` payload. */
 export class SseSubscription {
   private buffer = '';
@@ -67,7 +69,7 @@ export class SseSubscription {
   }
 
   /** The next `next` event's payload. */
-  async next(): Promise<any> {
+  async next(): Promise<Data> {
     for (;;) {
       const m = await this.message();
       if (m === null) throw new Error('stream ended');

@@ -1,4 +1,4 @@
-import { describeBackends } from '../helpers/gateway.js';
+import { type Data, describeBackends } from '../helpers/gateway.js';
 import { containerToken, ok, readRequest, tag, tokenUuid } from '../helpers/lifecycle.js';
 import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
 
@@ -16,7 +16,7 @@ describeBackends('list filters and Relay pagination', (gw) => {
   // One user's fixture: every list below is scoped to it by visibility.
   let user: { uuid: string; token: string };
   let dispatcher: string;
-  const crs: Record<string, any> = {};
+  const crs: Record<string, Data> = {};
   beforeAll(async () => {
     user = await gw().newUser();
     dispatcher = (await gw().newUser({ isAdmin: true })).token;
@@ -62,7 +62,7 @@ describeBackends('list filters and Relay pagination', (gw) => {
 
   test('containerRequests: no filter', async () => {
     const all = await listRequests({});
-    expect(all.nodes.map((n: any) => n.uuid)).toEqual(uuids(Object.keys(crs)));
+    expect(all.nodes.map((n: Data) => n.uuid)).toEqual(uuids(Object.keys(crs)));
     expect(all.totalCount).toBe(6);
   });
 
@@ -72,7 +72,7 @@ describeBackends('list filters and Relay pagination', (gw) => {
     ['FINAL', ['final']],
   ])('containerRequests filter state %s', async (state, keys) => {
     const r = await listRequests({ state });
-    expect(r.nodes.map((n: any) => n.uuid)).toEqual(uuids(keys));
+    expect(r.nodes.map((n: Data) => n.uuid)).toEqual(uuids(keys));
     expect(r.totalCount).toBe(keys.length);
   });
 
@@ -89,7 +89,7 @@ describeBackends('list filters and Relay pagination', (gw) => {
 
   test('containerRequests filter nameContains (case-insensitive) and combined filters', async () => {
     const beta = await listRequests({ nameContains: 'beta' });
-    expect(beta.nodes.map((n: any) => n.uuid)).toEqual(uuids(['queued', 'cancelled']));
+    expect(beta.nodes.map((n: Data) => n.uuid)).toEqual(uuids(['queued', 'cancelled']));
     expect(beta.totalCount).toBe(2);
     expect((await listRequests({ nameContains: 'ALPHA' })).nodes).toEqual([{ uuid: crs.draft.uuid }]);
     expect(await listRequests({ nameContains: 'beta', containerUuid: crs.cancelled.containerUuid })).toEqual({
@@ -148,11 +148,11 @@ describeBackends('list filters and Relay pagination', (gw) => {
     const page1 = ok(await gw().gql(q, {}, user.token)).containerRequests;
     const page2 = ok(await gw().gql(q, { after: page1.pageInfo.endCursor }, user.token)).containerRequests;
     const all = uuids(Object.keys(crs));
-    expect(page1.edges.map((e: any) => e.node.uuid)).toEqual(all.slice(0, 4));
+    expect(page1.edges.map((e: Data) => e.node.uuid)).toEqual(all.slice(0, 4));
     expect(page1.pageInfo.hasNextPage).toBe(true);
     expect(page1.pageInfo.endCursor).toBe(page1.edges[3].cursor);
     expect(page1.totalCount).toBe(6);
-    expect(page2.edges.map((e: any) => e.node.uuid)).toEqual(all.slice(4));
+    expect(page2.edges.map((e: Data) => e.node.uuid)).toEqual(all.slice(4));
     expect(page2.pageInfo.hasNextPage).toBe(false);
     expect(page2.totalCount).toBe(6);
   });
@@ -164,7 +164,7 @@ describeBackends('list filters and Relay pagination', (gw) => {
     let after: string | undefined;
     for (;;) {
       const page = ok(await gw().gql(q, { after }, user.token)).containerRequests;
-      seen.push(...page.nodes.map((n: any) => n.uuid));
+      seen.push(...page.nodes.map((n: Data) => n.uuid));
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;
     }

@@ -129,7 +129,7 @@ describeBackends('container request states and the per-state whitelist', (gw) =>
       runtimeToken: 'SPARE',
       secretMounts: { '/secret': { kind: 'text', content: SECRET } },
     };
-    const valueOf = (field: string) => (field === 'runtimeToken' ? spareToken : NEW_VALUES[field]);
+    const newValueOf = (field: string) => (field === 'runtimeToken' ? spareToken : NEW_VALUES[field]);
     const FIELDS = Object.keys(NEW_VALUES);
     const ALLOWED: Record<CrState, string[]> = {
       UNCOMMITTED: FIELDS,
@@ -139,7 +139,7 @@ describeBackends('container request states and the per-state whitelist', (gw) =>
 
     test('UNCOMMITTED: every input field at once, then commit', async () => {
       const cr = await requestIn('UNCOMMITTED');
-      const input = Object.fromEntries(FIELDS.map((f) => [f, valueOf(f)]));
+      const input = Object.fromEntries(FIELDS.map((f) => [f, newValueOf(f)]));
       const r = await gw().gql(
         `mutation($u: ID!, $i: UpdateContainerRequestInput!) { updateContainerRequest(uuid: $u, input: $i) { ${CR_ALL} } }`,
         { u: cr.uuid, i: input },
@@ -160,7 +160,7 @@ describeBackends('container request states and the per-state whitelist', (gw) =>
     );
     test.each(cases)('%s: %s', async (state, field) => {
       const before = await requestIn(state);
-      const r = await updateRequest(gw(), user.token, before.uuid as string, { [field]: valueOf(field) });
+      const r = await updateRequest(gw(), user.token, before.uuid as string, { [field]: newValueOf(field) });
       const after = await readRequest(gw(), user.token, before.uuid as string);
       if (ALLOWED[state].includes(field)) {
         expect(r.errors).toBeUndefined();

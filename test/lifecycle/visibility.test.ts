@@ -1,4 +1,4 @@
-import { describeBackends } from '../helpers/gateway.js';
+import { type Data, describeBackends } from '../helpers/gateway.js';
 import {
   clockPast,
   containerIn,
@@ -15,8 +15,8 @@ describeBackends('visibility: owners and admins (SPEC 3, 5, 9)', (gw) => {
   let a: { uuid: string; token: string };
   let b: { uuid: string; token: string };
   let admin: { uuid: string; token: string };
-  let aCr: any;
-  let aRunning: { cr: any; containerUuid: string };
+  let aCr: Data;
+  let aRunning: { cr: Data; containerUuid: string };
   beforeAll(async () => {
     [a, b, admin] = [await gw().newUser(), await gw().newUser(), await gw().newUser({ isAdmin: true })];
     aCr = await createRequest(gw(), a.token, { command: ['echo', tag()], name: 'secret-plan' });
@@ -78,15 +78,15 @@ describeBackends('visibility: owners and admins (SPEC 3, 5, 9)', (gw) => {
         b.token,
       ),
     ).containerRequests;
-    expect(crs.nodes.map((n: any) => n.ownerUuid)).toEqual(crs.nodes.map(() => b.uuid));
+    expect(crs.nodes.map((n: Data) => n.ownerUuid)).toEqual(crs.nodes.map(() => b.uuid));
     expect(crs.totalCount).toBe(crs.nodes.length);
-    expect(crs.nodes.map((n: any) => n.uuid)).not.toContain(aCr.uuid);
+    expect(crs.nodes.map((n: Data) => n.uuid)).not.toContain(aCr.uuid);
     const cs = ok(
       await gw().gql(`{ containers(first: 1000) { totalCount nodes { uuid } } }`, {}, b.token),
     ).containers;
     expect(cs.totalCount).toBe(cs.nodes.length);
-    expect(cs.nodes.map((n: any) => n.uuid)).not.toContain(aCr.containerUuid);
-    expect(cs.nodes.map((n: any) => n.uuid)).not.toContain(aRunning.containerUuid);
+    expect(cs.nodes.map((n: Data) => n.uuid)).not.toContain(aCr.containerUuid);
+    expect(cs.nodes.map((n: Data) => n.uuid)).not.toContain(aRunning.containerUuid);
     // Filters cannot reach across either.
     const byContainer = ok(
       await gw().gql(
@@ -122,7 +122,7 @@ describeBackends('visibility: owners and admins (SPEC 3, 5, 9)', (gw) => {
         admin.token,
       ),
     ).containerRequests;
-    const owners = new Set(all.nodes.map((n: any) => n.ownerUuid));
+    const owners = new Set(all.nodes.map((n: Data) => n.ownerUuid));
     expect(owners.has(a.uuid) && owners.has(b.uuid)).toBe(true);
     const aOnly = ok(await gw().gql(`{ containerRequests(first: 1000) { totalCount } }`, {}, a.token))
       .containerRequests.totalCount;
