@@ -2,7 +2,6 @@ import { Repeater } from 'graphql-yoga';
 import { isTokenCurrent } from '../auth/tokens.js';
 import { ChangeSet } from '../domain/changes.js';
 import { notFound, unauthenticated } from '../errors.js';
-import type { ChangeEvents } from '../server/services.js';
 import { callerOf } from './caller.js';
 import type { Context } from './context.js';
 
@@ -14,7 +13,10 @@ export async function withChanges<T>(ctx: Context, work: (changes: ChangeSet) =>
   const changes = new ChangeSet();
   const result = await work(changes);
   const { events } = ctx.services;
-  for (const uuid of changes.containers) events.publish('containerUpdated', uuid, { uuid });
+  for (const uuid of changes.containers) {
+    events.publish('containerUpdated', uuid, { uuid });
+    events.publish('anyContainerUpdated', { uuid });
+  }
   for (const uuid of changes.containerRequests) events.publish('containerRequestUpdated', uuid, { uuid });
   return result;
 }
@@ -44,14 +46,25 @@ export function changedUuid(payload: unknown): string {
  */
 export async function subscribeWhileVisible(
   ctx: Context,
-  event: keyof ChangeEvents,
+  event: 'containerUpdated' | 'containerRequestUpdated',
   uuid: string,
   visible: () => Promise<boolean>,
   notFoundMessage: string,
 ): Promise<AsyncIterable<ChangePayload>> {
-  const tokenUuid = callerOf(ctx).token.uuid;
   if (!(await visible())) throw notFound(notFoundMessage);
-  const source = ctx.services.events.subscribe(event, uuid);
+  return filteredChanges(ctx, ctx.services.events.subscribe(event, uuid), () => visible());
+}
+
+/**
+ * Change events kept by `keep` (called with each changed uuid, in order), while the caller's
+ * token stays current: a lapsed token ends the stream as subscribeWhileVisible says.
+ */
+export function filteredChanges(
+  ctx: Context,
+  source: AsyncIterable<{ uuid: string }>,
+  keep: (uuid: string) => Promise<boolean>,
+): AsyncIterable<ChangePayload> {
+  const tokenUuid = callerOf(ctx).token.uuid;
   // A Repeater, like yoga's own filter: stopping it (client gone) returns the source at once,
   // where an async generator would wait for the next event to notice.
   return new Repeater<ChangePayload>(async (push, stop) => {
@@ -62,7 +75,7 @@ export async function subscribeWhileVisible(
         await push(TOKEN_LAPSED);
         break;
       }
-      if (await visible()) await push(e.value);
+      if (await keep(e.value.uuid)) await push(e.value);
     }
     stop();
   });

@@ -1,14 +1,15 @@
 import { containerAuth, containerSecretMounts } from '../domain/container-auth.js';
 import { lockContainer, unlockContainer, updateContainer } from '../domain/containers.js';
+import { containerOrderBy, dispatcherConcern } from '../domain/queue.js';
 import { containerRequestVisibleWhere, containerVisibleWhere } from '../domain/visibility.js';
 import { badInput, notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { callerOf } from './caller.js';
-import { changedUuid, subscribeWhileVisible, withChanges } from './changes.js';
+import { changedUuid, filteredChanges, subscribeWhileVisible, withChanges } from './changes.js';
 import { NEWEST_FIRST } from './container-request.js';
 import type { Context } from './context.js';
-import { ContainerStateEnum } from './enums.js';
+import { ContainerStateEnum, OrderDirectionEnum } from './enums.js';
 import type { WithApiToken } from './token.js';
 
 // select mode: runtime_token and secret_mounts are never loaded for output.
@@ -73,6 +74,24 @@ const ContainerFilter = builder.inputType('ContainerFilter', {
   }),
 });
 
+const ContainerOrderFieldEnum = builder.enumType('ContainerOrderField', {
+  values: {
+    CREATED_AT: { description: 'Creation time.' },
+    PRIORITY: {
+      description:
+        'Priority: with DESC, what a dispatcher runs first (served by an index with the state filter).',
+    },
+  } as const,
+});
+
+const ContainerOrder = builder.inputType('ContainerOrder', {
+  description: 'A list order; ties are broken by uuid in the same direction.',
+  fields: (t) => ({
+    field: t.field({ type: ContainerOrderFieldEnum, required: true }),
+    direction: t.field({ type: OrderDirectionEnum, required: true }),
+  }),
+});
+
 function containerWhere(
   ctx: Context,
   f: typeof ContainerFilter.$inferInput | null | undefined,
@@ -112,13 +131,14 @@ builder.queryFields((t) => ({
     {
       type: 'Container',
       cursor: 'uuid',
-      description: 'Newest first.',
-      args: { filter: t.arg({ type: ContainerFilter }) },
+      description:
+        'Newest first unless orderBy says otherwise. A dispatcher takes work with {filter: {state: QUEUED, minPriority: 1}, orderBy: {field: PRIORITY, direction: DESC}}.',
+      args: { filter: t.arg({ type: ContainerFilter }), orderBy: t.arg({ type: ContainerOrder }) },
       resolve: (query, _root, args, ctx) =>
         ctx.services.db.prisma.container.findMany({
           ...query,
           where: containerWhere(ctx, args.filter),
-          orderBy: NEWEST_FIRST,
+          orderBy: containerOrderBy(args.orderBy?.field ?? 'CREATED_AT', args.orderBy?.direction ?? 'DESC'),
         }),
       totalCount: (_conn, args, ctx) =>
         ctx.services.db.prisma.container.count({ where: containerWhere(ctx, args.filter) }),
@@ -216,6 +236,19 @@ builder.subscriptionField('containerUpdated', (t) =>
       const visible = async () =>
         !!(await ctx.services.db.prisma.container.findFirst({ where, select: { uuid: true } }));
       return subscribeWhileVisible(ctx, 'containerUpdated', uuid, visible, 'Container not found');
+    },
+    resolve: (query, payload, _args, ctx) => loadContainer(ctx, query, changedUuid(payload)),
+  }),
+);
+
+builder.subscriptionField('containerQueueUpdated', (t) =>
+  t.prismaField({
+    type: 'Container',
+    description:
+      "What a dispatcher holds to react without polling: an event after each change of a container that is QUEUED with priority > 0 (new work, a new priority), and of each container the caller's token has locked, the change that releases it included (a priority fallen to 0, a cancellation by someone else).",
+    subscribe: async (_root, _args, ctx) => {
+      const concerns = await dispatcherConcern(ctx.services.db.prisma, callerOf(ctx));
+      return filteredChanges(ctx, ctx.services.events.subscribe('anyContainerUpdated'), concerns);
     },
     resolve: (query, payload, _args, ctx) => loadContainer(ctx, query, changedUuid(payload)),
   }),

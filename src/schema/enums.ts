@@ -7,3 +7,7 @@ export const ContainerRequestStateEnum = builder.enumType('ContainerRequestState
 export const ContainerStateEnum = builder.enumType('ContainerState', {
   values: ['QUEUED', 'LOCKED', 'RUNNING', 'COMPLETE', 'CANCELLED'] as const,
 });
+
+export const OrderDirectionEnum = builder.enumType('OrderDirection', {
+  values: ['ASC', 'DESC'] as const,
+});

@@ -9,6 +9,8 @@ import { Logger } from './logger.js';
 export type ChangeEvents = {
   containerUpdated: [uuid: string, payload: { uuid: string }];
   containerRequestUpdated: [uuid: string, payload: { uuid: string }];
+  /** Every container change, for streams that filter by content (the dispatcher's). */
+  anyContainerUpdated: [payload: { uuid: string }];
 };
 
 /** Everything a request needs, built once per server. */

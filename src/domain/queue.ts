@@ -1,0 +1,57 @@
+import type { Caller } from '../auth/caller.js';
+import type { PrismaClient } from '../db/client.js';
+import type { ContainerState, Prisma } from '../generated/prisma/client.js';
+import { containerVisibleWhere } from './visibility.js';
+
+// The dispatch queue: which containers a dispatcher takes first, and which changes it must hear
+// about. Orders end on uuid so that a page boundary is never ambiguous. The priority order with
+// a state filter is served by the (state, priority, uuid) index, scanned in either direction:
+// the highest-priority QUEUED page costs the same whatever the queue's length.
+
+export type OrderDirection = 'ASC' | 'DESC';
+export type ContainerOrderField = 'CREATED_AT' | 'PRIORITY';
+
+/** A list order: the field, then uuid in the same direction. */
+export function containerOrderBy(
+  field: ContainerOrderField,
+  direction: OrderDirection,
+): Prisma.ContainerOrderByWithRelationInput[] {
+  const dir = direction === 'ASC' ? ('asc' as const) : ('desc' as const);
+  return field === 'PRIORITY' ? [{ priority: dir }, { uuid: dir }] : [{ createdAt: dir }, { uuid: dir }];
+}
+
+/** What a dispatcher may take (and lock): QUEUED and wanted by some request (priority > 0). */
+export const isDispatchable = (c: { state: ContainerState; priority: bigint }) =>
+  c.state === 'QUEUED' && c.priority > 0n;
+
+/**
+ * Whether a changed container concerns a dispatcher using the caller's token: it is
+ * dispatchable after the change (new work, or a new priority), or this token holds its lock
+ * (its priority fell to 0…), or held it until this change (someone else cancelled it: the
+ * lock is gone, but the process the dispatcher runs for it must stop). The containers the
+ * token holds are read once, then followed change by change. Invisible containers never
+ * concern the caller.
+ */
+export async function dispatcherConcern(
+  prisma: PrismaClient,
+  caller: Caller,
+): Promise<(uuid: string) => Promise<boolean>> {
+  const tokenUuid = caller.token.uuid;
+  const locked = await prisma.container.findMany({
+    where: { lockedByUuid: tokenUuid },
+    select: { uuid: true },
+  });
+  const held = new Set(locked.map((c) => c.uuid));
+  return async (uuid) => {
+    const c = await prisma.container.findFirst({
+      where: { uuid, AND: [containerVisibleWhere(caller)] },
+      select: { state: true, priority: true, lockedByUuid: true },
+    });
+    if (!c) return false;
+    const holds = c.lockedByUuid === tokenUuid;
+    const heldUntilNow = held.has(uuid);
+    if (holds) held.add(uuid);
+    else held.delete(uuid);
+    return holds || heldUntilNow || isDispatchable(c);
+  };
+}
