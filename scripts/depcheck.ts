@@ -1,0 +1,32 @@
+// npm run depcheck: checks src/ against the folder rules of .dependency-cruiser.cjs and prints
+// the graph between folders. `--graph` prints the graph only (exit 0 whatever it shows).
+// Through dependency-cruiser's API: its command line refuses to start on Node 20, the API runs.
+import { cruise, format } from 'dependency-cruiser';
+import extractDepcruiseOptions from 'dependency-cruiser/config-utl/extract-depcruise-options';
+import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
+
+const graphOnly = process.argv.includes('--graph');
+const options = await extractDepcruiseOptions('./.dependency-cruiser.cjs');
+const tsConfig = extractTSConfig('tsconfig.json');
+
+const checked = await cruise(['src'], { ...options, validate: true }, {}, { tsConfig });
+const folders = await cruise(
+  ['src'],
+  { ...options, validate: false, collapse: '^src/[^/]+(/|\\.ts$)', includeOnly: '^src/' },
+  {},
+  { tsConfig },
+);
+const graph = await format(folders.output, { outputType: 'text' });
+console.log('Imports between the parts of src/ (folder → folder):');
+console.log(String(graph.output).trimEnd());
+if (graphOnly) process.exit(0);
+
+const report = await format(checked.output, { outputType: 'err-long' });
+console.log(String(report.output).trimEnd());
+const { violations, totalCruised } = checked.output.summary;
+const errors = violations.filter((v) => v.rule.severity === 'error').length;
+console.log(`${totalCruised} modules checked, ${errors} rule violations.`);
+if (errors > 0) {
+  console.log('Move the import, or change the allowed directions in .dependency-cruiser.cjs and README.');
+  process.exit(1);
+}
