@@ -36,7 +36,8 @@ const PARTS = Object.keys(MAY_IMPORT);
   const state = {};
   const visit = (p, trail) => {
     if (state[p] === 'done') return;
-    if (state[p] === 'active') throw new Error(`.dependency-cruiser.cjs: parts form a cycle: ${[...trail, p].join(' → ')}`);
+    if (state[p] === 'active')
+      throw new Error(`.dependency-cruiser.cjs: parts form a cycle: ${[...trail, p].join(' → ')}`);
     state[p] = 'active';
     for (const q of MAY_IMPORT[p] ?? []) visit(q, [...trail, p]);
     state[p] = 'done';

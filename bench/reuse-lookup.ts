@@ -2,11 +2,11 @@
 // committing with 100k containers in the table should cost about what it costs with 1k.
 // Reported as a ratio against the 1k baseline measured in the same run.
 
-import { bootstrapSystem } from '../src/auth/bootstrap.js';
-import type { Caller } from '../src/auth/caller.js';
 import { loadConfig } from '../src/config.js';
+import type { Caller } from '../src/core/caller.js';
 import type { PrismaClient } from '../src/db/client.js';
 import { openDatabase } from '../src/db/client.js';
+import { bootstrapSystem } from '../src/domain/bootstrap.js';
 import { ChangeSet } from '../src/domain/changes.js';
 import { createContainerRequest } from '../src/domain/container-requests.js';
 import { Logger } from '../src/server/logger.js';

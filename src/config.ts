@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { parseSystemRootToken } from './auth/token-string.js';
 import type { DatabaseTarget } from './db/adapter.js';
+import { parseSystemRootToken } from './format/token-string.js';
 
 export interface Config {
   port: number;

@@ -1,22 +1,18 @@
 import type { Config } from '../config.js';
+import type { Caller, ValidToken } from '../core/caller.js';
+import type { RemoteTokenValidator, TokenValidator } from '../core/validator.js';
 import type { PrismaClient } from '../db/client.js';
+import { findLocalToken } from '../domain/tokens.js';
 import { unauthenticated } from '../errors.js';
-import type { Caller } from './caller.js';
+import { type ParsedToken, parseRuntimeToken, parseToken } from '../format/token-string.js';
+import { clusterOf } from '../format/uuid.js';
 import { checkBoundContainer, containerOfGeneratedToken } from './container-binding.js';
-import { type ParsedToken, parseRuntimeToken, parseToken } from './token-string.js';
-import { findLocalToken, type ValidToken } from './tokens.js';
-import { clusterOf } from './uuid.js';
-
-/** Asks a token's home cluster about it (SPEC 7); null = invalid. */
-export interface RemoteTokenValidator {
-  validate(parsed: { uuid: string; secret: string }): Promise<ValidToken | null>;
-}
 
 /**
- * The one entry point for "is this token valid": request authentication, runtimeToken at
- * create and commit, and containerAuth's re-validation all come through here.
+ * Validates tokens: this cluster's in its own table, another cluster's through the remote
+ * validator (federation), and a request's token including its container-bound 4th part.
  */
-export class TokenValidator {
+export class ClusterTokenValidator implements TokenValidator {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly config: Config,

@@ -1,8 +1,8 @@
-import { isValidScope, normalizeScopes } from '../auth/scopes.js';
-import { createToken } from '../auth/tokens.js';
-import { isUuid } from '../auth/uuid.js';
 import { describeTarget } from '../db/adapter.js';
+import { isValidScope, normalizeScopes } from '../domain/scopes.js';
+import { createToken } from '../domain/tokens.js';
 import { ensureSystemUser } from '../domain/users.js';
+import { isUuid } from '../format/uuid.js';
 import { CliError, type Command, parseOptions, UsageError } from './command.js';
 
 // Ten years: a token that must outlive this should have no expiry at all.

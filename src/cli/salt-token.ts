@@ -1,5 +1,5 @@
-import { saltSecret } from '../auth/salt.js';
-import { formatV2, parseToken } from '../auth/token-string.js';
+import { saltSecret } from '../format/salt.js';
+import { formatV2, parseToken } from '../format/token-string.js';
 import { type Command, parseOptions, UsageError } from './command.js';
 
 const CLUSTER_ID_RE = /^[0-9a-z]{5}$/;

@@ -1,4 +1,4 @@
-import { sweepExpiredTokens } from '../auth/tokens.js';
+import { sweepExpiredTokens } from '../domain/tokens.js';
 import { type Command, parseOptions } from './command.js';
 
 export const sweepTokensCommand: Command = {

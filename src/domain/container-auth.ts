@@ -1,8 +1,8 @@
-import type { Caller } from '../auth/caller.js';
-import { formatV2 } from '../auth/token-string.js';
-import type { TokenValidator } from '../auth/validate.js';
+import type { Caller } from '../core/caller.js';
+import type { TokenValidator } from '../core/validator.js';
 import type { PrismaClient } from '../db/client.js';
 import { forbidden, notFound } from '../errors.js';
+import { formatV2 } from '../format/token-string.js';
 import { containerVisibleWhere } from './visibility.js';
 
 /**

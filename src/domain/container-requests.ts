@@ -1,10 +1,10 @@
-import type { Caller } from '../auth/caller.js';
-import { newUuid } from '../auth/uuid.js';
-import type { TokenValidator } from '../auth/validate.js';
 import type { Config } from '../config.js';
+import type { Caller } from '../core/caller.js';
+import type { TokenValidator } from '../core/validator.js';
 import type { Db, PrismaClient } from '../db/client.js';
 import { transaction } from '../db/transaction.js';
 import { badInput, conflict, notFound } from '../errors.js';
+import { newUuid } from '../format/uuid.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { objectOrEmpty, secretMountsMd5 } from './canonical.js';
 import type { ChangeSet } from './changes.js';

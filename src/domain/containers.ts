@@ -1,5 +1,4 @@
-import type { Caller } from '../auth/caller.js';
-import { createToken, expireToken } from '../auth/tokens.js';
+import type { Caller } from '../core/caller.js';
 import type { Db, PrismaClient } from '../db/client.js';
 import { transaction } from '../db/transaction.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
@@ -11,6 +10,7 @@ import { canTransition, isActive, isFinal } from './container-state.js';
 import { finalizeRequests } from './finalize.js';
 import { lockRow } from './locks.js';
 import { recomputeContainerPriority } from './priority.js';
+import { createToken, expireToken } from './tokens.js';
 import { containerVisibleWhere, isOwnToken } from './visibility.js';
 
 /** Fields of UpdateContainerInput (API.md). */

@@ -1,4 +1,4 @@
-import type { Caller } from '../auth/caller.js';
+import type { Caller } from '../core/caller.js';
 import type { PrismaClient } from '../db/client.js';
 import type { ContainerState, Prisma } from '../generated/prisma/client.js';
 import { containerVisibleWhere } from './visibility.js';

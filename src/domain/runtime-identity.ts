@@ -1,4 +1,4 @@
-import type { TokenValidator } from '../auth/validate.js';
+import type { TokenValidator } from '../core/validator.js';
 import { badInput } from '../errors.js';
 
 /** Who a container runs as (SPEC 3 commit step 1, SPEC 4). */

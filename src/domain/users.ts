@@ -1,6 +1,6 @@
-import { newUuid, systemUserUuid } from '../auth/uuid.js';
 import type { Db } from '../db/client.js';
 import { badInput } from '../errors.js';
+import { newUuid, systemUserUuid } from '../format/uuid.js';
 
 export interface CreateUserInput {
   email: string;

@@ -1,4 +1,4 @@
-import type { Caller } from '../auth/caller.js';
+import type { Caller } from '../core/caller.js';
 import type { ContainerState, Prisma } from '../generated/prisma/client.js';
 import { isActive } from './container-state.js';
 

@@ -3,11 +3,11 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import type { Context } from '../core/context.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { Context } from './context.js';
 import { kindOfUuid } from './node-ids.js';
 
 /** The schema's type parameters, so helpers outside this module can name the builder's types. */

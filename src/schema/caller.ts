@@ -1,6 +1,6 @@
-import type { Caller } from '../auth/caller.js';
+import type { Caller } from '../core/caller.js';
+import type { Context } from '../core/context.js';
 import { unauthenticated } from '../errors.js';
-import type { Context } from './context.js';
 
 /** The authenticated caller; the operation guard has already refused anonymous requests. */
 export function callerOf(ctx: Context): Caller {

@@ -1,9 +1,9 @@
 import { Repeater } from 'graphql-yoga';
-import { isTokenCurrent } from '../auth/tokens.js';
+import type { Context } from '../core/context.js';
 import { ChangeSet } from '../domain/changes.js';
+import { isTokenCurrent } from '../domain/tokens.js';
 import { notFound, unauthenticated } from '../errors.js';
 import { callerOf } from './caller.js';
-import type { Context } from './context.js';
 
 /**
  * Runs a mutation's domain work and, once its transaction has committed, publishes an event

@@ -1,3 +1,4 @@
+import type { Context } from '../core/context.js';
 import {
   createContainerRequest,
   deleteContainerRequest,
@@ -9,7 +10,6 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { builder, type SchemaTypes } from './builder.js';
 import { callerOf } from './caller.js';
 import { changedUuid, subscribeWhileVisible, withChanges } from './changes.js';
-import type { Context } from './context.js';
 import { ContainerRequestStateEnum } from './enums.js';
 
 // select mode: GraphQL reads only the columns its fields need, so the secret columns

@@ -1,3 +1,4 @@
+import type { Context } from '../core/context.js';
 import { containerAuth, containerSecretMounts } from '../domain/container-auth.js';
 import { lockContainer, unlockContainer, updateContainer } from '../domain/containers.js';
 import { containerOrderBy, dispatcherConcern } from '../domain/queue.js';
@@ -8,7 +9,6 @@ import { builder } from './builder.js';
 import { callerOf } from './caller.js';
 import { changedUuid, filteredChanges, subscribeWhileVisible, withChanges } from './changes.js';
 import { NEWEST_FIRST } from './container-request.js';
-import type { Context } from './context.js';
 import { ContainerStateEnum, OrderDirectionEnum } from './enums.js';
 import type { WithApiToken } from './token.js';
 

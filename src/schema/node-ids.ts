@@ -1,4 +1,4 @@
-import { INFIX } from '../auth/uuid.js';
+import { INFIX } from '../format/uuid.js';
 
 const TYPE_BY_INFIX: Record<string, string> = {
   [INFIX.user]: 'User',

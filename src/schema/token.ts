@@ -1,8 +1,8 @@
-import { isValidScope, normalizeScopes, scopeCovers } from '../auth/scopes.js';
-import { createToken } from '../auth/tokens.js';
-import { clusterOf } from '../auth/uuid.js';
+import { isValidScope, normalizeScopes, scopeCovers } from '../domain/scopes.js';
+import { createToken } from '../domain/tokens.js';
 import { tokenVisibleWhere } from '../domain/visibility.js';
 import { badInput, forbidden, notFound } from '../errors.js';
+import { clusterOf } from '../format/uuid.js';
 import { builder } from './builder.js';
 import { callerOf } from './caller.js';
 

@@ -1,11 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bootstrapSystem, type RootTokenOutcome } from '../auth/bootstrap.js';
-import { sweepExpiredTokens } from '../auth/tokens.js';
 import type { Config } from '../config.js';
+import type { Services } from '../core/services.js';
 import { type Database, openDatabase } from '../db/client.js';
+import { bootstrapSystem, type RootTokenOutcome } from '../domain/bootstrap.js';
+import { sweepExpiredTokens } from '../domain/tokens.js';
 import { Logger } from './logger.js';
-import { createServices, type Services } from './services.js';
+import { createServices } from './services.js';
 import { createGatewayYoga, type Yoga } from './yoga.js';
 
 export interface Gateway {

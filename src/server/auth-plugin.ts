@@ -7,9 +7,9 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { type RootType, scopeAllows } from '../auth/scopes.js';
+import type { Context } from '../core/context.js';
+import { type RootType, scopeAllows } from '../domain/scopes.js';
 import { forbidden, unauthenticated } from '../errors.js';
-import type { Context } from '../schema/context.js';
 
 /** Root field names an operation selects, through fragments. */
 export function rootFieldNames(

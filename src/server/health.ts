@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import type { Services } from './services.js';
+import type { Services } from '../core/services.js';
 
 /** GET /healthz: 200 when the database answers, 503 otherwise. */
 export function healthPlugin(services: Services): Plugin {

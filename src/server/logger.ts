@@ -1,3 +1,5 @@
+import type { Logger as LoggerInterface } from '../core/logger.js';
+
 /** Structured log lines (JSON on stderr). Tests swap the sink to capture them. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogSink = (line: string) => void;
@@ -10,7 +12,7 @@ export function redact(s: string): string {
   return s.replace(TOKEN_RE, '$1[REDACTED]');
 }
 
-export class Logger {
+export class Logger implements LoggerInterface {
   constructor(
     public sink: LogSink = (line) => process.stderr.write(`${line}\n`),
     private readonly minLevel: LogLevel = (process.env.LOG_LEVEL as LogLevel) || 'info',

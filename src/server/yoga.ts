@@ -1,16 +1,16 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { tokenFromAuthorizationHeader } from '../auth/token-string.js';
+import type { Context } from '../core/context.js';
+import type { Services } from '../core/services.js';
 import { errorCode } from '../errors.js';
-import type { Context } from '../schema/context.js';
+import { tokenFromAuthorizationHeader } from '../format/token-string.js';
 import { schema } from '../schema/index.js';
 import { operationAccessPlugin } from './auth-plugin.js';
 import { rejectDeepDocuments } from './depth-guard.js';
 import { normalizeErrors } from './errors-plugin.js';
 import { healthPlugin } from './health.js';
 import { rejectNulCharacters } from './nul-guard.js';
-import type { Services } from './services.js';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
 

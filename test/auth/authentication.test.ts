@@ -1,4 +1,4 @@
-import { createToken } from '../../src/auth/tokens.js';
+import { createToken } from '../../src/domain/tokens.js';
 import { describeBackends, type GqlResult } from '../helpers/gateway.js';
 
 const ME = '{ me { uuid } }';

@@ -1,7 +1,7 @@
-import { bootstrapSystem, rootTokenUuid } from '../../src/auth/bootstrap.js';
-import { TokenValidator } from '../../src/auth/validate.js';
+import { ClusterTokenValidator } from '../../src/auth/validate.js';
 import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
+import { bootstrapSystem, rootTokenUuid } from '../../src/domain/bootstrap.js';
 import { createGateway } from '../../src/server/app.js';
 import { Logger } from '../../src/server/logger.js';
 import { BACKENDS, freshDatabase } from '../helpers/backends.js';
@@ -15,7 +15,7 @@ const BARE_ROOT = 'thebareroottokensecret0123456789abcdef';
 describe.each(BACKENDS)('system bootstrap [%s]', (backend) => {
   let db: Database;
   const config = loadConfig({ TOKEN_SWEEP_SECONDS: '0' });
-  const validator = () => new TokenValidator(db.prisma, config);
+  const validator = () => new ClusterTokenValidator(db.prisma, config);
 
   beforeAll(async () => {
     db = await freshDatabase(backend);

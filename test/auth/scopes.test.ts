@@ -1,4 +1,4 @@
-import { isValidScope, normalizeScopes, scopeAllows, scopeCovers } from '../../src/auth/scopes.js';
+import { isValidScope, normalizeScopes, scopeAllows, scopeCovers } from '../../src/domain/scopes.js';
 import { describeBackends, type GqlResult } from '../helpers/gateway.js';
 
 const code = (r: GqlResult) => r.errors?.[0]?.extensions?.code;

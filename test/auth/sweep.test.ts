@@ -1,4 +1,4 @@
-import { createToken, expireToken, sweepExpiredTokens } from '../../src/auth/tokens.js';
+import { createToken, expireToken, sweepExpiredTokens } from '../../src/domain/tokens.js';
 import { describeBackends } from '../helpers/gateway.js';
 
 describeBackends('expired-token sweep', (gw) => {

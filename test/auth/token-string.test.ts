@@ -4,7 +4,7 @@ import {
   parseSystemRootToken,
   parseToken,
   tokenFromAuthorizationHeader,
-} from '../../src/auth/token-string.js';
+} from '../../src/format/token-string.js';
 
 const UUID = 'zzzzz-gj3su-0123456789abcde';
 const CONTAINER = 'zzzzz-dz642-0123456789abcde';

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createToken } from '../../src/auth/tokens.js';
 import { type CliContext, CliError, type Command, UsageError } from '../../src/cli/command.js';
 import { createTokenCommand } from '../../src/cli/create-token.js';
 import { createUserCommand } from '../../src/cli/create-user.js';
@@ -12,6 +11,7 @@ import { saltToken, saltTokenCommand } from '../../src/cli/salt-token.js';
 import { sweepTokensCommand } from '../../src/cli/sweep-tokens.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
+import { createToken } from '../../src/domain/tokens.js';
 import { describeBackends, type TestGateway } from '../helpers/gateway.js';
 import { pgliteTemplatePath } from '../helpers/templates.js';
 

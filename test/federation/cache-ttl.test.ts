@@ -1,7 +1,7 @@
 // The cache of remote tokens with a 2-second TTL: valid from cache while the home is down,
 // invalid once the TTL has run out, valid again when the home is back; a token revoked at
 // home stops working after at most one TTL.
-import { expireToken } from '../../src/auth/tokens.js';
+import { expireToken } from '../../src/domain/tokens.js';
 import { BACKENDS } from '../helpers/backends.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import {

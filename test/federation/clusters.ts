@@ -2,7 +2,7 @@
 // so every cluster's REMOTE_CLUSTERS can name the others' real URLs from the start.
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createToken } from '../../src/auth/tokens.js';
+import { createToken } from '../../src/domain/tokens.js';
 import type { BackendName } from '../helpers/backends.js';
 import { type Data, type GqlResult, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 

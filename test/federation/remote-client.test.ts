@@ -4,7 +4,7 @@ import {
   Semaphore,
   SingleFlight,
   VALIDATION_QUERY,
-} from '../../src/auth/remote-client.js';
+} from '../../src/federation/remote-client.js';
 import { sleep, validAnswer } from './clusters.js';
 
 const TOKEN = { uuid: 'aaaaa-gj3su-000000000000001', secret: 'x'.repeat(40) };

@@ -1,8 +1,9 @@
 // A user of cluster aaaaa runs work on cluster bbbbb: a container request at B whose runtime
 // token is A's (raw or salted for B), validated by A at create, at commit and again when B's
 // dispatcher asks containerAuth for it.
-import { saltSecret } from '../../src/auth/salt.js';
-import { expireToken } from '../../src/auth/tokens.js';
+
+import { expireToken } from '../../src/domain/tokens.js';
+import { saltSecret } from '../../src/format/salt.js';
 import { BACKENDS } from '../helpers/backends.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import {

@@ -1,7 +1,7 @@
 // Three real gateways on loopback, each with its own database: aaaaa and bbbbb know each
 // other; zbork is a cluster that vouches for a user of another cluster (zbbbb), which bbbbb
 // must refuse.
-import { saltSecret } from '../../src/auth/salt.js';
+import { saltSecret } from '../../src/format/salt.js';
 import { BACKENDS } from '../helpers/backends.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import {

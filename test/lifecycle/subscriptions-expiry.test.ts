@@ -1,7 +1,7 @@
 // SPEC 2 "an expired token is invalid everywhere", for subscriptions: the token is checked
 // again at every event, and a lapsed one ends the stream with one UNAUTHENTICATED event
 // (src/schema/changes.ts says why it ends rather than going quiet).
-import { expireToken, isTokenCurrent, sweepExpiredTokens } from '../../src/auth/tokens.js';
+import { expireToken, isTokenCurrent, sweepExpiredTokens } from '../../src/domain/tokens.js';
 import { dataOf, LoopbackSlot, sleep, startCluster, uuidOf } from '../federation/clusters.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { describeBackends, type TestGateway } from '../helpers/gateway.js';

@@ -1,8 +1,8 @@
 import type { PrismaClient } from '../db/client.js';
-import { ensureSystemUser } from '../domain/users.js';
-import { parseSystemRootToken } from './token-string.js';
+import { parseSystemRootToken } from '../format/token-string.js';
+import { INFIX } from '../format/uuid.js';
 import { createToken } from './tokens.js';
-import { INFIX } from './uuid.js';
+import { ensureSystemUser } from './users.js';
 
 export type RootTokenOutcome =
   | { kind: 'generated'; apiToken: string } // first start without SYSTEM_ROOT_TOKEN: print once

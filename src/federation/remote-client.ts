@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatV2 } from './token-string.js';
+import { formatV2 } from '../format/token-string.js';
 
 /** What a home cluster says about one of its tokens (SPEC 7). */
 export interface RemoteTokenInfo {

@@ -1,5 +1,13 @@
-import type { User } from '../generated/prisma/client.js';
-import type { TokenRecord } from './tokens.js';
+import type { ApiClientAuthorization, User } from '../generated/prisma/client.js';
+
+/** A token row without its secret: what may travel through the server. */
+export type TokenRecord = Omit<ApiClientAuthorization, 'secret'>;
+
+/** A token that validated, with its user. */
+export interface ValidToken {
+  token: TokenRecord;
+  user: User;
+}
 
 /** Who is calling: a validated token, its user, and the container the token belongs to. */
 export interface Caller {

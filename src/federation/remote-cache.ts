@@ -1,6 +1,7 @@
+import type { ValidToken } from '../core/caller.js';
 import type { PrismaClient } from '../db/client.js';
+import { tokenWithoutSecret } from '../domain/tokens.js';
 import type { RemoteTokenInfo } from './remote-client.js';
-import { tokenWithoutSecret, type ValidToken } from './tokens.js';
 
 /**
  * Stores what a home cluster vouched for, in one transaction: the local copy of the user

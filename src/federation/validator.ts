@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
 import type { Config } from '../config.js';
+import type { ValidToken } from '../core/caller.js';
+import type { Logger } from '../core/logger.js';
+import type { RemoteTokenValidator } from '../core/validator.js';
 import type { PrismaClient } from '../db/client.js';
-import type { Logger } from '../server/logger.js';
+import { findLocalToken } from '../domain/tokens.js';
+import { clusterOf, isUuid } from '../format/uuid.js';
 import { storeRemoteToken } from './remote-cache.js';
 import { HomeClusterClient, SingleFlight } from './remote-client.js';
-import { findLocalToken, type ValidToken } from './tokens.js';
-import { clusterOf, isUuid } from './uuid.js';
-import type { RemoteTokenValidator } from './validate.js';
 
 /**
  * Validates tokens of other clusters (SPEC 7): a cached copy while it lasts, else the home

@@ -1,15 +1,8 @@
+import type { TokenRecord, ValidToken } from '../core/caller.js';
 import type { Db } from '../db/client.js';
-import type { ApiClientAuthorization, User } from '../generated/prisma/client.js';
-import { saltSecret, secretsEqual } from './salt.js';
-import { formatV2, type ParsedToken } from './token-string.js';
-import { newSecret, newUuid } from './uuid.js';
-
-/** A token row without its secret: what may travel through the server. */
-export type TokenRecord = Omit<ApiClientAuthorization, 'secret'>;
-export interface ValidToken {
-  token: TokenRecord;
-  user: User;
-}
+import { saltSecret, secretsEqual } from '../format/salt.js';
+import { formatV2, type ParsedToken } from '../format/token-string.js';
+import { newSecret, newUuid } from '../format/uuid.js';
 
 export const tokenWithoutSecret = {
   uuid: true,

@@ -1,6 +1,6 @@
 import type { GraphQLError } from 'graphql';
-import type { Caller } from '../auth/caller.js';
-import type { Services } from '../server/services.js';
+import type { Caller } from './caller.js';
+import type { Services } from './services.js';
 
 export interface Context {
   services: Services;

@@ -1,0 +1,22 @@
+import type { PubSub } from 'graphql-yoga';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from './logger.js';
+import type { TokenValidator } from './validator.js';
+
+/** Change notifications carry only uuids: subscribers re-read (and re-check visibility). */
+export type ChangeEvents = {
+  containerUpdated: [uuid: string, payload: { uuid: string }];
+  containerRequestUpdated: [uuid: string, payload: { uuid: string }];
+  /** Every container change, for streams that filter by content (the dispatcher's). */
+  anyContainerUpdated: [payload: { uuid: string }];
+};
+
+/** Everything a request needs, built once per server. */
+export interface Services {
+  config: Config;
+  db: Database;
+  validator: TokenValidator;
+  events: PubSub<ChangeEvents>;
+  logger: Logger;
+}

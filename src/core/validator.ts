@@ -1,0 +1,19 @@
+import type { ParsedToken } from '../format/token-string.js';
+import type { Caller, ValidToken } from './caller.js';
+
+/**
+ * The one entry point for "is this token valid": request authentication, runtimeToken at
+ * create and commit, and containerAuth's re-validation all come through here.
+ */
+export interface TokenValidator {
+  validate(parsed: ParsedToken, opts?: { remoteClusterId?: string }): Promise<ValidToken | null>;
+  /** A runtime token: v2 only, no 4th part (SPEC 4). */
+  validateRuntimeToken(raw: string): Promise<ValidToken | null>;
+  /** A request's token; throws UNAUTHENTICATED for anything invalid. */
+  authenticate(raw: string, opts?: { remoteClusterId?: string }): Promise<Caller>;
+}
+
+/** Asks a token's home cluster about it (SPEC 7); null = invalid. */
+export interface RemoteTokenValidator {
+  validate(token: { uuid: string; secret: string }): Promise<ValidToken | null>;
+}
