@@ -1,7 +1,7 @@
 import { describeTarget } from '../db/adapter.js';
-import { isValidScope, normalizeScopes } from '../domain/scopes.js';
-import { createToken } from '../domain/tokens.js';
+import { checkScopes, issueToken } from '../domain/token-issuance.js';
 import { ensureSystemUser } from '../domain/users.js';
+import { errorCode } from '../errors.js';
 import { isUuid } from '../format/uuid.js';
 import { CliError, type Command, parseOptions, UsageError } from './command.js';
 
@@ -34,19 +34,13 @@ export const createTokenCommand: Command = {
       throw new UsageError('--user must be a user uuid, like zzzzz-tpzed-0123456789abcde');
     }
 
-    let scopes = ['all'];
-    if (values.scopes !== undefined) {
-      scopes = values.scopes
-        .split(',')
+    // Checked before anything is written (a bad list is bad usage), and again by issueToken.
+    const scopes = checkScopes(
+      values.scopes
+        ?.split(',')
         .map((s) => s.trim())
-        .filter(Boolean);
-      const bad = scopes.find((s) => !isValidScope(s));
-      if (bad !== undefined || scopes.length === 0) {
-        throw new UsageError(
-          `${bad === undefined ? '--scopes is empty' : `invalid scope "${bad}"`}: use all, query:<field>, mutation:<field>, subscription:<field> or <root>:*`,
-        );
-      }
-    }
+        .filter(Boolean),
+    );
 
     let expiresAt: Date | null = null;
     const expiresIn = values['expires-in-seconds'];
@@ -62,29 +56,26 @@ export const createTokenCommand: Command = {
 
     const { clusterId, database } = ctx.config();
     const db = await ctx.database();
-    let userUuid: string;
-    if (values.admin) {
-      // The same system user the server bootstraps at start-up; it may not exist yet if the
-      // server has never run on this database.
-      userUuid = (await ensureSystemUser(db.prisma, clusterId)).uuid;
-    } else {
-      userUuid = values.user!;
-      const user = await db.prisma.user.findUnique({ where: { uuid: userUuid }, select: { isActive: true } });
-      if (!user) {
-        throw new CliError(
-          `No user ${userUuid} in ${describeTarget(database)}. Create one first: npm run cli -- create-user --email <address>`,
-        );
-      }
+    // --admin: the same system user the server bootstraps at start-up; it may not exist yet if
+    // the server has never run on this database.
+    const userUuid = values.admin ? (await ensureSystemUser(db.prisma, clusterId)).uuid : values.user;
+    try {
+      const { apiToken, user } = await issueToken(
+        db.prisma,
+        clusterId,
+        { operator: true },
+        { userUuid, scopes, expiresAt },
+      );
       if (!user.isActive)
         ctx.io.err(
-          `warning: user ${userUuid} is inactive; this token can only call \`me\` until the user is activated`,
+          `warning: user ${user.uuid} is inactive; this token can only call \`me\` until the user is activated`,
         );
+      ctx.io.out(apiToken);
+    } catch (err) {
+      if (errorCode(err) !== 'NOT_FOUND') throw err;
+      throw new CliError(
+        `No user ${userUuid} in ${describeTarget(database)}. Create one first: npm run cli -- create-user --email <address>`,
+      );
     }
-    const { apiToken } = await createToken(db.prisma, clusterId, {
-      userUuid,
-      scopes: normalizeScopes(scopes),
-      expiresAt,
-    });
-    ctx.io.out(apiToken);
   },
 };
