@@ -3,11 +3,11 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import type { Caller } from '../core/caller.js';
 import type { Context } from '../core/context.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
-import type { PrismaClient } from '../generated/prisma/client.js';
 import { kindOfUuid } from './node-ids.js';
 
 /** The schema's type parameters, so helpers outside this module can name the builder's types. */
@@ -15,6 +15,8 @@ export type SchemaTypes = PothosSchemaTypes.ExtendDefaultTypes<{
   Context: Context;
   PrismaTypes: PrismaTypes;
   AuthScopes: { loggedIn: boolean; admin: boolean };
+  // What a field behind t.withAuth({ loggedIn | admin }) sees: a context with its caller.
+  AuthContexts: { loggedIn: Context & { caller: Caller }; admin: Context & { caller: Caller } };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
@@ -31,10 +33,8 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     unauthorizedError: (_parent, ctx) => (ctx.caller ? forbidden() : unauthenticated()),
   },
   prisma: {
-    // Only the client type is read from here: every resolver uses ctx.services.db.prisma.
     client: (ctx) => ctx.services.db.prisma,
     dmmf: getDatamodel(),
-    // Unknown or invisible node ids are NOT_FOUND through our own resolvers, not Pothos' error.
     exposeDescriptions: true,
     filterConnectionTotalCount: true,
     onUnusedQuery: null,
@@ -54,9 +54,6 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     cursorType: 'String',
   },
 });
-
-// Type reference only; never instantiated here.
-export type { PrismaClient };
 
 /**
  * How deeply a JSON input may nest. Every JSON input (properties, mounts, secret mounts…)

@@ -155,18 +155,18 @@ async function loadRequest(ctx: Context, query: object, uuid: string) {
 }
 
 builder.mutationFields((t) => ({
-  createContainerRequest: t.prismaField({
+  createContainerRequest: t.withAuth({ loggedIn: true }).prismaField({
     type: 'ContainerRequest',
     args: { input: t.arg({ type: CreateContainerRequestInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const { db, validator, config } = ctx.services;
       const uuid = await withChanges(ctx, (changes) =>
-        createContainerRequest({ prisma: db.prisma, validator, config }, callerOf(ctx), input, changes),
+        createContainerRequest({ prisma: db.prisma, validator, config }, ctx.caller, input, changes),
       );
       return loadRequest(ctx, query, uuid);
     },
   }),
-  updateContainerRequest: t.prismaField({
+  updateContainerRequest: t.withAuth({ loggedIn: true }).prismaField({
     type: 'ContainerRequest',
     args: {
       uuid: t.arg.id({ required: true }),
@@ -175,17 +175,17 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { uuid, input }, ctx) => {
       const { db, validator, config } = ctx.services;
       await withChanges(ctx, (changes) =>
-        updateContainerRequest({ prisma: db.prisma, validator, config }, callerOf(ctx), uuid, input, changes),
+        updateContainerRequest({ prisma: db.prisma, validator, config }, ctx.caller, uuid, input, changes),
       );
       return loadRequest(ctx, query, uuid);
     },
   }),
-  deleteContainerRequest: t.id({
+  deleteContainerRequest: t.withAuth({ loggedIn: true }).id({
     args: { uuid: t.arg.id({ required: true }) },
     resolve: async (_root, { uuid }, ctx) => {
       const { db, validator, config } = ctx.services;
       await withChanges(ctx, (changes) =>
-        deleteContainerRequest({ prisma: db.prisma, validator, config }, callerOf(ctx), uuid, changes),
+        deleteContainerRequest({ prisma: db.prisma, validator, config }, ctx.caller, uuid, changes),
       );
       return uuid;
     },

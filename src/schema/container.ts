@@ -146,13 +146,13 @@ builder.queryFields((t) => ({
     { name: 'ContainerConnection' },
     { name: 'ContainerEdge' },
   ),
-  containerAuth: t.prismaField({
+  containerAuth: t.withAuth({ loggedIn: true }).prismaField({
     type: 'ApiClientAuthorization',
     description: 'The token the container must run with (apiToken set), for the token holding its lock only.',
     args: { uuid: t.arg.id({ required: true }) },
     resolve: async (query, _root, { uuid }, ctx) => {
       const { db, validator } = ctx.services;
-      const { tokenUuid, apiToken } = await containerAuth(db.prisma, validator, callerOf(ctx), uuid);
+      const { tokenUuid, apiToken } = await containerAuth(db.prisma, validator, ctx.caller, uuid);
       const row = await db.prisma.apiClientAuthorization.findUniqueOrThrow({
         ...query,
         where: { uuid: tokenUuid },
@@ -160,21 +160,21 @@ builder.queryFields((t) => ({
       return { ...row, apiToken } satisfies WithApiToken as typeof row;
     },
   }),
-  currentContainer: t.prismaField({
+  currentContainer: t.withAuth({ loggedIn: true }).prismaField({
     type: 'Container',
     description:
       "The container the caller's token belongs to (its generated token, or its runtime token in container-bound form).",
     resolve: async (query, _root, _args, ctx) => {
-      const uuid = await callerOf(ctx).containerUuid();
+      const uuid = await ctx.caller.containerUuid();
       if (!uuid) throw notFound('Token is not associated with a container');
       return ctx.services.db.prisma.container.findUniqueOrThrow({ ...query, where: { uuid } });
     },
   }),
-  containerSecretMounts: t.field({
+  containerSecretMounts: t.withAuth({ loggedIn: true }).field({
     type: 'JSON',
     description: "The container's secret mounts, for the container's own token only.",
     args: { uuid: t.arg.id({ required: true }) },
-    resolve: (_root, { uuid }, ctx) => containerSecretMounts(ctx.services.db.prisma, callerOf(ctx), uuid),
+    resolve: (_root, { uuid }, ctx) => containerSecretMounts(ctx.services.db.prisma, ctx.caller, uuid),
   }),
 }));
 
@@ -191,27 +191,23 @@ const UpdateContainerInput = builder.inputType('UpdateContainerInput', {
 });
 
 builder.mutationFields((t) => ({
-  lockContainer: t.prismaField({
+  lockContainer: t.withAuth({ loggedIn: true }).prismaField({
     type: 'Container',
     args: { uuid: t.arg.id({ required: true }) },
     resolve: async (query, _root, { uuid }, ctx) => {
-      await withChanges(ctx, (changes) =>
-        lockContainer(ctx.services.db.prisma, callerOf(ctx), uuid, changes),
-      );
+      await withChanges(ctx, (changes) => lockContainer(ctx.services.db.prisma, ctx.caller, uuid, changes));
       return loadContainer(ctx, query, uuid);
     },
   }),
-  unlockContainer: t.prismaField({
+  unlockContainer: t.withAuth({ loggedIn: true }).prismaField({
     type: 'Container',
     args: { uuid: t.arg.id({ required: true }) },
     resolve: async (query, _root, { uuid }, ctx) => {
-      await withChanges(ctx, (changes) =>
-        unlockContainer(ctx.services.db.prisma, callerOf(ctx), uuid, changes),
-      );
+      await withChanges(ctx, (changes) => unlockContainer(ctx.services.db.prisma, ctx.caller, uuid, changes));
       return loadContainer(ctx, query, uuid);
     },
   }),
-  updateContainer: t.prismaField({
+  updateContainer: t.withAuth({ loggedIn: true }).prismaField({
     type: 'Container',
     args: {
       uuid: t.arg.id({ required: true }),
@@ -219,7 +215,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (query, _root, { uuid, input }, ctx) => {
       await withChanges(ctx, (changes) =>
-        updateContainer(ctx.services.db.prisma, callerOf(ctx), uuid, input, changes),
+        updateContainer(ctx.services.db.prisma, ctx.caller, uuid, input, changes),
       );
       return loadContainer(ctx, query, uuid);
     },

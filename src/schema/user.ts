@@ -19,11 +19,11 @@ export const UserRef = builder.prismaNode('User', {
 });
 
 builder.queryField('me', (t) =>
-  t.prismaField({
+  t.withAuth({ loggedIn: true }).prismaField({
     type: 'User',
     description: 'The user of the token that authenticates this request.',
     resolve: (query, _root, _args, ctx) =>
-      ctx.services.db.prisma.user.findUniqueOrThrow({ ...query, where: { uuid: callerOf(ctx).user.uuid } }),
+      ctx.services.db.prisma.user.findUniqueOrThrow({ ...query, where: { uuid: ctx.caller.user.uuid } }),
   }),
 );
 
@@ -37,10 +37,9 @@ const CreateUserInput = builder.inputType('CreateUserInput', {
 });
 
 builder.mutationField('createUser', (t) =>
-  t.prismaField({
+  t.withAuth({ admin: true }).prismaField({
     type: 'User',
     description: 'Admins only.',
-    authScopes: { admin: true },
     args: { input: t.arg({ type: CreateUserInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const { config, db } = ctx.services;
