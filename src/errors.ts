@@ -1,25 +1,58 @@
-import { GraphQLError } from 'graphql';
+import { type ASTNode, GraphQLError, type Source } from 'graphql';
 
-/** The error codes of SPEC section 9; every error a client sees carries one. */
-export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'BAD_USER_INPUT'
-  | 'CONFLICT'
-  | 'INTERNAL_SERVER_ERROR';
+/** The error codes of SPEC section 9, defined once; every error a client sees carries one. */
+export const ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'CONFLICT',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
-// The one place errors are made. Messages are fixed strings or name fields: they never echo
-// input values, so no secret can travel in an error.
-function fail(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...extra } });
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code);
 }
 
-export const unauthenticated = (message = 'Not logged in') => fail('UNAUTHENTICATED', message);
-export const forbidden = (message = 'Forbidden') => fail('FORBIDDEN', message);
-export const notFound = (message = 'Not found') => fail('NOT_FOUND', message);
-export const conflict = (message: string) => fail('CONFLICT', message);
-export const badInput = (field: string, message: string) => fail('BAD_USER_INPUT', message, { field });
+/** Where an error points, for errors that re-create or locate one (GraphQLError's own options). */
+export interface ErrorPlace {
+  nodes?: ASTNode | readonly ASTNode[] | null;
+  source?: Source;
+  positions?: readonly number[];
+  path?: readonly (string | number)[];
+  originalError?: Error | null;
+  /** Further extensions; `code` always comes from the code argument. */
+  extensions?: Record<string, unknown>;
+}
+
+/**
+ * The one place errors are made. Messages are fixed strings or name fields: they never echo
+ * input values, so no secret can travel in an error.
+ */
+export function errorWithCode(code: ErrorCode, message: string, place: ErrorPlace = {}): GraphQLError {
+  const { extensions, originalError, ...where } = place;
+  const { code: _replaced, ...more } = extensions ?? {};
+  return new GraphQLError(message, {
+    ...where,
+    originalError: originalError ?? undefined,
+    extensions: { code, ...more },
+  });
+}
+
+export const unauthenticated = (message = 'Not logged in') => errorWithCode('UNAUTHENTICATED', message);
+export const forbidden = (message = 'Forbidden') => errorWithCode('FORBIDDEN', message);
+export const notFound = (message = 'Not found') => errorWithCode('NOT_FOUND', message);
+export const conflict = (message: string) => errorWithCode('CONFLICT', message);
+/** `field`: the top-level input field (or argument, or variable) at fault, when there is one. */
+export const badInput = (field: string | undefined, message: string, place: ErrorPlace = {}) =>
+  errorWithCode('BAD_USER_INPUT', message, {
+    ...place,
+    extensions: { ...place.extensions, ...(field === undefined ? {} : { field }) },
+  });
+/** What the client sees of an unexpected error: a fixed message, nothing of the cause. */
+export const internalError = (message = 'Unexpected error.') =>
+  errorWithCode('INTERNAL_SERVER_ERROR', message);
 
 export function errorCode(err: unknown): ErrorCode | undefined {
   return err instanceof GraphQLError ? (err.extensions?.code as ErrorCode | undefined) : undefined;

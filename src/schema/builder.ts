@@ -2,10 +2,10 @@ import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import { Kind, type ValueNode } from 'graphql';
 import type { Caller } from '../core/caller.js';
 import type { Context } from '../core/context.js';
-import { forbidden, unauthenticated } from '../errors.js';
+import { badInput, forbidden, unauthenticated } from '../errors.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import { kindOfUuid } from './node-ids.js';
@@ -63,10 +63,7 @@ export const builder = new SchemaBuilder<SchemaTypes>({
 export const MAX_JSON_DEPTH = 64;
 
 const tooDeep = (node?: ValueNode) =>
-  new GraphQLError(`JSON values may nest at most ${MAX_JSON_DEPTH} levels deep`, {
-    nodes: node,
-    extensions: { code: 'BAD_USER_INPUT' },
-  });
+  badInput(undefined, `JSON values may nest at most ${MAX_JSON_DEPTH} levels deep`, { nodes: node });
 
 /** The items of a list or the values of an object; null for anything else. */
 function jsonChildren(v: unknown): readonly unknown[] | null {
@@ -114,14 +111,11 @@ builder.scalarType('JSON', {
 });
 
 // A literal's error carries its node: graphql-js reports a GraphQLError from parseLiteral as
-// is, and the node is how src/server/errors-plugin.ts finds the field to name.
+// is, and the node is how src/server/error-handling.ts finds the field to name.
 function parseDate(v: unknown, node?: ValueNode): Date {
   const d = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) ? new Date(v) : null;
   if (!d || Number.isNaN(d.getTime()))
-    throw new GraphQLError('DateTime must be an ISO 8601 string', {
-      nodes: node,
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw badInput(undefined, 'DateTime must be an ISO 8601 string', { nodes: node });
   return d;
 }
 

@@ -1,6 +1,6 @@
 // Secrecy (c): no error message, no `extensions` and no log line carries a secret — for
 // rejected updates, invalid runtime tokens, GraphQL validation failures (graphql-js echoes
-// variable and literal values; src/server/errors-plugin.ts must cut them) and bad
+// variable and literal values; src/server/error-handling.ts must cut them) and bad
 // Authorization headers.
 import { describeBackends } from '../helpers/gateway.js';
 import { code, createRequest, requestInput, updateRequest } from '../helpers/requests.js';

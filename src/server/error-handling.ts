@@ -1,47 +1,80 @@
 import { type DocumentNode, GraphQLError, Kind, parse, type Source, visit } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { Logger } from '../core/logger.js';
+import { badInput, errorCode, errorWithCode, internalError, isErrorCode } from '../errors.js';
+import { inputFieldOf } from './input-guard.js';
 import { redact } from './logger.js';
 
-const KNOWN_CODES = new Set([
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'BAD_USER_INPUT',
-  'CONFLICT',
-  'INTERNAL_SERVER_ERROR',
-]);
-
 /**
- * The field a BAD_USER_INPUT error names (SPEC 9), the way the domain's badInput names it:
- * `names` runs from the argument (or variable) inwards, and the field is the top-level input
- * field the fault lies in (`i.runtimeConstraints.vcpus` → `runtimeConstraints`), or the
- * argument or variable itself when it is wrong as a whole (`$u` → `u`).
+ * What happens to an error on its way out, in one place: maskError (given to yoga) keeps our
+ * own errors, turns graphql-js' variable errors into BAD_USER_INPUT and masks anything else;
+ * normalizeErrors (a plugin, last in the list) gives every error one of our codes, names the
+ * input field at fault, and drops any value graphql-js echoed.
  */
-export function inputFieldOf(names: readonly string[]): string | undefined {
-  return names[1] ?? names[0];
-}
 
 const NAME = '[_A-Za-z][_0-9A-Za-z]*';
-const VARIABLE_INVALID = new RegExp(`^Variable "\\$(${NAME})" got invalid value`);
-const VARIABLE_OTHER = new RegExp(`^Variable "\\$(${NAME})" `);
-// The path graphql-js prints after the value: names and list indices only, never a value.
-const AT_PATH = new RegExp(` at "(${NAME}(?:\\.${NAME}|\\[\\d+\\])*)"$`);
-const FIELD_IN_REASON = new RegExp(
-  `^Field "(?:${NAME}\\.)?(${NAME})" (?:of required type|is not defined by type)`,
-);
-const ARGUMENT_MISSING = new RegExp(`^Field "[^"]*" argument "(${NAME})" of type "[^"]*" is required`);
+
+/**
+ * The graphql-js (16) messages we take apart, with a sample of each; a test checks that each
+ * pattern matches its sample and what graphql-js says today.
+ */
+export const GRAPHQL_MESSAGES = {
+  /** A variable whose value does not coerce: the value, then the path and the reason. */
+  variableInvalid: {
+    pattern: new RegExp(`^Variable "\\$(${NAME})" got invalid value`),
+    sample:
+      'Variable "$i" got invalid value { name: 5 } at "i.name"; String cannot represent a non string value: 5',
+  },
+  /** Any other message about a variable: missing, null, or of a type that does not fit. */
+  variableOther: {
+    pattern: new RegExp(`^Variable "\\$(${NAME})" `),
+    sample: 'Variable "$u" of required type "ID!" was not provided.',
+  },
+  /** The path printed after the value: names and list indices only, never a value. */
+  atPath: {
+    pattern: new RegExp(` at "(${NAME}(?:\\.${NAME}|\\[\\d+\\])*)"$`),
+    sample: 'Variable "$i" got invalid value 5 at "i.runtimeConstraints.vcpus"',
+  },
+  /** A required input field left out, or one the input type does not have. */
+  fieldInReason: {
+    pattern: new RegExp(`^Field "(?:${NAME}\\.)?(${NAME})" (?:of required type|is not defined by type)`),
+    sample: 'Field "command" of required type "[String!]!" was not provided.',
+  },
+  /** A required argument left out. */
+  argumentMissing: {
+    pattern: new RegExp(`^Field "[^"]*" argument "(${NAME})" of type "[^"]*" is required`),
+    sample: 'Field "container" argument "uuid" of type "ID!" is required, but it was not provided.',
+  },
+  /** A scalar refusing a value, quoting it after the colon. */
+  cannotRepresent: {
+    pattern: /(cannot represent[^:]*|value): [\s\S]*$/,
+    sample: 'String cannot represent a non string value: {secret: "x"}',
+  },
+  /** A literal of the wrong type, quoted after "found". */
+  expectedValue: {
+    pattern: /^(Expected value of type "[^"]*"), found [\s\S]*$/,
+    sample: 'Expected value of type "Int!", found "x".',
+  },
+  /** An enum value that does not exist, quoted. */
+  enumValue: {
+    pattern: /^Value [\s\S]* does not exist in ("[^"]*") enum\.[\s\S]*$/,
+    sample: 'Value "RUNNNING" does not exist in "ContainerState" enum.',
+  },
+} as const;
+
+const M = GRAPHQL_MESSAGES;
 
 // graphql-js echoes a rejected literal's value ("String cannot represent a non string value:
 // {secret: …}", 'Value "…" does not exist in "E" enum.'): keep the reason, drop the value.
 function withoutValueInReason(reason: string): string {
   return reason
-    .replace(/(cannot represent[^:]*|value): [\s\S]*$/, '$1.')
-    .replace(/^(Expected value of type "[^"]*"), found [\s\S]*$/, '$1.')
-    .replace(/^Value [\s\S]* does not exist in ("[^"]*") enum\.[\s\S]*$/, 'Value does not exist in $1 enum.');
+    .replace(M.cannotRepresent.pattern, '$1.')
+    .replace(M.expectedValue.pattern, '$1.')
+    .replace(M.enumValue.pattern, 'Value does not exist in $1 enum.');
 }
 
 function fieldInReason(reason: string): string[] {
-  const m = FIELD_IN_REASON.exec(reason) ?? ARGUMENT_MISSING.exec(reason);
+  const m = M.fieldInReason.pattern.exec(reason) ?? M.argumentMissing.pattern.exec(reason);
   return m ? [m[1]!] : [];
 }
 
@@ -52,9 +85,9 @@ function fieldInReason(reason: string): string[] {
  * path and the reason, drop the value. Without the inner error, keep the variable alone.
  */
 function variableError(e: GraphQLError): { message: string; names: string[] } | null {
-  const invalid = VARIABLE_INVALID.exec(e.message);
+  const invalid = M.variableInvalid.pattern.exec(e.message);
   if (!invalid) {
-    const other = VARIABLE_OTHER.exec(e.message);
+    const other = M.variableOther.pattern.exec(e.message);
     return other ? { message: withoutValueInReason(e.message), names: [other[1]!] } : null;
   }
   const variable = invalid[1]!;
@@ -62,7 +95,7 @@ function variableError(e: GraphQLError): { message: string; names: string[] } | 
   if (reason === undefined || !e.message.endsWith(`; ${reason}`))
     return { message: `${invalid[0]}.`, names: [variable] };
   const head = e.message.slice(0, e.message.length - reason.length - 2);
-  const at = AT_PATH.exec(head)?.[1];
+  const at = M.atPath.pattern.exec(head)?.[1];
   const path = at ? (at.match(new RegExp(NAME, 'g')) ?? []).slice(1) : [];
   return {
     message: `${invalid[0]}${at ? ` at "${at}"` : ''}; ${withoutValueInReason(reason)}`,
@@ -137,7 +170,7 @@ export function normalizeErrors(): Plugin {
               };
             }
             const code = extensions.code;
-            const known = typeof code === 'string' && KNOWN_CODES.has(code);
+            const known = isErrorCode(code);
             const variable = variableError(e);
             const message = variable?.message ?? withoutValueInReason(e.message);
             if ((known ? code : 'BAD_USER_INPUT') === 'BAD_USER_INPUT' && extensions.field === undefined) {
@@ -146,16 +179,47 @@ export function normalizeErrors(): Plugin {
               );
               if (field !== undefined) extensions.field = field;
             }
-            return new GraphQLError(redact(message), {
+            return errorWithCode(known ? code : 'BAD_USER_INPUT', redact(message), {
               nodes: e.nodes,
               positions: e.positions,
               path: e.path,
-              extensions: { ...extensions, code: known ? code : 'BAD_USER_INPUT' },
+              extensions,
             });
           }),
         };
       });
       if (changed) setResult(Array.isArray(result) ? (fixed as typeof result) : (fixed[0] as typeof result));
     },
+  };
+}
+
+/**
+ * yoga's maskError: our own errors pass as they are; graphql-js' variable coercion errors
+ * (missing, null or mistyped variables, or a scalar refusing the value) are the client's,
+ * BAD_USER_INPUT; anything else is unexpected: masked for the client, and logged by kind and
+ * place only — never its message: a driver's quotes SQL and parameters (secret-mount content,
+ * bare secrets), which redact() cannot recognise.
+ */
+export function maskError(logger: Logger) {
+  return (error: unknown, message: string): Error => {
+    // The inner error stays: its message is the reason, which is how normalizeErrors tells the
+    // path and the reason from the value they echo, and drops the value.
+    if (error instanceof GraphQLError && !error.path && error.message.startsWith('Variable "$')) {
+      return badInput(undefined, error.message, {
+        nodes: error.nodes,
+        originalError: error.originalError,
+        extensions: error.extensions,
+      });
+    }
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    if (original instanceof GraphQLError && errorCode(original)) return original;
+    if (error instanceof GraphQLError && errorCode(error) && !error.originalError) return error;
+    const code = (original as { code?: unknown } | null | undefined)?.code;
+    logger.error('unexpected error', {
+      name: (original as Error | null | undefined)?.name,
+      code: typeof code === 'string' ? code : undefined,
+      path: error instanceof GraphQLError ? error.path : undefined,
+    });
+    return internalError(message);
   };
 }
