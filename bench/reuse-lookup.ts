@@ -7,7 +7,6 @@ import type { Caller } from '../src/core/caller.js';
 import type { PrismaClient } from '../src/db/client.js';
 import { openDatabase } from '../src/db/client.js';
 import { bootstrapSystem } from '../src/domain/bootstrap.js';
-import { ChangeSet } from '../src/domain/changes.js';
 import { createContainerRequest } from '../src/domain/container-requests.js';
 import { Logger } from '../src/server/logger.js';
 import { createServices } from '../src/server/services.js';
@@ -35,7 +34,7 @@ export async function benchReuseLookup(): Promise<void> {
       },
     });
     const caller: Caller = { user, token, containerUuid: async () => null };
-    const deps = { prisma: db.prisma, validator: services.validator, config };
+    const domain = { prisma: db.prisma, validator: services.validator, config, caller, announce: () => {} };
     console.log(`reuse lookup: ${config.database.kind}, ${COMMITS} commits per size`);
 
     // Half the commits reuse (same fields as an earlier one), half create a new container.
@@ -50,7 +49,7 @@ export async function benchReuseLookup(): Promise<void> {
           outputPath: '/out',
           runtimeConstraints: { vcpus: 1, ram: 1000 },
         };
-        await createContainerRequest(deps, caller, input, new ChangeSet());
+        await createContainerRequest(domain, input);
       }
       return Number(process.hrtime.bigint() - start) / 1e6 / COMMITS;
     };

@@ -13,20 +13,14 @@ function isRetryable(err: unknown): boolean {
 /**
  * An interactive transaction, run again (after a short random pause) when PostgreSQL aborts it
  * as a deadlock victim: the domain takes row locks in one order (container, then request), but
- * a cascade may still cross another writer's. `onRetry` lets the caller drop what the aborted
- * attempt collected.
+ * a cascade may still cross another writer's. Each attempt runs `work` afresh.
  */
-export async function transaction<T>(
-  prisma: PrismaClient,
-  work: (tx: Db) => Promise<T>,
-  onRetry?: () => void,
-): Promise<T> {
+export async function transaction<T>(prisma: PrismaClient, work: (tx: Db) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await prisma.$transaction((tx) => work(tx));
     } catch (err) {
       if (attempt >= ATTEMPTS || !isRetryable(err)) throw err;
-      onRetry?.();
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
     }
   }

@@ -1,6 +1,9 @@
+import type { Db, PrismaClient } from '../db/client.js';
+import { transaction } from '../db/transaction.js';
+
 /**
- * Which objects a transaction changed: collected by the domain functions, published as
- * subscription events only after the transaction commits.
+ * Which objects a transaction changed: collected by the domain functions, announced (as
+ * subscription events) only after the transaction commits.
  */
 export class ChangeSet {
   readonly containers = new Set<string>();
@@ -12,9 +15,24 @@ export class ChangeSet {
   containerRequest(uuid: string): void {
     this.containerRequests.add(uuid);
   }
-  /** Forget an aborted attempt's changes (the transaction is about to run again). */
-  clear(): void {
-    this.containers.clear();
-    this.containerRequests.clear();
-  }
+}
+
+/**
+ * Runs a domain write in one transaction (run again when PostgreSQL aborts it as a deadlock
+ * victim: db/transaction.ts), each attempt with a fresh ChangeSet, and announces what the
+ * committed attempt changed once it has committed. The one place "after commit, announce"
+ * happens: an announcement that must travel with the data (a NOTIFY, say) belongs here too,
+ * inside the transaction, just before it commits.
+ */
+export async function writeTransaction<T>(
+  ctx: { prisma: PrismaClient; announce(changes: ChangeSet): void },
+  work: (tx: Db, changes: ChangeSet) => Promise<T>,
+): Promise<T> {
+  let changes = new ChangeSet();
+  const result = await transaction(ctx.prisma, (tx) => {
+    changes = new ChangeSet();
+    return work(tx, changes);
+  });
+  ctx.announce(changes);
+  return result;
 }

@@ -1,8 +1,6 @@
-import type { Caller } from '../core/caller.js';
-import type { TokenValidator } from '../core/validator.js';
-import type { PrismaClient } from '../db/client.js';
 import { forbidden, notFound } from '../errors.js';
 import { formatV2 } from '../format/token-string.js';
+import type { DomainContext } from './context.js';
 import { containerVisibleWhere } from './visibility.js';
 
 /**
@@ -11,11 +9,10 @@ import { containerVisibleWhere } from './visibility.js';
  * otherwise the token generated at lock. Returns the token's uuid and its v2 string.
  */
 export async function containerAuth(
-  prisma: PrismaClient,
-  validator: TokenValidator,
-  caller: Caller,
+  ctx: DomainContext,
   uuid: string,
 ): Promise<{ tokenUuid: string; apiToken: string }> {
+  const { prisma, validator, caller } = ctx;
   const c = await prisma.container.findFirst({
     where: { uuid, AND: [containerVisibleWhere(caller)] },
     select: { lockedByUuid: true, authUuid: true, runtimeTokenUuid: true },
@@ -47,11 +44,8 @@ export async function containerAuth(
  * or its runtime token in container-bound form, as Arvados' for_current_token); admins, and a
  * runtime token in plain form (it may be its owner's everyday token), are refused.
  */
-export async function containerSecretMounts(
-  prisma: PrismaClient,
-  caller: Caller,
-  uuid: string,
-): Promise<unknown> {
+export async function containerSecretMounts(ctx: DomainContext, uuid: string): Promise<unknown> {
+  const { prisma, caller } = ctx;
   if ((await caller.containerUuid()) !== uuid) {
     const visible = await prisma.container.findFirst({
       where: { uuid, AND: [containerVisibleWhere(caller)] },

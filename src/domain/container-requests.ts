@@ -1,13 +1,9 @@
-import type { Config } from '../config.js';
-import type { Caller } from '../core/caller.js';
-import type { TokenValidator } from '../core/validator.js';
-import type { Db, PrismaClient } from '../db/client.js';
-import { transaction } from '../db/transaction.js';
+import type { Db } from '../db/client.js';
 import { badInput, conflict, notFound } from '../errors.js';
 import { newUuid } from '../format/uuid.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { objectOrEmpty, secretMountsMd5 } from './canonical.js';
-import type { ChangeSet } from './changes.js';
+import { type ChangeSet, writeTransaction } from './changes.js';
 import {
   type ContainerRequestInput,
   checkCommittable,
@@ -16,18 +12,13 @@ import {
   checkStateChange,
   validateFields,
 } from './container-request-input.js';
+import type { DomainContext } from './context.js';
 import { finalizeRequests } from './finalize.js';
 import { lockActiveParent, lockRequestWithContainer } from './locks.js';
 import { inheritedRequestPriority, recomputeContainerPriority } from './priority.js';
 import { findReusableContainer, reuseHash } from './reuse.js';
 import { type RuntimeIdentity, resolveRuntimeIdentity } from './runtime-identity.js';
 import { containerRequestVisibleWhere } from './visibility.js';
-
-export interface RequestDeps {
-  prisma: PrismaClient;
-  validator: TokenValidator;
-  config: Config;
-}
 
 /** The request fields a container copies at commit (SPEC 3 step 2); they never change on it. */
 export const COPIED_FIELDS = {
@@ -84,11 +75,10 @@ const MODIFIABLE_SELECT = {
 
 /** Creates a request (UNCOMMITTED, or COMMITTED at once); returns its uuid. */
 export async function createContainerRequest(
-  deps: RequestDeps,
-  caller: Caller,
+  ctx: DomainContext,
   input: ContainerRequestInput,
-  changes: ChangeSet,
 ): Promise<string> {
+  const { caller } = ctx;
   const state = input.state ?? 'UNCOMMITTED';
   checkStateChange('UNCOMMITTED', state); // a request is born UNCOMMITTED, and may commit at once
   const fields = validateFields(input);
@@ -98,62 +88,56 @@ export async function createContainerRequest(
   checkSecretMountKeys({ mounts: fields.mounts, secretMounts: fields.secretMounts });
   const runtimeToken = input.runtimeToken ?? null;
   // Validate before the transaction: a remote cluster may have to be asked.
-  const identity = await resolveRuntimeIdentity(deps.validator, runtimeToken, caller.user.uuid);
+  const identity = await resolveRuntimeIdentity(ctx.validator, runtimeToken, caller.user.uuid);
 
   const parent = await caller.containerUuid(); // before the transaction: it may query
 
-  return transaction(
-    deps.prisma,
-    async (tx) => {
-      let priority = fields.priority ?? null;
-      if (parent) {
-        await lockActiveParent(tx, parent);
-        priority = await inheritedRequestPriority(tx, parent);
-      }
-      if (state === 'COMMITTED')
-        checkCommittable({ priority, runtimeConstraints: fields.runtimeConstraints });
-      const uuid = newUuid(deps.config.clusterId, 'containerRequest');
-      const row = await tx.containerRequest.create({
-        data: {
-          ...fields,
-          command: fields.command!,
-          containerImage: fields.containerImage!,
-          outputPath: fields.outputPath!,
-          properties: fields.properties ?? {},
-          environment: fields.environment ?? {},
-          mounts: fields.mounts ?? {},
-          runtimeConstraints: fields.runtimeConstraints ?? {},
-          schedulingParameters: fields.schedulingParameters ?? {},
-          secretMounts: fields.secretMounts ?? {},
-          containerCountMax: fields.containerCountMax ?? deps.config.containerCountMax,
-          uuid,
-          ownerUuid: caller.user.uuid,
-          modifiedByUserUuid: caller.user.uuid,
-          priority,
-          runtimeToken,
-          requestingContainerUuid: parent,
-          state: 'UNCOMMITTED',
-        },
-        select: COMMIT_SELECT,
-      });
-      changes.containerRequest(uuid);
-      if (state === 'COMMITTED') await commitRequest(tx, row, identity, changes);
-      return uuid;
-    },
-    () => changes.clear(),
-  );
+  return writeTransaction(ctx, async (tx, changes) => {
+    let priority = fields.priority ?? null;
+    if (parent) {
+      await lockActiveParent(tx, parent);
+      priority = await inheritedRequestPriority(tx, parent);
+    }
+    if (state === 'COMMITTED') checkCommittable({ priority, runtimeConstraints: fields.runtimeConstraints });
+    const uuid = newUuid(ctx.config.clusterId, 'containerRequest');
+    const row = await tx.containerRequest.create({
+      data: {
+        ...fields,
+        command: fields.command!,
+        containerImage: fields.containerImage!,
+        outputPath: fields.outputPath!,
+        properties: fields.properties ?? {},
+        environment: fields.environment ?? {},
+        mounts: fields.mounts ?? {},
+        runtimeConstraints: fields.runtimeConstraints ?? {},
+        schedulingParameters: fields.schedulingParameters ?? {},
+        secretMounts: fields.secretMounts ?? {},
+        containerCountMax: fields.containerCountMax ?? ctx.config.containerCountMax,
+        uuid,
+        ownerUuid: caller.user.uuid,
+        modifiedByUserUuid: caller.user.uuid,
+        priority,
+        runtimeToken,
+        requestingContainerUuid: parent,
+        state: 'UNCOMMITTED',
+      },
+      select: COMMIT_SELECT,
+    });
+    changes.containerRequest(uuid);
+    if (state === 'COMMITTED') await commitRequest(tx, row, identity, changes);
+    return uuid;
+  });
 }
 
 /** Updates a request within the per-state whitelist; commits or finalizes on a state change. */
 export async function updateContainerRequest(
-  deps: RequestDeps,
-  caller: Caller,
+  ctx: DomainContext,
   uuid: string,
   input: ContainerRequestInput,
-  changes: ChangeSet,
 ): Promise<void> {
+  const { caller } = ctx;
   const where = { uuid, AND: [containerRequestVisibleWhere(caller)] };
-  const current = await deps.prisma.containerRequest.findFirst({ where, select: MODIFIABLE_SELECT });
+  const current = await ctx.prisma.containerRequest.findFirst({ where, select: MODIFIABLE_SELECT });
   if (!current) throw notFound('Container request not found');
   const to = input.state ?? current.state;
   checkStateChange(current.state, to);
@@ -166,98 +150,86 @@ export async function updateContainerRequest(
   if (input.runtimeToken !== undefined || (current.state === 'UNCOMMITTED' && to === 'COMMITTED')) {
     if (input.runtimeToken !== undefined) validatedToken = input.runtimeToken;
     else {
-      const stored = await deps.prisma.containerRequest.findUnique({
+      const stored = await ctx.prisma.containerRequest.findUnique({
         where: { uuid },
         select: { runtimeToken: true },
       });
       if (!stored) throw notFound('Container request not found'); // deleted meanwhile
       validatedToken = stored.runtimeToken;
     }
-    identity = await resolveRuntimeIdentity(deps.validator, validatedToken, caller.user.uuid);
+    identity = await resolveRuntimeIdentity(ctx.validator, validatedToken, caller.user.uuid);
   }
 
-  await transaction(
-    deps.prisma,
-    async (tx) => {
-      await lockRequestWithContainer(tx, uuid);
-      const row = await tx.containerRequest.findFirst({
-        where,
-        select: { ...MODIFIABLE_SELECT, ...COMMIT_SELECT, containerUuid: true },
-      });
-      if (!row) throw notFound('Container request not found');
-      // The same checks on the locked row: another writer may have moved it on since.
-      const target = input.state ?? row.state;
-      checkStateChange(row.state, target);
-      checkModifiable(input, row.state, row);
-      const committing = row.state === 'UNCOMMITTED' && target === 'COMMITTED';
-      // The identity must come from the token stored now; it is read again only on this path.
-      const tokenChanged =
-        committing &&
-        input.runtimeToken === undefined &&
-        (await tx.containerRequest.findUniqueOrThrow({ where: { uuid }, select: { runtimeToken: true } }))
-          .runtimeToken !== validatedToken;
-      if (committing && (!identity || tokenChanged))
-        throw conflict('The container request changed concurrently; retry');
-      const merged = { ...row, ...fields };
-      checkSecretMountKeys(merged);
-      if (target === 'COMMITTED') checkCommittable(merged);
+  await writeTransaction(ctx, async (tx, changes) => {
+    await lockRequestWithContainer(tx, uuid);
+    const row = await tx.containerRequest.findFirst({
+      where,
+      select: { ...MODIFIABLE_SELECT, ...COMMIT_SELECT, containerUuid: true },
+    });
+    if (!row) throw notFound('Container request not found');
+    // The same checks on the locked row: another writer may have moved it on since.
+    const target = input.state ?? row.state;
+    checkStateChange(row.state, target);
+    checkModifiable(input, row.state, row);
+    const committing = row.state === 'UNCOMMITTED' && target === 'COMMITTED';
+    // The identity must come from the token stored now; it is read again only on this path.
+    const tokenChanged =
+      committing &&
+      input.runtimeToken === undefined &&
+      (await tx.containerRequest.findUniqueOrThrow({ where: { uuid }, select: { runtimeToken: true } }))
+        .runtimeToken !== validatedToken;
+    if (committing && (!identity || tokenChanged))
+      throw conflict('The container request changed concurrently; retry');
+    const merged = { ...row, ...fields };
+    checkSecretMountKeys(merged);
+    if (target === 'COMMITTED') checkCommittable(merged);
 
-      const updated = await tx.containerRequest.update({
-        where: { uuid },
-        data: {
-          ...fields,
-          ...(input.runtimeToken !== undefined ? { runtimeToken: input.runtimeToken } : {}),
-          modifiedByUserUuid: caller.user.uuid,
-        },
-        select: { ...COMMIT_SELECT, containerUuid: true },
-      });
-      changes.containerRequest(uuid);
+    const updated = await tx.containerRequest.update({
+      where: { uuid },
+      data: {
+        ...fields,
+        ...(input.runtimeToken !== undefined ? { runtimeToken: input.runtimeToken } : {}),
+        modifiedByUserUuid: caller.user.uuid,
+      },
+      select: { ...COMMIT_SELECT, containerUuid: true },
+    });
+    changes.containerRequest(uuid);
 
-      if (committing) {
-        await commitRequest(tx, updated, identity!, changes);
-      } else if (row.state === 'COMMITTED' && target === 'FINAL') {
-        const container = updated.containerUuid
-          ? await tx.container.findUnique({
-              where: { uuid: updated.containerUuid },
-              select: { log: true, output: true },
-            })
-          : null;
-        await finalizeRequests(tx, { uuid }, container ?? { log: null, output: null }, changes);
-        if (updated.containerUuid) await recomputeContainerPriority(tx, updated.containerUuid, changes);
-      } else if (row.state === 'COMMITTED' && updated.containerUuid && fields.priority !== undefined) {
-        await recomputeContainerPriority(tx, updated.containerUuid, changes);
-      }
-    },
-    () => changes.clear(),
-  );
+    if (committing) {
+      await commitRequest(tx, updated, identity!, changes);
+    } else if (row.state === 'COMMITTED' && target === 'FINAL') {
+      const container = updated.containerUuid
+        ? await tx.container.findUnique({
+            where: { uuid: updated.containerUuid },
+            select: { log: true, output: true },
+          })
+        : null;
+      await finalizeRequests(tx, { uuid }, container ?? { log: null, output: null }, changes);
+      if (updated.containerUuid) await recomputeContainerPriority(tx, updated.containerUuid, changes);
+    } else if (row.state === 'COMMITTED' && updated.containerUuid && fields.priority !== undefined) {
+      await recomputeContainerPriority(tx, updated.containerUuid, changes);
+    }
+  });
 }
 
 /** Deletes a request; a non-final one is first set to priority 0 (its container re-prioritised). */
-export async function deleteContainerRequest(
-  deps: RequestDeps,
-  caller: Caller,
-  uuid: string,
-  changes: ChangeSet,
-): Promise<void> {
-  await transaction(
-    deps.prisma,
-    async (tx) => {
-      // Locked before it is read: a commit in flight is waited for, not missed.
-      await lockRequestWithContainer(tx, uuid);
-      const row = await tx.containerRequest.findFirst({
-        where: { uuid, AND: [containerRequestVisibleWhere(caller)] },
-        select: { state: true, containerUuid: true },
-      });
-      if (!row) throw notFound('Container request not found');
-      if (row.state === 'COMMITTED') {
-        await tx.containerRequest.update({ where: { uuid }, data: { priority: 0 }, select: { uuid: true } });
-        if (row.containerUuid) await recomputeContainerPriority(tx, row.containerUuid, changes);
-      }
-      await tx.containerRequest.delete({ where: { uuid }, select: { uuid: true } });
-      changes.containerRequest(uuid);
-    },
-    () => changes.clear(),
-  );
+export async function deleteContainerRequest(ctx: DomainContext, uuid: string): Promise<void> {
+  const { caller } = ctx;
+  await writeTransaction(ctx, async (tx, changes) => {
+    // Locked before it is read: a commit in flight is waited for, not missed.
+    await lockRequestWithContainer(tx, uuid);
+    const row = await tx.containerRequest.findFirst({
+      where: { uuid, AND: [containerRequestVisibleWhere(caller)] },
+      select: { state: true, containerUuid: true },
+    });
+    if (!row) throw notFound('Container request not found');
+    if (row.state === 'COMMITTED') {
+      await tx.containerRequest.update({ where: { uuid }, data: { priority: 0 }, select: { uuid: true } });
+      if (row.containerUuid) await recomputeContainerPriority(tx, row.containerUuid, changes);
+    }
+    await tx.containerRequest.delete({ where: { uuid }, select: { uuid: true } });
+    changes.containerRequest(uuid);
+  });
 }
 
 /**

@@ -1,12 +1,12 @@
 import type { Caller } from '../core/caller.js';
-import type { Db, PrismaClient } from '../db/client.js';
-import { transaction } from '../db/transaction.js';
+import type { Db } from '../db/client.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
 import type { ContainerState, Prisma } from '../generated/prisma/client.js';
 import { isPlainObject } from './canonical.js';
-import type { ChangeSet } from './changes.js';
+import { type ChangeSet, writeTransaction } from './changes.js';
 import { COPIED_FIELDS, copiedFields, createContainer } from './container-requests.js';
 import { canTransition, isActive, isFinal } from './container-state.js';
+import type { DomainContext } from './context.js';
 import { finalizeRequests } from './finalize.js';
 import { lockRow } from './locks.js';
 import { recomputeContainerPriority } from './priority.js';
@@ -71,61 +71,45 @@ async function visibleContainer(
  * a conditional update, so of many concurrent lockers exactly one wins; the others get
  * CONFLICT. Without a runtime token, a token for the runtime user is generated.
  */
-export async function lockContainer(
-  prisma: PrismaClient,
-  caller: Caller,
-  uuid: string,
-  changes: ChangeSet,
-): Promise<void> {
-  await transaction(
-    prisma,
-    async (tx) => {
-      const c = await visibleContainer(tx, caller, uuid);
-      if (!caller.user.isAdmin) throw forbidden('Only admin (dispatcher) tokens may lock containers');
-      const { count } = await tx.container.updateMany({
-        where: { uuid, state: 'QUEUED', priority: { gt: 0 } },
-        data: { state: 'LOCKED', lockedByUuid: caller.token.uuid },
+export async function lockContainer(ctx: DomainContext, uuid: string): Promise<void> {
+  const { caller } = ctx;
+  await writeTransaction(ctx, async (tx, changes) => {
+    const c = await visibleContainer(tx, caller, uuid);
+    if (!caller.user.isAdmin) throw forbidden('Only admin (dispatcher) tokens may lock containers');
+    const { count } = await tx.container.updateMany({
+      where: { uuid, state: 'QUEUED', priority: { gt: 0 } },
+      data: { state: 'LOCKED', lockedByUuid: caller.token.uuid },
+    });
+    if (count === 0) {
+      const now = await tx.container.findUniqueOrThrow({ where: { uuid }, select: { state: true } });
+      throw conflict(
+        now.state === 'QUEUED' ? 'cannot lock when priority<=0' : `cannot lock when ${now.state}`,
+      );
+    }
+    if (c.runtimeTokenUuid === null) {
+      const { token } = await createToken(tx, uuid.slice(0, 5), {
+        userUuid: c.runtimeUserUuid,
+        scopes: c.runtimeAuthScopes,
       });
-      if (count === 0) {
-        const now = await tx.container.findUniqueOrThrow({ where: { uuid }, select: { state: true } });
-        throw conflict(
-          now.state === 'QUEUED' ? 'cannot lock when priority<=0' : `cannot lock when ${now.state}`,
-        );
-      }
-      if (c.runtimeTokenUuid === null) {
-        const { token } = await createToken(tx, uuid.slice(0, 5), {
-          userUuid: c.runtimeUserUuid,
-          scopes: c.runtimeAuthScopes,
-        });
-        await tx.container.update({
-          where: { uuid },
-          data: { authUuid: token.uuid },
-          select: { uuid: true },
-        });
-      }
-      changes.container(uuid);
-    },
-    () => changes.clear(),
-  );
+      await tx.container.update({
+        where: { uuid },
+        data: { authUuid: token.uuid },
+        select: { uuid: true },
+      });
+    }
+    changes.container(uuid);
+  });
 }
 
 /** Back to QUEUED (LOCKED only, by the locking token only). */
-export async function unlockContainer(
-  prisma: PrismaClient,
-  caller: Caller,
-  uuid: string,
-  changes: ChangeSet,
-): Promise<void> {
-  await transaction(
-    prisma,
-    async (tx) => {
-      const c = await visibleContainer(tx, caller, uuid, { lock: true });
-      if (c.state !== 'LOCKED') throw conflict(`cannot unlock when ${c.state}`);
-      if (c.lockedByUuid !== caller.token.uuid) throw forbidden('Not locked by your token');
-      await applyTransition(tx, c, { state: 'QUEUED' }, changes);
-    },
-    () => changes.clear(),
-  );
+export async function unlockContainer(ctx: DomainContext, uuid: string): Promise<void> {
+  const { caller } = ctx;
+  await writeTransaction(ctx, async (tx, changes) => {
+    const c = await visibleContainer(tx, caller, uuid, { lock: true });
+    if (c.state !== 'LOCKED') throw conflict(`cannot unlock when ${c.state}`);
+    if (c.lockedByUuid !== caller.token.uuid) throw forbidden('Not locked by your token');
+    await applyTransition(tx, c, { state: 'QUEUED' }, changes);
+  });
 }
 
 /**
@@ -135,49 +119,39 @@ export async function unlockContainer(
  * exitCode, progress, output and runtimeStatus. Anyone else: FORBIDDEN.
  */
 export async function updateContainer(
-  prisma: PrismaClient,
-  caller: Caller,
+  ctx: DomainContext,
   uuid: string,
   input: UpdateContainerInput,
-  changes: ChangeSet,
 ): Promise<void> {
+  const { caller } = ctx;
   const data = validateContainerUpdate(input);
-  await transaction(
-    prisma,
-    async (tx) => {
-      const c = await visibleContainer(tx, caller, uuid, { lock: true });
-      if (!caller.user.isAdmin) {
-        if (!isOwnToken(c, caller))
-          throw forbidden('Only the dispatcher or the container itself may update a container');
-        if (c.state !== 'RUNNING') throw forbidden('A container may update itself only while RUNNING');
-        const extra = (Object.keys(input) as (keyof UpdateContainerInput)[]).find(
-          (k) => input[k] !== undefined && !SELF_FIELDS.has(k),
-        );
-        if (extra) throw forbidden(`A container may not set ${extra}`);
-        if (
-          data.state &&
-          data.state !== 'COMPLETE' &&
-          data.state !== 'CANCELLED' &&
-          data.state !== 'RUNNING'
-        ) {
-          throw forbidden('A container may only set its state to COMPLETE or CANCELLED');
-        }
+  await writeTransaction(ctx, async (tx, changes) => {
+    const c = await visibleContainer(tx, caller, uuid, { lock: true });
+    if (!caller.user.isAdmin) {
+      if (!isOwnToken(c, caller))
+        throw forbidden('Only the dispatcher or the container itself may update a container');
+      if (c.state !== 'RUNNING') throw forbidden('A container may update itself only while RUNNING');
+      const extra = (Object.keys(input) as (keyof UpdateContainerInput)[]).find(
+        (k) => input[k] !== undefined && !SELF_FIELDS.has(k),
+      );
+      if (extra) throw forbidden(`A container may not set ${extra}`);
+      if (data.state && data.state !== 'COMPLETE' && data.state !== 'CANCELLED' && data.state !== 'RUNNING') {
+        throw forbidden('A container may only set its state to COMPLETE or CANCELLED');
       }
-      const to = data.state ?? c.state;
-      if (input.exitCode != null && to !== 'COMPLETE')
-        throw badInput('exitCode', 'exitCode may only be set with the move to COMPLETE');
-      if (to !== c.state) {
-        if (to === 'LOCKED') throw conflict('Use lockContainer to lock a container');
-        if (!canTransition(c.state, to)) throw conflict(`cannot change state from ${c.state} to ${to}`);
-        if (to === 'QUEUED' && c.lockedByUuid !== caller.token.uuid)
-          throw forbidden('Not locked by your token');
-      } else if (isFinal(c.state)) {
-        throw conflict(`cannot update a container in state ${c.state}`);
-      }
-      await applyTransition(tx, c, data, changes);
-    },
-    () => changes.clear(),
-  );
+    }
+    const to = data.state ?? c.state;
+    if (input.exitCode != null && to !== 'COMPLETE')
+      throw badInput('exitCode', 'exitCode may only be set with the move to COMPLETE');
+    if (to !== c.state) {
+      if (to === 'LOCKED') throw conflict('Use lockContainer to lock a container');
+      if (!canTransition(c.state, to)) throw conflict(`cannot change state from ${c.state} to ${to}`);
+      if (to === 'QUEUED' && c.lockedByUuid !== caller.token.uuid)
+        throw forbidden('Not locked by your token');
+    } else if (isFinal(c.state)) {
+      throw conflict(`cannot update a container in state ${c.state}`);
+    }
+    await applyTransition(tx, c, data, changes);
+  });
 }
 
 type ContainerUpdate = Omit<Prisma.ContainerUpdateInput, 'state'> & { state?: ContainerState };

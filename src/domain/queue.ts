@@ -1,6 +1,5 @@
-import type { Caller } from '../core/caller.js';
-import type { PrismaClient } from '../db/client.js';
 import type { ContainerState, Prisma } from '../generated/prisma/client.js';
+import type { DomainContext } from './context.js';
 import { containerVisibleWhere } from './visibility.js';
 
 // The dispatch queue: which containers a dispatcher takes first, and which changes it must hear
@@ -33,9 +32,9 @@ export const isDispatchable = (c: { state: ContainerState; priority: bigint }) =
  * concern the caller.
  */
 export async function dispatcherConcern(
-  prisma: PrismaClient,
-  caller: Caller,
+  ctx: Pick<DomainContext, 'prisma' | 'caller'>,
 ): Promise<(uuid: string) => Promise<boolean>> {
+  const { prisma, caller } = ctx;
   const tokenUuid = caller.token.uuid;
   const locked = await prisma.container.findMany({
     where: { lockedByUuid: tokenUuid },

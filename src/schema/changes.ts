@@ -1,24 +1,31 @@
 import { Repeater } from 'graphql-yoga';
 import type { Context } from '../core/context.js';
-import { ChangeSet } from '../domain/changes.js';
+import type { ChangeSet } from '../domain/changes.js';
+import type { DomainContext } from '../domain/context.js';
 import { isTokenCurrent } from '../domain/tokens.js';
 import { notFound, unauthenticated } from '../errors.js';
 import { callerOf } from './caller.js';
 
 /**
- * Runs a mutation's domain work and, once its transaction has committed, publishes an event
- * for every container and request it changed (uuids only: subscribers re-read).
+ * The domain's context for this request. What a write changed is published once its
+ * transaction has committed: an event for every container and request (uuids only:
+ * subscribers re-read).
  */
-export async function withChanges<T>(ctx: Context, work: (changes: ChangeSet) => Promise<T>): Promise<T> {
-  const changes = new ChangeSet();
-  const result = await work(changes);
-  const { events } = ctx.services;
-  for (const uuid of changes.containers) {
-    events.publish('containerUpdated', uuid, { uuid });
-    events.publish('anyContainerUpdated', { uuid });
-  }
-  for (const uuid of changes.containerRequests) events.publish('containerRequestUpdated', uuid, { uuid });
-  return result;
+export function domainOf(ctx: Context): DomainContext {
+  const { db, validator, config, events } = ctx.services;
+  return {
+    prisma: db.prisma,
+    validator,
+    config,
+    caller: callerOf(ctx),
+    announce(changes: ChangeSet) {
+      for (const uuid of changes.containers) {
+        events.publish('containerUpdated', uuid, { uuid });
+        events.publish('anyContainerUpdated', { uuid });
+      }
+      for (const uuid of changes.containerRequests) events.publish('containerRequestUpdated', uuid, { uuid });
+    },
+  };
 }
 
 /** The last payload of a stream whose token has lapsed: its resolver throws UNAUTHENTICATED. */

@@ -9,7 +9,7 @@ import { notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder, type SchemaTypes } from './builder.js';
 import { callerOf } from './caller.js';
-import { changedUuid, subscribeWhileVisible, withChanges } from './changes.js';
+import { changedUuid, domainOf, subscribeWhileVisible } from './changes.js';
 import { ContainerRequestStateEnum } from './enums.js';
 
 // select mode: GraphQL reads only the columns its fields need, so the secret columns
@@ -159,10 +159,7 @@ builder.mutationFields((t) => ({
     type: 'ContainerRequest',
     args: { input: t.arg({ type: CreateContainerRequestInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const { db, validator, config } = ctx.services;
-      const uuid = await withChanges(ctx, (changes) =>
-        createContainerRequest({ prisma: db.prisma, validator, config }, ctx.caller, input, changes),
-      );
+      const uuid = await createContainerRequest(domainOf(ctx), input);
       return loadRequest(ctx, query, uuid);
     },
   }),
@@ -173,20 +170,14 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: UpdateContainerRequestInput, required: true }),
     },
     resolve: async (query, _root, { uuid, input }, ctx) => {
-      const { db, validator, config } = ctx.services;
-      await withChanges(ctx, (changes) =>
-        updateContainerRequest({ prisma: db.prisma, validator, config }, ctx.caller, uuid, input, changes),
-      );
+      await updateContainerRequest(domainOf(ctx), uuid, input);
       return loadRequest(ctx, query, uuid);
     },
   }),
   deleteContainerRequest: t.withAuth({ loggedIn: true }).id({
     args: { uuid: t.arg.id({ required: true }) },
     resolve: async (_root, { uuid }, ctx) => {
-      const { db, validator, config } = ctx.services;
-      await withChanges(ctx, (changes) =>
-        deleteContainerRequest({ prisma: db.prisma, validator, config }, ctx.caller, uuid, changes),
-      );
+      await deleteContainerRequest(domainOf(ctx), uuid);
       return uuid;
     },
   }),

@@ -7,7 +7,7 @@ import { badInput, notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { callerOf } from './caller.js';
-import { changedUuid, filteredChanges, subscribeWhileVisible, withChanges } from './changes.js';
+import { changedUuid, domainOf, filteredChanges, subscribeWhileVisible } from './changes.js';
 import { NEWEST_FIRST } from './container-request.js';
 import { ContainerStateEnum, OrderDirectionEnum } from './enums.js';
 import type { WithApiToken } from './token.js';
@@ -151,9 +151,8 @@ builder.queryFields((t) => ({
     description: 'The token the container must run with (apiToken set), for the token holding its lock only.',
     args: { uuid: t.arg.id({ required: true }) },
     resolve: async (query, _root, { uuid }, ctx) => {
-      const { db, validator } = ctx.services;
-      const { tokenUuid, apiToken } = await containerAuth(db.prisma, validator, ctx.caller, uuid);
-      const row = await db.prisma.apiClientAuthorization.findUniqueOrThrow({
+      const { tokenUuid, apiToken } = await containerAuth(domainOf(ctx), uuid);
+      const row = await ctx.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
         ...query,
         where: { uuid: tokenUuid },
       });
@@ -174,7 +173,7 @@ builder.queryFields((t) => ({
     type: 'JSON',
     description: "The container's secret mounts, for the container's own token only.",
     args: { uuid: t.arg.id({ required: true }) },
-    resolve: (_root, { uuid }, ctx) => containerSecretMounts(ctx.services.db.prisma, ctx.caller, uuid),
+    resolve: (_root, { uuid }, ctx) => containerSecretMounts(domainOf(ctx), uuid),
   }),
 }));
 
@@ -195,7 +194,7 @@ builder.mutationFields((t) => ({
     type: 'Container',
     args: { uuid: t.arg.id({ required: true }) },
     resolve: async (query, _root, { uuid }, ctx) => {
-      await withChanges(ctx, (changes) => lockContainer(ctx.services.db.prisma, ctx.caller, uuid, changes));
+      await lockContainer(domainOf(ctx), uuid);
       return loadContainer(ctx, query, uuid);
     },
   }),
@@ -203,7 +202,7 @@ builder.mutationFields((t) => ({
     type: 'Container',
     args: { uuid: t.arg.id({ required: true }) },
     resolve: async (query, _root, { uuid }, ctx) => {
-      await withChanges(ctx, (changes) => unlockContainer(ctx.services.db.prisma, ctx.caller, uuid, changes));
+      await unlockContainer(domainOf(ctx), uuid);
       return loadContainer(ctx, query, uuid);
     },
   }),
@@ -214,9 +213,7 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: UpdateContainerInput, required: true }),
     },
     resolve: async (query, _root, { uuid, input }, ctx) => {
-      await withChanges(ctx, (changes) =>
-        updateContainer(ctx.services.db.prisma, ctx.caller, uuid, input, changes),
-      );
+      await updateContainer(domainOf(ctx), uuid, input);
       return loadContainer(ctx, query, uuid);
     },
   }),
@@ -243,7 +240,7 @@ builder.subscriptionField('containerQueueUpdated', (t) =>
     description:
       "What a dispatcher holds to react without polling: an event after each change of a container that is QUEUED with priority > 0 (new work, a new priority), and of each container the caller's token has locked, the change that releases it included (a priority fallen to 0, a cancellation by someone else).",
     subscribe: async (_root, _args, ctx) => {
-      const concerns = await dispatcherConcern(ctx.services.db.prisma, callerOf(ctx));
+      const concerns = await dispatcherConcern(domainOf(ctx));
       return filteredChanges(ctx, ctx.services.events.subscribe('anyContainerUpdated'), concerns);
     },
     resolve: (query, payload, _args, ctx) => loadContainer(ctx, query, changedUuid(payload)),

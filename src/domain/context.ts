@@ -1,0 +1,18 @@
+import type { Config } from '../config.js';
+import type { Caller } from '../core/caller.js';
+import type { TokenValidator } from '../core/validator.js';
+import type { PrismaClient } from '../db/client.js';
+import type { ChangeSet } from './changes.js';
+
+/**
+ * What a domain operation acts with, built once per request: the database, the token
+ * validator, the configuration, who is calling, and where committed changes are announced.
+ */
+export interface DomainContext {
+  prisma: PrismaClient;
+  validator: TokenValidator;
+  config: Config;
+  caller: Caller;
+  /** Told what a writing transaction changed, once it has committed (see writeTransaction). */
+  announce(changes: ChangeSet): void;
+}
