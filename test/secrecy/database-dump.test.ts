@@ -2,10 +2,11 @@
 // array column of every table finds no runtime token (whole or its secret) and no secret-mount
 // content anywhere — except in the token's own api_client_authorizations row, which the scrub
 // must leave alone. A dump taken while things run finds them, so the dump itself is not blind.
-import { describeBackends, type TestGateway } from '../helpers/gateway.js';
+import { describeBackends } from '../helpers/gateway.js';
 import { containerAuth, createRequest, updateContainer, updateRequest } from '../helpers/requests.js';
 import {
   bound,
+  dump,
   found,
   type IssuedToken,
   issueToken,
@@ -16,37 +17,6 @@ import {
   tokenNeedles,
   tokenRow,
 } from '../helpers/secrets.js';
-
-interface Cell {
-  table: string;
-  column: string;
-  id: string | null;
-  value: string;
-}
-
-/** Every non-null text-like cell of every table: text, varchar, char, json, jsonb and arrays. */
-async function dump(gw: TestGateway): Promise<{ cells: Cell[]; columns: string[] }> {
-  const columns = await sql<{ table_schema: string; table_name: string; column_name: string }>(
-    gw,
-    `SELECT c.table_schema, c.table_name, c.column_name
-       FROM information_schema.columns c
-       JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-      WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema')
-        AND (c.data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', 'ARRAY'))
-      ORDER BY 1, 2, 3`,
-  );
-  const cells: Cell[] = [];
-  for (const c of columns) {
-    const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
-    const rows = await sql<{ id: string | null; value: string }>(
-      gw,
-      `SELECT to_jsonb(t) ->> 'uuid' AS id, t.${q(c.column_name)}::text AS value FROM ${q(c.table_schema)}.${q(c.table_name)} t WHERE t.${q(c.column_name)} IS NOT NULL`,
-    );
-    for (const r of rows)
-      cells.push({ table: c.table_name, column: c.column_name, id: r.id, value: r.value });
-  }
-  return { cells, columns: columns.map((c) => `${c.table_name}.${c.column_name}`) };
-}
 
 describeBackends('secrecy: the database after everything is final', (gw) => {
   test('holds no runtime token and no secret mount content outside the tokens’ own rows', async () => {

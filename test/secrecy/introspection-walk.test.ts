@@ -194,14 +194,14 @@ describeBackends('secrecy: the introspection walk', (gw) => {
     function subscribe(
       name: string,
       token: string,
-      field: 'containerUpdated' | 'containerRequestUpdated',
-      uuid: string,
+      field: 'containerUpdated' | 'containerRequestUpdated' | 'containerQueueUpdated',
+      uuid?: string,
     ) {
       const abort = new AbortController();
-      const type = field === 'containerUpdated' ? 'Container' : 'ContainerRequest';
+      const type = field === 'containerRequestUpdated' ? 'ContainerRequest' : 'Container';
       let markReady = () => {};
       const ready = new Promise<void>((r) => (markReady = r));
-      const s = { name: `${name} ${field}(${uuid})`, text: '', abort, ready, done: Promise.resolve() };
+      const s = { name: `${name} ${field}(${uuid ?? ''})`, text: '', abort, ready, done: Promise.resolve() };
       s.done = (async () => {
         try {
           const res = await fetch(`${url}/graphql`, {
@@ -211,10 +211,14 @@ describeBackends('secrecy: the introspection walk', (gw) => {
               accept: 'text/event-stream',
               authorization: `Bearer ${token}`,
             },
-            body: JSON.stringify({
-              query: `subscription S($u: ID!) { ${field}(uuid: $u) { ${sel(type)} } }`,
-              variables: { u: uuid },
-            }),
+            body: JSON.stringify(
+              uuid
+                ? {
+                    query: `subscription S($u: ID!) { ${field}(uuid: $u) { ${sel(type)} } }`,
+                    variables: { u: uuid },
+                  }
+                : { query: `subscription S { ${field} { ${sel(type)} } }` },
+            ),
             signal: abort.signal,
           });
           const reader = res.body!.getReader();
@@ -258,11 +262,13 @@ describeBackends('secrecy: the introspection walk', (gw) => {
       secretMounts: secretMounts(content),
     });
     const crStreams = subscribers.map((s) => subscribe(s.name, s.token, 'containerRequestUpdated', cr.uuid));
+    // The dispatcher's stream: queued work, and the containers the caller's token holds.
+    const queueStreams = subscribers.map((s) => subscribe(s.name, s.token, 'containerQueueUpdated'));
     const started = async (ss: typeof streams) => {
       await Promise.all(ss.map((x) => x.ready));
       await new Promise((r) => setTimeout(r, 50));
     };
-    await started(crStreams);
+    await started([...crStreams, ...queueStreams]);
 
     const commit = await updateRequest(gw(), owner.token, cr.uuid, { state: 'COMMITTED', name: 'committed' });
     check('commit', commit);
@@ -305,9 +311,11 @@ describeBackends('secrecy: the introspection walk', (gw) => {
     const missing = () =>
       subscribers.flatMap((s, i) => {
         if (s.name === 'other') {
+          const none = queueStreams[i]!.text.includes('"uuid"') ? [`${queueStreams[i]!.name}: an event`] : [];
           return [crStreams[i]!, c1Streams[i]!, c2Streams[i]!]
             .filter((st) => !st.text.includes('NOT_FOUND') || st.text.includes('"uuid"'))
-            .map((st) => `${st.name}: NOT_FOUND`);
+            .map((st) => `${st.name}: NOT_FOUND`)
+            .concat(none);
         }
         const want: [(typeof streams)[number], string][] = [
           ...['COMMITTED', 'FINAL', '"name":"final"'].map(
@@ -319,6 +327,11 @@ describeBackends('secrecy: the introspection walk', (gw) => {
           ...['LOCKED', 'RUNNING', 'COMPLETE'].map(
             (x) => [c2Streams[i]!, x] as [(typeof streams)[number], string],
           ),
+          // Queued work reaches whoever may see it; the lock holder hears its containers to the end.
+          ...(s.name === 'dispatcher'
+            ? ['QUEUED', 'LOCKED', 'RUNNING', 'CANCELLED', 'COMPLETE']
+            : ['QUEUED']
+          ).map((x) => [queueStreams[i]!, x] as [(typeof streams)[number], string]),
         ];
         return want
           .filter(([st, x]) => !st.text.includes(x.startsWith('"') ? x : `"state":"${x}"`))
