@@ -44,6 +44,8 @@ export class ContainerRun {
   }
   private execution: Execution | undefined;
   private started = false;
+  /** Set when the final update is being sent: a stop then has nothing left to stop. */
+  private finishing = false;
   private readonly logTail = new LogTail();
   private reports: Promise<unknown> = Promise.resolve();
   /** Settles once the container is final (or unlocked) and its files are cleaned up. */
@@ -62,7 +64,7 @@ export class ContainerRun {
 
   /** Stops the run (once; later calls are ignored). */
   stop(kind: StopKind, reason: string): void {
-    if (this.stopReason) return;
+    if (this.stopReason || this.finishing) return;
     this.stopReason = { kind, reason };
     this.deps.log('info', 'stopping container', { container: this.uuid, reason });
     if (this.execution) {
@@ -196,6 +198,7 @@ export class ContainerRun {
    * our lock): nothing to do.
    */
   private async finish(input: ContainerUpdate): Promise<void> {
+    this.finishing = true;
     await this.reports;
     for (let attempt = 1; ; attempt++) {
       try {
