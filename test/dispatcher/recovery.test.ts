@@ -2,6 +2,7 @@
 // left behind, removes its secret mounts, cancels the RUNNING container (the gateway retries it)
 // and unlocks the LOCKED one; SIGTERM stops taking work and finishes every container before exit.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -35,8 +36,8 @@ describeBackends('dispatcher crash recovery and shutdown', (gw) => {
       for (const d of started) fs.rmSync(d.dir, { recursive: true, force: true });
       fs.rmSync(scratch, { recursive: true, force: true });
     });
-    const start = async (opts: Parameters<typeof DispatcherProcess.start>[1]) => {
-      const d = DispatcherProcess.start(url, opts);
+    const start = async (opts: Parameters<typeof DispatcherProcess.start>[1], via = url) => {
+      const d = DispatcherProcess.start(via, opts);
       started.push(d);
       return d.ready();
     };
@@ -116,6 +117,54 @@ describeBackends('dispatcher crash recovery and shutdown', (gw) => {
       expect(row!.container_uuid).not.toBe(cr.containerUuid);
       expect((await containerReaches(gw(), row!.container_uuid, ['QUEUED'], 1000)).lockedByUuid).toBeNull();
       ok(await updateRequest(gw(), user.token, cr.uuid, { priority: 0 }));
+    });
+
+    test('the event stream drops: the dispatcher reconnects, reads the queue again, and runs what came meanwhile', async () => {
+      // A TCP relay between dispatcher and gateway, whose connections the test can cut.
+      const sockets = new Set<net.Socket>();
+      let blocked = false;
+      const gatewayPort = Number(new URL(url).port);
+      const relay = net.createServer((client) => {
+        if (blocked) {
+          client.destroy();
+          return;
+        }
+        const upstream = net.connect(gatewayPort, '127.0.0.1');
+        for (const [a, b] of [
+          [client, upstream],
+          [upstream, client],
+        ] as const) {
+          sockets.add(a);
+          a.pipe(b);
+          a.on('error', () => b.destroy());
+          a.on('close', () => {
+            sockets.delete(a);
+            b.destroy();
+          });
+        }
+      });
+      await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+      try {
+        const token = (await gw().newUser({ isAdmin: true })).token;
+        const port = (relay.address() as net.AddressInfo).port;
+        const d = await start({ token, pollSeconds: 3600 }, `http://127.0.0.1:${port}`);
+        const before = d.logs().filter((l) => l.msg === 'listening for queue events').length;
+        blocked = true;
+        for (const s of sockets) s.destroy();
+        // Queued while the dispatcher cannot reach the gateway: no event can tell it.
+        const cr = await createRequest(gw(), user.token, { command: ['true', tag()] });
+        blocked = false;
+        await waitFor(
+          'the stream to be back',
+          () => d.logs().filter((l) => l.msg === 'listening for queue events').length > before,
+        );
+        const final = await requestFinal(gw(), user.token, cr.uuid);
+        expect((await containerReaches(gw(), final.containerUuid, ['COMPLETE'])).exitCode).toBe(0);
+        expect(await d.stop()).toEqual({ code: 0, signal: null });
+      } finally {
+        for (const s of sockets) s.destroy();
+        await new Promise((r) => relay.close(r));
+      }
     });
   });
 });
