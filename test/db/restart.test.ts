@@ -16,6 +16,10 @@ describe('PGlite data directory', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  // Two opens of a fresh data directory on disk, each through the WASM schema engine: about 30 s
+  // alone, over a minute on a loaded 2-core machine; the default 60 s is too tight for it.
+  const OPEN_TWICE_MS = 180_000;
+
   test('a restart keeps the data, and applies no migration twice', async () => {
     const dataDir = path.join(dir, 'nested', 'data'); // missing parents are created
     const first = await openDatabase({ kind: 'pglite', dataDir });
@@ -39,7 +43,7 @@ describe('PGlite data directory', () => {
     } finally {
       await second.close();
     }
-  });
+  }, OPEN_TWICE_MS);
 
   test('a second opener of a directory in use is refused with what to do, and the first keeps working', async () => {
     const dataDir = path.join(dir, 'nested', 'data');
