@@ -16,7 +16,8 @@ import { containerVisibleWhere, isOwnToken } from './visibility.js';
 /** Fields of UpdateContainerInput (API.md). */
 export interface UpdateContainerInput {
   state?: ContainerState | null;
-  priority?: number | null;
+  /** Within a signed 64-bit integer (the API's BigInt scalar). */
+  priority?: bigint | null;
   progress?: number | null;
   log?: string | null;
   output?: string | null;
@@ -160,11 +161,8 @@ function validateContainerUpdate(input: UpdateContainerInput): ContainerUpdate {
   const out: ContainerUpdate = {};
   if (input.state != null) out.state = input.state;
   if (input.priority != null) {
-    // The column is a signed 64-bit integer: a larger value would fail in the database.
-    if (!Number.isFinite(input.priority) || input.priority < 0 || input.priority >= 2 ** 63) {
-      throw badInput('priority', 'priority must be a number from 0 to 2^63-1');
-    }
-    out.priority = BigInt(Math.floor(input.priority));
+    if (input.priority < 0n) throw badInput('priority', 'priority must be from 0 to 2^63-1');
+    out.priority = input.priority;
   }
   if (input.progress !== undefined) {
     if (input.progress !== null && !(input.progress >= 0 && input.progress <= 1))

@@ -1,23 +1,9 @@
-import type { ContainerState, Prisma } from '../generated/prisma/client.js';
+import type { ContainerState } from '../generated/prisma/client.js';
 import type { DomainContext } from './context.js';
 import { containerVisibleWhere } from './visibility.js';
 
-// The dispatch queue: which containers a dispatcher takes first, and which changes it must hear
-// about. Orders end on uuid so that a page boundary is never ambiguous. The priority order with
-// a state filter is served by the (state, priority, uuid) index, scanned in either direction:
-// the highest-priority QUEUED page costs the same whatever the queue's length.
-
-export type OrderDirection = 'ASC' | 'DESC';
-export type ContainerOrderField = 'CREATED_AT' | 'PRIORITY';
-
-/** A list order: the field, then uuid in the same direction. */
-export function containerOrderBy(
-  field: ContainerOrderField,
-  direction: OrderDirection,
-): Prisma.ContainerOrderByWithRelationInput[] {
-  const dir = direction === 'ASC' ? ('asc' as const) : ('desc' as const);
-  return field === 'PRIORITY' ? [{ priority: dir }, { uuid: dir }] : [{ createdAt: dir }, { uuid: dir }];
-}
+// The dispatch queue: which changes a dispatcher must hear about. The order it takes work in
+// (priority, highest first) is containerOrderBy in list-order.ts.
 
 /** What a dispatcher may take (and lock): QUEUED and wanted by some request (priority > 0). */
 export const isDispatchable = (c: { state: ContainerState; priority: bigint }) =>

@@ -20,6 +20,7 @@ export type SchemaTypes = PothosSchemaTypes.ExtendDefaultTypes<{
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
+    BigInt: { Input: bigint; Output: bigint };
     ID: { Input: string; Output: string };
   };
   DefaultFieldNullability: false;
@@ -43,15 +44,39 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     // A uuid already names its type (its infix) and is globally unique: use it as the id as is.
     encodeGlobalID: (_typename, id) => String(id),
     decodeGlobalID: (globalID) => ({ typename: kindOfUuid(globalID) ?? '', id: globalID }),
-    nodesOnConnection: true,
+    nodesOnConnection: { description: 'The items of this page.' },
     // A uuid of no known type (or no uuid at all) names nothing: null, like an unknown uuid,
     // rather than Pothos' "has not been implemented" error for the empty typename.
     nodeQueryOptions: {
+      description: 'Any object by its id (which is its uuid); null if there is none the caller may see.',
+      args: {
+        id: {
+          description: 'The id (uuid) of a User, ApiClientAuthorization, ContainerRequest or Container.',
+        },
+      },
       resolve: (_root, args, _ctx, _info, resolveNode) => (args.id.typename ? resolveNode(args.id) : null),
     },
     nodesQueryOptions: false,
     clientMutationId: 'omit',
     cursorType: 'String',
+    // Descriptions of what the plugin generates (GraphiQL's docs pane and codegen show them).
+    nodeTypeOptions: { description: 'An object with a globally unique id: its uuid.' },
+    idFieldOptions: { description: 'The global id: the same as uuid.' },
+    pageInfoTypeOptions: { description: 'Where a page sits in its list.' },
+    hasNextPageFieldOptions: { description: 'Whether there are more items after this page.' },
+    hasPreviousPageFieldOptions: { description: 'Whether there are more items before this page.' },
+    startCursorFieldOptions: { description: 'The cursor of the first item (for `before`).' },
+    endCursorFieldOptions: { description: 'The cursor of the last item (for `after`).' },
+    defaultConnectionTypeOptions: { description: 'One page of a list (a Relay connection).' },
+    defaultEdgeTypeOptions: { description: 'An item of a page, with its cursor.' },
+    edgesFieldOptions: { description: 'The items of this page, each with its cursor.' },
+    pageInfoFieldOptions: { description: 'Where this page sits in the list.' },
+    cursorFieldOptions: { description: 'Where this item sits: pass it as `after` or `before`.' },
+    nodeFieldOptions: { description: 'The item.' },
+    firstArgOptions: { description: 'Items after `after` (or from the start), at most 100.' },
+    afterArgOptions: { description: 'A cursor: start after this item.' },
+    lastArgOptions: { description: 'Items before `before` (or from the end), at most 100.' },
+    beforeArgOptions: { description: 'A cursor: end before this item.' },
   },
 });
 
@@ -94,6 +119,36 @@ builder.scalarType('DateTime', {
   serialize: (v) => (v as Date).toISOString(),
   parseValue: (v) => parseDate(v),
   parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : null, ast),
+});
+
+/** The range of a PostgreSQL bigint, which is what every BigInt value is stored in. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+function parseBigInt(v: unknown, node?: ValueNode): bigint {
+  const n =
+    typeof v === 'string' && /^-?\d{1,19}$/.test(v)
+      ? BigInt(v)
+      : typeof v === 'number' && Number.isSafeInteger(v)
+        ? BigInt(v)
+        : null;
+  if (n === null || n < INT64_MIN || n > INT64_MAX)
+    throw new GraphQLError('BigInt must be a whole number from -2^63 to 2^63-1, as a string or an integer', {
+      nodes: node,
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  return n;
+}
+
+// A string on output: JSON numbers lose precision above 2^53 in JavaScript clients.
+builder.scalarType('BigInt', {
+  description:
+    'A signed 64-bit integer, serialised as a decimal string ("1125899906842624") so that no client loses precision; as input, a string or an integer literal.',
+  serialize: (v) => String(v),
+  parseValue: (v) => parseBigInt(v),
+  // An integer literal is read from its digits: exact beyond 2^53.
+  parseLiteral: (ast) =>
+    parseBigInt(ast.kind === Kind.STRING || ast.kind === Kind.INT ? ast.value : null, ast),
 });
 
 builder.scalarType('JSON', {
@@ -140,6 +195,11 @@ function jsonLiteral(ast: ValueNode, variables: Record<string, unknown> | undefi
   }
 }
 
-builder.queryType({});
-builder.mutationType({});
-builder.subscriptionType({});
+builder.queryType({ description: 'Reads. Every field needs a token (Authorization: Bearer <token>).' });
+builder.mutationType({
+  description: 'Changes. Each runs in one transaction: it happens whole or not at all.',
+});
+builder.subscriptionType({
+  description:
+    'Change streams over Server-Sent Events (GraphQL over SSE, either mode). An object stream starts with its current state and completes once it is final.',
+});

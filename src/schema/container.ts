@@ -1,61 +1,111 @@
 import type { Context } from '../core/context.js';
 import { containerAuth, containerSecretMounts } from '../domain/container-auth.js';
 import { lockContainer, unlockContainer, updateContainer } from '../domain/containers.js';
-import { containerOrderBy, dispatcherConcern } from '../domain/queue.js';
+import { containerOrderBy, containerRequestOrderBy } from '../domain/list-order.js';
+import { dispatcherConcern } from '../domain/queue.js';
 import { containerRequestVisibleWhere, containerVisibleWhere } from '../domain/visibility.js';
-import { badInput, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { callerOf } from './caller.js';
 import { changedUuid, domainOf, filteredChanges, subscribeWhileVisible } from './changes.js';
-import { NEWEST_FIRST } from './container-request.js';
-import { ContainerStateEnum, OrderDirectionEnum } from './enums.js';
+import { ContainerOrder, ContainerRequestOrder, ContainerStateEnum } from './enums.js';
 import type { WithApiToken } from './token.js';
+import { mountsTypedField, runtimeConstraintsTypedField } from './typed-json.js';
 
 // select mode: runtime_token and secret_mounts are never loaded for output.
 builder.prismaNode('Container', {
+  description:
+    'The work itself: made by committing a container request, run by a dispatcher. Identical requests may share one.',
   id: { field: 'uuid' },
   select: {},
   findUnique: (uuid, ctx) => ({ uuid, AND: [containerVisibleWhere(callerOf(ctx))] }),
   nullable: true,
   fields: (t) => ({
-    uuid: t.exposeID('uuid'),
-    state: t.expose('state', { type: ContainerStateEnum }),
-    priority: t.float({
-      description: '(priority << 50) - createdAt ms of the highest request; a Float (exact up to 2^53).',
-      select: { priority: true },
-      resolve: (c) => Number(c.priority),
+    uuid: t.exposeID('uuid', {
+      description: "The container's uuid (`<cluster>-dz642-<15>`); also its `id`.",
     }),
-    command: t.exposeStringList('command'),
-    containerImage: t.exposeString('containerImage'),
-    cwd: t.exposeString('cwd'),
-    environment: t.expose('environment', { type: 'JSON' }),
-    mounts: t.expose('mounts', { type: 'JSON' }),
-    outputPath: t.exposeString('outputPath'),
-    runtimeConstraints: t.expose('runtimeConstraints', { type: 'JSON' }),
-    schedulingParameters: t.expose('schedulingParameters', { type: 'JSON' }),
-    runtimeUserUuid: t.exposeID('runtimeUserUuid'),
-    runtimeAuthScopes: t.exposeStringList('runtimeAuthScopes'),
-    lockedByUuid: t.exposeID('lockedByUuid', { nullable: true }),
-    authUuid: t.exposeID('authUuid', { nullable: true }),
-    exitCode: t.exposeInt('exitCode', { nullable: true }),
-    log: t.exposeString('log', { nullable: true }),
-    output: t.exposeString('output', { nullable: true }),
-    progress: t.exposeFloat('progress', { nullable: true }),
-    runtimeStatus: t.expose('runtimeStatus', { type: 'JSON' }),
-    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
-    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    modifiedAt: t.expose('modifiedAt', { type: 'DateTime' }),
+    state: t.expose('state', {
+      type: ContainerStateEnum,
+      description: 'Where the container is in its life.',
+    }),
+    priority: t.field({
+      type: 'BigInt',
+      description:
+        '(priority << 50) - createdAt in ms of its highest committed request (0 when none wants it): the queue order. A BigInt: exact.',
+      select: { priority: true },
+      resolve: (c) => c.priority,
+    }),
+    command: t.exposeStringList('command', { description: 'The command and its arguments.' }),
+    containerImage: t.exposeString('containerImage', { description: 'The image the command runs in.' }),
+    cwd: t.exposeString('cwd', { description: 'The working directory.' }),
+    environment: t.expose('environment', {
+      type: 'JSON',
+      description: 'Environment variables (a JSON object).',
+    }),
+    mounts: t.expose('mounts', {
+      type: 'JSON',
+      description: 'What is mounted where: a JSON object from mount point to mount (see `mountsTyped`).',
+    }),
+    mountsTyped: t.field(mountsTypedField),
+    outputPath: t.exposeString('outputPath', {
+      description: 'The directory whose content becomes the output.',
+    }),
+    runtimeConstraints: t.expose('runtimeConstraints', {
+      type: 'JSON',
+      description: 'Resources, as a JSON object (see `runtimeConstraintsTyped`).',
+    }),
+    runtimeConstraintsTyped: t.field(runtimeConstraintsTypedField),
+    schedulingParameters: t.expose('schedulingParameters', {
+      type: 'JSON',
+      description: 'Hints for the dispatcher (a JSON object).',
+    }),
+    runtimeUserUuid: t.exposeID('runtimeUserUuid', { description: 'The user it runs as.' }),
+    runtimeAuthScopes: t.exposeStringList('runtimeAuthScopes', {
+      description: 'The scopes of the token it runs with.',
+    }),
+    lockedByUuid: t.exposeID('lockedByUuid', {
+      nullable: true,
+      description: 'The uuid of the dispatcher token holding its lock.',
+    }),
+    authUuid: t.exposeID('authUuid', {
+      nullable: true,
+      description: 'The uuid of the token generated for it while it is locked or running.',
+    }),
+    exitCode: t.exposeInt('exitCode', { nullable: true, description: 'The exit code, once COMPLETE.' }),
+    log: t.exposeString('log', { nullable: true, description: 'Its log, as reported by the dispatcher.' }),
+    output: t.exposeString('output', {
+      nullable: true,
+      description: 'Its output, as reported by the dispatcher.',
+    }),
+    progress: t.exposeFloat('progress', { nullable: true, description: 'From 0 to 1, as reported.' }),
+    runtimeStatus: t.expose('runtimeStatus', {
+      type: 'JSON',
+      description: 'Status details reported by the dispatcher (a JSON object; `error` marks a failing one).',
+    }),
+    startedAt: t.expose('startedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it started RUNNING.',
+    }),
+    finishedAt: t.expose('finishedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it became COMPLETE or CANCELLED.',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
+    modifiedAt: t.expose('modifiedAt', { type: 'DateTime', description: 'When it last changed.' }),
     containerRequests: t.relatedConnection(
       'requests',
       {
         cursor: 'uuid',
-        description: 'The container requests the caller can see that point at this container, newest first.',
+        description:
+          'The container requests the caller can see that point at this container: newest first unless orderBy says otherwise.',
         totalCount: true,
-        query: (_args, ctx) => ({
+        args: { orderBy: t.arg({ type: ContainerRequestOrder, description: 'Default: CREATED_AT DESC.' }) },
+        query: (args, ctx) => ({
           where: containerRequestVisibleWhere(callerOf(ctx)),
-          orderBy: NEWEST_FIRST,
+          orderBy: containerRequestOrderBy(args.orderBy),
         }),
       },
       { name: 'ContainerContainerRequestsConnection' },
@@ -65,30 +115,14 @@ builder.prismaNode('Container', {
 });
 
 const ContainerFilter = builder.inputType('ContainerFilter', {
+  description: 'Which containers to list; every given condition must hold.',
   fields: (t) => ({
-    state: t.field({ type: ContainerStateEnum }),
-    lockedByUuid: t.id(),
-    minPriority: t.float({
-      description: 'Containers with priority ≥ this (a dispatcher lists {state: QUEUED, minPriority: 1}).',
+    state: t.field({ type: ContainerStateEnum, description: 'In this state.' }),
+    lockedByUuid: t.id({ description: 'Locked by this dispatcher token.' }),
+    minPriority: t.field({
+      type: 'BigInt',
+      description: 'With priority ≥ this (a dispatcher lists {state: QUEUED, minPriority: 1}).',
     }),
-  }),
-});
-
-const ContainerOrderFieldEnum = builder.enumType('ContainerOrderField', {
-  values: {
-    CREATED_AT: { description: 'Creation time.' },
-    PRIORITY: {
-      description:
-        'Priority: with DESC, what a dispatcher runs first (served by an index with the state filter).',
-    },
-  } as const,
-});
-
-const ContainerOrder = builder.inputType('ContainerOrder', {
-  description: 'A list order; ties are broken by uuid in the same direction.',
-  fields: (t) => ({
-    field: t.field({ type: ContainerOrderFieldEnum, required: true }),
-    direction: t.field({ type: OrderDirectionEnum, required: true }),
   }),
 });
 
@@ -96,16 +130,13 @@ function containerWhere(
   ctx: Context,
   f: typeof ContainerFilter.$inferInput | null | undefined,
 ): Prisma.ContainerWhereInput {
-  // Priorities are signed 64-bit integers: a bound outside that range would fail in the database.
-  if (f?.minPriority != null && Math.abs(f.minPriority) >= 2 ** 63)
-    throw badInput('minPriority', 'minPriority must be within ±2^63');
   return {
     AND: [
       containerVisibleWhere(callerOf(ctx)),
       {
         ...(f?.state ? { state: f.state } : {}),
         ...(f?.lockedByUuid ? { lockedByUuid: f.lockedByUuid } : {}),
-        ...(f?.minPriority != null ? { priority: { gte: BigInt(Math.ceil(f.minPriority)) } } : {}),
+        ...(f?.minPriority != null ? { priority: { gte: f.minPriority } } : {}),
       },
     ],
   };
@@ -124,7 +155,10 @@ async function loadContainer(ctx: Context, query: object, uuid: string) {
 builder.queryFields((t) => ({
   container: t.prismaField({
     type: 'Container',
-    args: { uuid: t.arg.id({ required: true }) },
+    nullable: true,
+    description:
+      'One container: null, with a NOT_FOUND error, if it does not exist or the caller may not see it.',
+    args: { uuid: t.arg.id({ required: true, description: "The container's uuid." }) },
     resolve: (query, _root, { uuid }, ctx) => loadContainer(ctx, query, uuid),
   }),
   containers: t.prismaConnection(
@@ -132,13 +166,16 @@ builder.queryFields((t) => ({
       type: 'Container',
       cursor: 'uuid',
       description:
-        'Newest first unless orderBy says otherwise. A dispatcher takes work with {filter: {state: QUEUED, minPriority: 1}, orderBy: {field: PRIORITY, direction: DESC}}.',
-      args: { filter: t.arg({ type: ContainerFilter }), orderBy: t.arg({ type: ContainerOrder }) },
+        'The containers the caller can see: newest first unless orderBy says otherwise. A dispatcher takes work with {filter: {state: QUEUED, minPriority: 1}, orderBy: {field: PRIORITY, direction: DESC}}.',
+      args: {
+        filter: t.arg({ type: ContainerFilter, description: 'Which containers.' }),
+        orderBy: t.arg({ type: ContainerOrder, description: 'Default: CREATED_AT DESC.' }),
+      },
       resolve: (query, _root, args, ctx) =>
         ctx.services.db.prisma.container.findMany({
           ...query,
           where: containerWhere(ctx, args.filter),
-          orderBy: containerOrderBy(args.orderBy?.field ?? 'CREATED_AT', args.orderBy?.direction ?? 'DESC'),
+          orderBy: containerOrderBy(args.orderBy),
         }),
       totalCount: (_conn, args, ctx) =>
         ctx.services.db.prisma.container.count({ where: containerWhere(ctx, args.filter) }),
@@ -148,8 +185,9 @@ builder.queryFields((t) => ({
   ),
   containerAuth: t.withAuth({ loggedIn: true }).prismaField({
     type: 'ApiClientAuthorization',
+    nullable: true,
     description: 'The token the container must run with (apiToken set), for the token holding its lock only.',
-    args: { uuid: t.arg.id({ required: true }) },
+    args: { uuid: t.arg.id({ required: true, description: "The container's uuid." }) },
     resolve: async (query, _root, { uuid }, ctx) => {
       const { tokenUuid, apiToken } = await containerAuth(domainOf(ctx), uuid);
       const row = await ctx.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
@@ -161,8 +199,9 @@ builder.queryFields((t) => ({
   }),
   currentContainer: t.withAuth({ loggedIn: true }).prismaField({
     type: 'Container',
+    nullable: true,
     description:
-      "The container the caller's token belongs to (its generated token, or its runtime token in container-bound form).",
+      "The container the caller's token belongs to (its generated token, or its runtime token in container-bound form); null with NOT_FOUND for any other token.",
     resolve: async (query, _root, _args, ctx) => {
       const uuid = await ctx.caller.containerUuid();
       if (!uuid) throw notFound('Token is not associated with a container');
@@ -171,20 +210,26 @@ builder.queryFields((t) => ({
   }),
   containerSecretMounts: t.withAuth({ loggedIn: true }).field({
     type: 'JSON',
+    nullable: true,
     description: "The container's secret mounts, for the container's own token only.",
-    args: { uuid: t.arg.id({ required: true }) },
+    args: { uuid: t.arg.id({ required: true, description: "The container's uuid." }) },
     resolve: (_root, { uuid }, ctx) => containerSecretMounts(domainOf(ctx), uuid),
   }),
 }));
 
 const UpdateContainerInput = builder.inputType('UpdateContainerInput', {
+  description:
+    "A dispatcher's report on a container it has locked; the container's own token may report state, exitCode, progress, output and runtimeStatus while RUNNING.",
   fields: (t) => ({
-    state: t.field({ type: ContainerStateEnum }),
-    priority: t.float(),
-    progress: t.float(),
-    log: t.string(),
-    output: t.string(),
-    runtimeStatus: t.field({ type: 'JSON' }),
+    state: t.field({
+      type: ContainerStateEnum,
+      description: 'The new state (RUNNING, COMPLETE, CANCELLED…).',
+    }),
+    priority: t.field({ type: 'BigInt', description: 'A new priority (0 and up).' }),
+    progress: t.float({ description: 'From 0 to 1.' }),
+    log: t.string({ description: 'Its log (a collection reference or text).' }),
+    output: t.string({ description: 'Its output (a collection reference or text).' }),
+    runtimeStatus: t.field({ type: 'JSON', description: 'Status details (a JSON object).' }),
     exitCode: t.int({ description: 'Only with the move to COMPLETE.' }),
   }),
 });
@@ -192,7 +237,9 @@ const UpdateContainerInput = builder.inputType('UpdateContainerInput', {
 builder.mutationFields((t) => ({
   lockContainer: t.withAuth({ loggedIn: true }).prismaField({
     type: 'Container',
-    args: { uuid: t.arg.id({ required: true }) },
+    description:
+      'Takes a QUEUED container with priority > 0 for the calling dispatcher token (admins only); one of many concurrent lockers wins, the others get CONFLICT.',
+    args: { uuid: t.arg.id({ required: true, description: "The container's uuid." }) },
     resolve: async (query, _root, { uuid }, ctx) => {
       await lockContainer(domainOf(ctx), uuid);
       return loadContainer(ctx, query, uuid);
@@ -200,7 +247,8 @@ builder.mutationFields((t) => ({
   }),
   unlockContainer: t.withAuth({ loggedIn: true }).prismaField({
     type: 'Container',
-    args: { uuid: t.arg.id({ required: true }) },
+    description: 'Puts a LOCKED container back in the queue (its lock holder or an admin).',
+    args: { uuid: t.arg.id({ required: true, description: "The container's uuid." }) },
     resolve: async (query, _root, { uuid }, ctx) => {
       await unlockContainer(domainOf(ctx), uuid);
       return loadContainer(ctx, query, uuid);
@@ -208,9 +256,10 @@ builder.mutationFields((t) => ({
   }),
   updateContainer: t.withAuth({ loggedIn: true }).prismaField({
     type: 'Container',
+    description: 'Reports on a container: state, progress, log, output, exit code; returns it as changed.',
     args: {
-      uuid: t.arg.id({ required: true }),
-      input: t.arg({ type: UpdateContainerInput, required: true }),
+      uuid: t.arg.id({ required: true, description: "The container's uuid." }),
+      input: t.arg({ type: UpdateContainerInput, required: true, description: 'The report.' }),
     },
     resolve: async (query, _root, { uuid, input }, ctx) => {
       await updateContainer(domainOf(ctx), uuid, input);
@@ -223,7 +272,7 @@ builder.subscriptionField('containerUpdated', (t) =>
   t.prismaField({
     type: 'Container',
     description: 'An event after each committed change, to those who may see the container.',
-    args: { uuid: t.arg.id({ required: true }) },
+    args: { uuid: t.arg.id({ required: true, description: "The container's uuid." }) },
     subscribe: (_root, { uuid }, ctx) => {
       const where = { uuid, AND: [containerVisibleWhere(callerOf(ctx))] };
       const visible = async () =>

@@ -7,24 +7,31 @@ import { callerOf } from './caller.js';
 export type WithApiToken = { apiToken?: string | null };
 
 export const ApiClientAuthorizationRef = builder.prismaNode('ApiClientAuthorization', {
+  description: 'An API token (its secret is never shown but once: see apiToken).',
   id: { field: 'uuid' },
   // select mode: the secret column is never read for GraphQL output.
   select: {},
   findUnique: (uuid, ctx) => ({ uuid, AND: [tokenVisibleWhere(callerOf(ctx))] }),
   nullable: true,
   fields: (t) => ({
-    uuid: t.exposeID('uuid'),
-    userUuid: t.exposeID('userUuid'),
-    scopes: t.exposeStringList('scopes'),
-    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    uuid: t.exposeID('uuid', { description: "The token's uuid (`<cluster>-gj3su-<15>`); also its `id`." }),
+    userUuid: t.exposeID('userUuid', { description: 'The user it acts for.' }),
+    scopes: t.exposeStringList('scopes', {
+      description: 'What it may call: all, or <root>:<field> / <root>:*.',
+    }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it expires (null: never).',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
     apiToken: t.string({
       nullable: true,
       description:
         'The full v2 token string: only in the payload of createApiClientAuthorization and containerAuth.',
       resolve: (parent) => (parent as WithApiToken).apiToken ?? null,
     }),
-    user: t.relation('user'),
+    user: t.relation('user', { description: 'The user it acts for.' }),
   }),
 });
 
@@ -41,12 +48,13 @@ builder.queryField('currentApiClientAuthorization', (t) =>
 );
 
 const CreateApiClientAuthorizationInput = builder.inputType('CreateApiClientAuthorizationInput', {
+  description: 'A new token.',
   fields: (t) => ({
     scopes: t.stringList({
       description:
         'Default ["all"]. Each: all, query:<field>, mutation:<field>, subscription:<field>, or <root>:*.',
     }),
-    expiresAt: t.field({ type: 'DateTime' }),
+    expiresAt: t.field({ type: 'DateTime', description: 'When it expires (in the future); default never.' }),
     userUuid: t.id({ description: 'Admins only; default the caller.' }),
   }),
 });
@@ -55,7 +63,9 @@ builder.mutationField('createApiClientAuthorization', (t) =>
   t.withAuth({ loggedIn: true }).prismaField({
     type: 'ApiClientAuthorization',
     description: 'Issues a token; apiToken in this payload is the only time its secret is shown.',
-    args: { input: t.arg({ type: CreateApiClientAuthorizationInput, required: true }) },
+    args: {
+      input: t.arg({ type: CreateApiClientAuthorizationInput, required: true, description: 'The token.' }),
+    },
     resolve: async (query, _root, { input }, ctx) => {
       const { db, config } = ctx.services;
       const { token, apiToken } = await issueToken(

@@ -212,7 +212,10 @@ export function maskError(logger: Logger) {
       });
     }
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-    if (original instanceof GraphQLError && errorCode(original)) return original;
+    // Ours: as thrown, but keeping the path and locations graphql-js gave it (the path is how a
+    // client with partial data knows which field the error nulled).
+    if (original instanceof GraphQLError && errorCode(original))
+      return error instanceof GraphQLError && error.originalError === original ? error : original;
     if (error instanceof GraphQLError && errorCode(error) && !error.originalError) return error;
     const code = (original as { code?: unknown } | null | undefined)?.code;
     logger.error('unexpected error', {

@@ -48,7 +48,11 @@ describeBackends('concurrent writers', (gw) => {
       ).createContainerRequest;
       const [commit, del] = await Promise.all([
         updateRequest(gw(), user.token, draft.uuid, { state: 'COMMITTED' }),
-        gw().gql('mutation($u: ID!) { deleteContainerRequest(uuid: $u) }', { u: draft.uuid }, user.token),
+        gw().gql(
+          'mutation($u: ID!) { deleteContainerRequest(uuid: $u) { deletedId } }',
+          { u: draft.uuid },
+          user.token,
+        ),
       ]);
       expect([commit, del].map(codeOf).filter((c) => c === 'INTERNAL_SERVER_ERROR')).toEqual([]);
       // Whichever went first, the delete succeeds; a commit that came second finds nothing.

@@ -3,7 +3,9 @@ import { containerIn, containerToken, ok, readContainer, readRequest, tag } from
 import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
 
 /** (p << 50) - createdAt ms, as the API's Float shows it (exact below 2^53: p ≤ 7). */
-const claim = (p: number, createdAt: unknown) => p * 2 ** 50 - Date.parse(createdAt as string);
+// Priorities are BigInt strings: exact, where a Float would round above 2^53.
+const claim = (p: number, createdAt: unknown) =>
+  String((BigInt(p) << 50n) - BigInt(Date.parse(createdAt as string)));
 
 describeBackends('container priority (SPEC 3)', (gw) => {
   let user: { uuid: string; token: string };
@@ -11,7 +13,7 @@ describeBackends('container priority (SPEC 3)', (gw) => {
     user = await gw().newUser();
   });
   const priorityOf = async (containerUuid: string) =>
-    (await readContainer(gw(), gw().rootToken, containerUuid)).priority as number;
+    (await readContainer(gw(), gw().rootToken, containerUuid)).priority as string;
 
   test('independent requests: (priority << 50) - createdAt ms each', async () => {
     const a = await readRequest(
@@ -30,7 +32,7 @@ describeBackends('container priority (SPEC 3)', (gw) => {
 
   test('a priority-0 request gives no claim', async () => {
     const zero = await createRequest(gw(), user.token, { command: ['echo', tag()], priority: 0 });
-    expect(await priorityOf(zero.containerUuid)).toBe(0);
+    expect(await priorityOf(zero.containerUuid)).toBe('0');
   });
 
   test('several requests on one container: the maximum; cancelling one falls back to the others; cancelling all gives 0', async () => {
@@ -56,7 +58,7 @@ describeBackends('container priority (SPEC 3)', (gw) => {
     ok(await updateRequest(gw(), user.token, r1.uuid as string, { priority: 0 }));
     expect(await priorityOf(container)).toBe(claim(2, r2.createdAt));
     ok(await updateRequest(gw(), user.token, r2.uuid as string, { priority: 0 }));
-    expect(await priorityOf(container)).toBe(0);
+    expect(await priorityOf(container)).toBe('0');
 
     // Cancelled requests stay COMMITTED while their container is not final.
     for (const r of [r1, r2, r3])
@@ -142,7 +144,7 @@ describeBackends('container priority (SPEC 3)', (gw) => {
 
       ok(await updateRequest(gw(), user.token, parent.cr.uuid as string, { priority: 0 }));
       for (const c of [parent.containerUuid, child.containerUuid, grandchild.containerUuid])
-        expect(await priorityOf(c)).toBe(0);
+        expect(await priorityOf(c)).toBe('0');
     });
 
     test.each(['CANCELLED', 'COMPLETE'] as const)(
@@ -175,7 +177,7 @@ describeBackends('container priority (SPEC 3)', (gw) => {
           priority: 0,
           state: 'COMMITTED',
         });
-        for (const c of [queued, locked, running]) expect(await priorityOf(c.containerUuid)).toBe(0);
+        for (const c of [queued, locked, running]) expect(await priorityOf(c.containerUuid)).toBe('0');
         expect(await readRequest(gw(), user.token, parent.cr.uuid as string)).toMatchObject({
           state: 'FINAL',
         });

@@ -130,7 +130,7 @@ describeBackends('the dispatch queue', (gw) => {
     ok(await updateRequest(gw(), user.token, a.uuid, { priority: 9 }));
     const raised = (await sub.next()).data.containerQueueUpdated;
     expect(raised).toMatchObject({ uuid: a.containerUuid, state: 'QUEUED' });
-    expect(raised.priority).toBeGreaterThan(2 * 2 ** 50);
+    expect(BigInt(raised.priority)).toBeGreaterThan(2n << 50n);
 
     // Another dispatcher locks and runs it: none of that concerns this one (it is not work any
     // more, and not ours). The next event is the next piece of work.
@@ -167,7 +167,7 @@ describeBackends('the dispatch queue', (gw) => {
     expect((await sub.next()).data.containerQueueUpdated).toMatchObject({
       uuid: held.containerUuid,
       state: 'RUNNING',
-      priority: 0,
+      priority: '0',
     });
     // Someone else (an admin) cancels it: the lock is released, and that change is still sent.
     ok(await updateContainer(gw(), gw().rootToken, held.containerUuid, { state: 'CANCELLED' }));
@@ -232,7 +232,7 @@ for (const backend of BACKENDS) {
         ),
       ).containers.nodes;
       expect(page).toHaveLength(100);
-      expect(page[0].priority).toBe(30_000); // the highest QUEUED filler (g % 5 = 0)
+      expect(page[0].priority).toBe('30000'); // the highest QUEUED filler (g % 5 = 0)
       const selects = log.filter(
         (e) => /^\s*SELECT/i.test(e.query) && /"containers"/.test(e.query) && /ORDER BY/i.test(e.query),
       );

@@ -42,7 +42,7 @@ describeBackends('retry after cancel (SPEC 5)', (gw) => {
         runtimeAuthScopes: ['all'],
       });
       // The new container carries the request's claim.
-      expect(next.priority).toBe(2 * 2 ** 50 - Date.parse(now.createdAt as string));
+      expect(next.priority).toBe(String(2 * 2 ** 50 - Date.parse(now.createdAt as string)));
       // No request points at the cancelled container any more: only admins see it (SPEC 5 visibility).
       expect((await readContainer(gw(), gw().rootToken, current)).state).toBe('CANCELLED');
       expect(
@@ -147,7 +147,7 @@ describeBackends('retry after cancel (SPEC 5)', (gw) => {
     expect(ra.containerUuid).not.toBe(a.containerUuid);
     expect(rc).toMatchObject({ state: 'FINAL', containerCount: 1, containerUuid: a.containerUuid });
     expect((await readContainer(gw(), user.token, ra.containerUuid as string)).priority).toBe(
-      2 * 2 ** 50 - Date.parse(rb.createdAt as string),
+      String(2 * 2 ** 50 - Date.parse(rb.createdAt as string)),
     );
   });
 });

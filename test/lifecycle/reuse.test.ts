@@ -190,7 +190,7 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
         containerCount: 1,
       });
       // Still COMPLETE, and with no COMMITTED request pointing at it its priority stays 0.
-      expect(await readContainer(gw(), user.token, done)).toMatchObject({ state: 'COMPLETE', priority: 0 });
+      expect(await readContainer(gw(), user.token, done)).toMatchObject({ state: 'COMPLETE', priority: '0' });
     });
 
     test('COMPLETE: the earliest finishedAt wins, not the earliest created', async () => {
@@ -291,8 +291,8 @@ describeBackends('container reuse (SPEC 8)', (gw) => {
         await readContainer(gw(), user.token, older),
         await readContainer(gw(), user.token, newer),
       ];
-      expect(a.priority).toBe(0);
-      expect(b.priority).toBe(0);
+      expect(a.priority).toBe('0');
+      expect(b.priority).toBe('0');
       expect(Date.parse(a.createdAt)).toBeLessThan(Date.parse(b.createdAt));
       expect((await probe(t2, { priority: 0 })).containerUuid).toBe(older);
     });

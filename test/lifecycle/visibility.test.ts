@@ -41,7 +41,11 @@ describeBackends('visibility: owners and admins (SPEC 3, 5, 9)', (gw) => {
   test("B's mutations on A's objects: NOT_FOUND, never FORBIDDEN, and nothing changes", async () => {
     expectError(await updateRequest(gw(), b.token, aCr.uuid, { name: 'mine now' }), 'NOT_FOUND');
     expectError(
-      await gw().gql(`mutation($u: ID!) { deleteContainerRequest(uuid: $u) }`, { u: aCr.uuid }, b.token),
+      await gw().gql(
+        `mutation($u: ID!) { deleteContainerRequest(uuid: $u) { deletedId } }`,
+        { u: aCr.uuid },
+        b.token,
+      ),
       'NOT_FOUND',
     );
     expectError(await lock(gw(), b.token, aCr.containerUuid), 'NOT_FOUND');

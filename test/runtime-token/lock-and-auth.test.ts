@@ -113,7 +113,7 @@ describeBackends('runtime token: lock, containerAuth and the container', (gw) =>
         message: 'Invalid runtime_token',
         extensions: { code: 'FORBIDDEN' },
       });
-      expect(r.data ?? null).toBeNull();
+      expect(r.data?.containerAuth ?? null).toBeNull();
       expect(found(r.body, tokenNeedles('runtime token', rt.apiToken))).toEqual([]);
     },
   );

@@ -209,11 +209,19 @@ for (const backend of BACKENDS) {
         command: ['echo', 'c'],
       });
       await op('delete UNCOMMITTED', () =>
-        g.gql('mutation($u: ID!) { deleteContainerRequest(uuid: $u) }', { u: doomed.uuid }, owner.token),
+        g.gql(
+          'mutation($u: ID!) { deleteContainerRequest(uuid: $u) { deletedId } }',
+          { u: doomed.uuid },
+          owner.token,
+        ),
       );
       const doomed2 = await createRequest(g, owner.token, { ...withSecrets, command: ['echo', 'd'] });
       await op('delete COMMITTED', () =>
-        g.gql('mutation($u: ID!) { deleteContainerRequest(uuid: $u) }', { u: doomed2.uuid }, owner.token),
+        g.gql(
+          'mutation($u: ID!) { deleteContainerRequest(uuid: $u) { deletedId } }',
+          { u: doomed2.uuid },
+          owner.token,
+        ),
       );
 
       // Refused operations read nothing either.

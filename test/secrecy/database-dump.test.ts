@@ -125,8 +125,13 @@ describeBackends('secrecy: the database after everything is final', (gw) => {
     // 6. An uncommitted request deleted.
     const e = await submit(owner, owner, { state: 'UNCOMMITTED' });
     expect(
-      (await gw().gql('mutation($u: ID!) { deleteContainerRequest(uuid: $u) }', { u: e.uuid }, owner.token))
-        .errors,
+      (
+        await gw().gql(
+          'mutation($u: ID!) { deleteContainerRequest(uuid: $u) { deletedId } }',
+          { u: e.uuid },
+          owner.token,
+        )
+      ).errors,
     ).toBeUndefined();
 
     // The owner gives up on what is left (so nothing is retried), and the dispatcher cancels

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import { printedSchema } from '../src/schema/index.js';
+import { printedSchema } from '../../src/schema/index.js';
 
 test('schema.graphql is the printed Pothos schema (run `npm run schema` after changing the schema)', () => {
-  const committed = fs.readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
+  const committed = fs.readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8');
   expect(committed).toBe(printedSchema());
 });
