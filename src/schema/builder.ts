@@ -133,10 +133,13 @@ function parseBigInt(v: unknown, node?: ValueNode): bigint {
         ? BigInt(v)
         : null;
   if (n === null || n < INT64_MIN || n > INT64_MAX)
-    throw new GraphQLError('BigInt must be a whole number from -2^63 to 2^63-1, as a string or an integer', {
-      nodes: node,
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw badInput(
+      undefined,
+      'BigInt must be a whole number from -2^63 to 2^63-1, as a string or an integer',
+      {
+        nodes: node,
+      },
+    );
   return n;
 }
 
