@@ -98,14 +98,16 @@ describeBackends('container request states and the per-state whitelist', (gw) =>
 
     test('COMMITTED → FINAL by the user copies nothing and drops its claim on the container', async () => {
       const cr = await requestIn('COMMITTED');
-      expect((await readContainer(gw(), user.token, cr.containerUuid as string)).priority).toBeGreaterThan(0);
+      expect(
+        BigInt((await readContainer(gw(), user.token, cr.containerUuid as string)).priority),
+      ).toBeGreaterThan(0n);
       ok(await updateRequest(gw(), user.token, cr.uuid as string, { state: 'FINAL' }));
       expect(await readRequest(gw(), user.token, cr.uuid as string)).toMatchObject({
         state: 'FINAL',
         log: null,
         output: null,
       });
-      expect((await readContainer(gw(), user.token, cr.containerUuid as string)).priority).toBe(0);
+      expect((await readContainer(gw(), user.token, cr.containerUuid as string)).priority).toBe('0');
     });
   });
 
@@ -192,7 +194,7 @@ describeBackends('container request states and the per-state whitelist', (gw) =>
       const cr = await requestIn('COMMITTED', { priority: 1 });
       ok(await updateRequest(gw(), user.token, cr.uuid as string, { priority: 3 }));
       const c = await readContainer(gw(), user.token, cr.containerUuid as string);
-      expect(c.priority).toBe(3 * 2 ** 50 - Date.parse(cr.createdAt as string));
+      expect(c.priority).toBe(String(3 * 2 ** 50 - Date.parse(cr.createdAt as string)));
     });
 
     test('modifiedByUserUuid and modifiedAt follow an allowed update', async () => {
