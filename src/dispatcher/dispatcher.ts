@@ -177,8 +177,8 @@ export class Dispatcher {
     if (mine) {
       if (c.lockedByUuid !== this.tokenUuid)
         mine.run.stop('cancel', `the container became ${c.state} elsewhere`);
-      else if (c.priority <= 0) mine.run.stop('cancel', 'cancelled: its priority fell to 0');
-    } else if (c.state === 'QUEUED' && c.priority > 0) {
+      else if (BigInt(c.priority) <= 0n) mine.run.stop('cancel', 'cancelled: its priority fell to 0');
+    } else if (c.state === 'QUEUED' && BigInt(c.priority) > 0n) {
       this.requestFill();
     }
   }
@@ -200,7 +200,7 @@ export class Dispatcher {
     for (const [uuid, { run }] of this.runs) {
       const c = byUuid.get(uuid);
       if (!c) run.stop('cancel', 'the container is no longer locked by this dispatcher');
-      else if (c.priority <= 0) run.stop('cancel', 'cancelled: its priority fell to 0');
+      else if (BigInt(c.priority) <= 0n) run.stop('cancel', 'cancelled: its priority fell to 0');
     }
     // Held, yet no run: a run that failed to release it.
     for (const c of held)

@@ -27,7 +27,8 @@ export const QUEUE = `query Queue($first: Int!) {
 }`;
 export interface QueuedContainer {
   uuid: string;
-  priority: number;
+  /** A BigInt: an exact decimal string. */
+  priority: string;
   runtimeConstraints: unknown;
 }
 export type Queue = { containers: { nodes: QueuedContainer[] } };
@@ -41,7 +42,8 @@ export const HELD = `query Held($token: ID!, $after: String) {
 export interface HeldContainer {
   uuid: string;
   state: ContainerState;
-  priority: number;
+  /** A BigInt: an exact decimal string. */
+  priority: string;
   log: string | null;
 }
 export type Held = {
@@ -77,7 +79,8 @@ export interface QueueEvent {
   containerQueueUpdated: {
     uuid: string;
     state: ContainerState;
-    priority: number;
+    /** A BigInt: an exact decimal string. */
+    priority: string;
     lockedByUuid: string | null;
   };
 }
