@@ -20,30 +20,34 @@ describe('PGlite data directory', () => {
   // alone, over a minute on a loaded 2-core machine; the default 60 s is too tight for it.
   const OPEN_TWICE_MS = 180_000;
 
-  test('a restart keeps the data, and applies no migration twice', async () => {
-    const dataDir = path.join(dir, 'nested', 'data'); // missing parents are created
-    const first = await openDatabase({ kind: 'pglite', dataDir });
-    const user = await createUser(first.prisma, 'zzzzz', { email: 'keep@example.com', fullName: 'Kept' });
-    await first.close();
+  test(
+    'a restart keeps the data, and applies no migration twice',
+    async () => {
+      const dataDir = path.join(dir, 'nested', 'data'); // missing parents are created
+      const first = await openDatabase({ kind: 'pglite', dataDir });
+      const user = await createUser(first.prisma, 'zzzzz', { email: 'keep@example.com', fullName: 'Kept' });
+      await first.close();
 
-    const second = await openDatabase({ kind: 'pglite', dataDir });
-    try {
-      expect(await second.prisma.user.findUnique({ where: { uuid: user.uuid } })).toMatchObject({
-        email: 'keep@example.com',
-        fullName: 'Kept',
-      });
-      const rows = await second.prisma.$queryRaw<
-        { count: bigint }[]
-      >`SELECT count(*) AS count FROM _prisma_migrations`;
-      expect(Number(rows[0]!.count)).toBe(
-        fs
-          .readdirSync(path.resolve('prisma/migrations'), { withFileTypes: true })
-          .filter((d) => d.isDirectory()).length,
-      );
-    } finally {
-      await second.close();
-    }
-  }, OPEN_TWICE_MS);
+      const second = await openDatabase({ kind: 'pglite', dataDir });
+      try {
+        expect(await second.prisma.user.findUnique({ where: { uuid: user.uuid } })).toMatchObject({
+          email: 'keep@example.com',
+          fullName: 'Kept',
+        });
+        const rows = await second.prisma.$queryRaw<
+          { count: bigint }[]
+        >`SELECT count(*) AS count FROM _prisma_migrations`;
+        expect(Number(rows[0]!.count)).toBe(
+          fs
+            .readdirSync(path.resolve('prisma/migrations'), { withFileTypes: true })
+            .filter((d) => d.isDirectory()).length,
+        );
+      } finally {
+        await second.close();
+      }
+    },
+    OPEN_TWICE_MS,
+  );
 
   test('a second opener of a directory in use is refused with what to do, and the first keeps working', async () => {
     const dataDir = path.join(dir, 'nested', 'data');
