@@ -10,7 +10,7 @@ import { builder } from './builder.js';
 import { callerOf } from './caller.js';
 import { changedUuid, domainOf, filteredChanges, subscribeWhileVisible } from './changes.js';
 import { ContainerOrder, ContainerRequestOrder, ContainerStateEnum } from './enums.js';
-import type { WithApiToken } from './token.js';
+import { revealingApiToken } from './token.js';
 import { mountsTypedField, runtimeConstraintsTypedField } from './typed-json.js';
 
 // select mode: runtime_token and secret_mounts are never loaded for output.
@@ -194,7 +194,7 @@ builder.queryFields((t) => ({
         ...query,
         where: { uuid: tokenUuid },
       });
-      return { ...row, apiToken } satisfies WithApiToken as typeof row;
+      return revealingApiToken(row, apiToken);
     },
   }),
   currentContainer: t.withAuth({ loggedIn: true }).prismaField({

@@ -1,5 +1,6 @@
 import { isObjectType, lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.js';
+import './scalars.js';
 import './user.js';
 import './token.js';
 import './container-request.js';

@@ -3,8 +3,15 @@ import { tokenVisibleWhere } from '../domain/visibility.js';
 import { builder } from './builder.js';
 import { callerOf } from './caller.js';
 
-/** A token row as the schema sees it; apiToken is set only where API.md allows it. */
-export type WithApiToken = { apiToken?: string | null };
+// The token string, for the rows of the two payloads that show it (createApiClientAuthorization
+// and containerAuth). Kept beside the row, not in it: no other row can carry one by mistake.
+const apiTokens = new WeakMap<object, string>();
+
+/** The row, whose apiToken field will show `apiToken` (in this one response). */
+export function revealingApiToken<T extends object>(row: T, apiToken: string): T {
+  apiTokens.set(row, apiToken);
+  return row;
+}
 
 export const ApiClientAuthorizationRef = builder.prismaNode('ApiClientAuthorization', {
   description: 'An API token (its secret is never shown but once: see apiToken).',
@@ -29,7 +36,7 @@ export const ApiClientAuthorizationRef = builder.prismaNode('ApiClientAuthorizat
       nullable: true,
       description:
         'The full v2 token string: only in the payload of createApiClientAuthorization and containerAuth.',
-      resolve: (parent) => (parent as WithApiToken).apiToken ?? null,
+      resolve: (parent) => apiTokens.get(parent) ?? null,
     }),
     user: t.relation('user', { description: 'The user it acts for.' }),
   }),
@@ -78,7 +85,7 @@ builder.mutationField('createApiClientAuthorization', (t) =>
         ...query,
         where: { uuid: token.uuid },
       });
-      return { ...row, apiToken } as typeof row;
+      return revealingApiToken(row, apiToken);
     },
   }),
 );
