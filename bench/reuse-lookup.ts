@@ -1,4 +1,4 @@
-// Commit cost against the number of containers: reuse must be an index lookup (SPEC 8), so
+// Commit cost against the number of containers: reuse must be an index lookup (design.md §8), so
 // committing with 100k containers in the table should cost about what it costs with 1k.
 // Reported as a ratio against the 1k baseline measured in the same run.
 

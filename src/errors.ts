@@ -1,6 +1,6 @@
 import { type ASTNode, GraphQLError, type Source } from 'graphql';
 
-/** The error codes of SPEC section 9, defined once; every error a client sees carries one. */
+/** The error codes of design.md §9, defined once; every error a client sees carries one. */
 export const ERROR_CODES = [
   'UNAUTHENTICATED',
   'FORBIDDEN',

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../src/config.js';
 
 describe('loadConfig', () => {
-  test('defaults (API.md, configuration)', () => {
+  test('defaults (README, Configuration)', () => {
     expect(loadConfig({})).toEqual({
       port: 8080,
       database: { kind: 'pglite', dataDir: './data' },

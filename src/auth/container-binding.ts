@@ -2,7 +2,7 @@ import type { PrismaClient } from '../db/client.js';
 import { ACTIVE_STATES, isActive } from '../domain/container-state.js';
 
 /**
- * A container-bound token's 4th part (SPEC 6): the named container must be LOCKED/RUNNING and
+ * A container-bound token's 4th part (design.md §6): the named container must be LOCKED/RUNNING and
  * own the token (its generated token, or its runtime token — compared by the token's uuid, the
  * token itself having just been validated, so the secret column is not read). Returns the
  * container uuid; null when no container has that uuid (the 4th part is then ignored); false

@@ -29,7 +29,7 @@ export class ClusterTokenValidator implements TokenValidator {
     return this.remote.validate({ uuid: parsed.uuid, secret: parsed.secret });
   }
 
-  /** A runtime token: v2 only, no 4th part (SPEC 4). */
+  /** A runtime token: v2 only, no 4th part (design.md §4). */
   async validateRuntimeToken(raw: string): Promise<ValidToken | null> {
     const parsed = parseRuntimeToken(raw);
     return parsed ? this.validate({ version: 2, ...parsed }) : null;

@@ -4,7 +4,7 @@ import { type Command, parseOptions, UsageError } from './command.js';
 
 const CLUSTER_ID_RE = /^[0-9a-z]{5}$/;
 
-/** The salted form of a v2 token for cluster R (SPEC 7): R can use it but never learns the secret. */
+/** The salted form of a v2 token for cluster R (design.md §7): R can use it but never learns the secret. */
 export function saltToken(token: string, clusterId: string): string {
   const parsed = parseToken(token);
   if (parsed?.version !== 2 || parsed.containerUuid !== undefined) {

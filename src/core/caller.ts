@@ -14,7 +14,7 @@ export interface Caller {
   user: User;
   token: TokenRecord;
   /**
-   * The LOCKED or RUNNING container this token is bound to (SPEC 6): the one its container-bound
+   * The LOCKED or RUNNING container this token is bound to (design.md §6): the one its container-bound
    * 4th part names, else the one it is the generated token of; null for none. Looked up on
    * first use — call it before opening a transaction (PGlite has a single connection).
    */

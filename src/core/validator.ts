@@ -7,13 +7,13 @@ import type { Caller, ValidToken } from './caller.js';
  */
 export interface TokenValidator {
   validate(parsed: ParsedToken, opts?: { remoteClusterId?: string }): Promise<ValidToken | null>;
-  /** A runtime token: v2 only, no 4th part (SPEC 4). */
+  /** A runtime token: v2 only, no 4th part (design.md §4). */
   validateRuntimeToken(raw: string): Promise<ValidToken | null>;
   /** A request's token; throws UNAUTHENTICATED for anything invalid. */
   authenticate(raw: string, opts?: { remoteClusterId?: string }): Promise<Caller>;
 }
 
-/** Asks a token's home cluster about it (SPEC 7); null = invalid. */
+/** Asks a token's home cluster about it (design.md §7); null = invalid. */
 export interface RemoteTokenValidator {
   validate(token: { uuid: string; secret: string }): Promise<ValidToken | null>;
 }

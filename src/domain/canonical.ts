@@ -25,7 +25,7 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-/** null and {} are the same object (SPEC 8). */
+/** null and {} are the same object (design.md §8). */
 export function objectOrEmpty(v: unknown): JsonObject {
   return isPlainObject(v) ? v : {};
 }

@@ -4,7 +4,7 @@ import type { DomainContext } from './context.js';
 import { containerVisibleWhere } from './visibility.js';
 
 /**
- * containerAuth (SPEC 5): the token a container must run with, handed only to the token that
+ * containerAuth (design.md §5): the token a container must run with, handed only to the token that
  * holds its lock. A runtime token is re-validated now (its home cluster asked if remote);
  * otherwise the token generated at lock. Returns the token's uuid and its v2 string.
  */
@@ -40,7 +40,7 @@ export async function containerAuth(
 }
 
 /**
- * containerSecretMounts (SPEC 6): only to the token bound to the container (its generated token,
+ * containerSecretMounts (design.md §6): only to the token bound to the container (its generated token,
  * or its runtime token in container-bound form, as Arvados' for_current_token); admins, and a
  * runtime token in plain form (it may be its owner's everyday token), are refused.
  */

@@ -2,7 +2,7 @@ import { badInput } from '../errors.js';
 import type { ContainerRequestState } from '../generated/prisma/client.js';
 import { canonicalJson, isPlainObject, type JsonObject, objectOrEmpty } from './canonical.js';
 
-/** Client-settable fields of a container request (API.md CreateContainerRequestInput). */
+/** Client-settable fields of a container request (CreateContainerRequestInput in schema.graphql). */
 export interface ContainerRequestInput {
   name?: string | null;
   description?: string | null;
@@ -49,7 +49,7 @@ export interface ValidatedFields {
 const ALWAYS: readonly InputField[] = ['name', 'description', 'properties', 'state'];
 const WHILE_COMMITTED: readonly InputField[] = [...ALWAYS, 'priority', 'containerCountMax'];
 
-/** Which input fields may change in each state (SPEC 3). */
+/** Which input fields may change in each state (design.md §3). */
 export function modifiableFields(state: ContainerRequestState): ReadonlySet<InputField> | 'all' {
   if (state === 'UNCOMMITTED') return 'all';
   return new Set(state === 'COMMITTED' ? WHILE_COMMITTED : ALWAYS);
@@ -106,7 +106,7 @@ function text(field: string, v: unknown, opts: { nonEmpty?: boolean; max?: numbe
 }
 
 function object(field: string, v: unknown): JsonObject {
-  if (v === null) return {}; // null and {} are the same (SPEC 8)
+  if (v === null) return {}; // null and {} are the same (design.md §8)
   if (!isPlainObject(v)) throw badInput(field, `${field} must be a JSON object`);
   if (JSON.stringify(v).length > MAX_JSON) throw badInput(field, `${field} is too large`);
   return v;

@@ -20,7 +20,7 @@ import { findReusableContainer, reuseHash } from './reuse.js';
 import { type RuntimeIdentity, resolveRuntimeIdentity } from './runtime-identity.js';
 import { containerRequestVisibleWhere } from './visibility.js';
 
-/** The request fields a container copies at commit (SPEC 3 step 2); they never change on it. */
+/** The request fields a container copies at commit (design.md §3 step 2); they never change on it. */
 export const COPIED_FIELDS = {
   command: true,
   containerImage: true,
@@ -233,7 +233,7 @@ export async function deleteContainerRequest(ctx: DomainContext, uuid: string): 
 }
 
 /**
- * SPEC 3 commit steps 2–4, inside the caller's transaction: reuse a container or create a new
+ * design.md §3 commit steps 2–4, inside the caller's transaction: reuse a container or create a new
  * QUEUED one, point the request at it, recompute its priority, and finalize the request at once
  * if the container is already COMPLETE.
  */

@@ -1,6 +1,6 @@
 import type { ContainerState } from '../generated/prisma/client.js';
 
-/** SPEC 5: the container state machine. COMPLETE and CANCELLED are terminal. */
+/** design.md §5: the container state machine. COMPLETE and CANCELLED are terminal. */
 const NEXT: Record<ContainerState, readonly ContainerState[]> = {
   QUEUED: ['LOCKED', 'CANCELLED'],
   LOCKED: ['QUEUED', 'RUNNING', 'CANCELLED'],

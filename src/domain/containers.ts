@@ -13,7 +13,7 @@ import { recomputeContainerPriority } from './priority.js';
 import { createToken, expireToken } from './tokens.js';
 import { containerVisibleWhere, isOwnToken } from './visibility.js';
 
-/** Fields of UpdateContainerInput (API.md). */
+/** Fields of UpdateContainerInput (schema.graphql). */
 export interface UpdateContainerInput {
   state?: ContainerState | null;
   /** Within a signed 64-bit integer (the API's BigInt scalar). */
@@ -25,7 +25,7 @@ export interface UpdateContainerInput {
   exitCode?: number | null;
 }
 
-// What the container's own token may set, only while RUNNING (SPEC 5).
+// What the container's own token may set, only while RUNNING (design.md §5).
 const SELF_FIELDS = new Set<keyof UpdateContainerInput>([
   'state',
   'exitCode',
@@ -114,7 +114,7 @@ export async function unlockContainer(ctx: DomainContext, uuid: string): Promise
 }
 
 /**
- * Dispatcher and container updates (SPEC 5). Admins (the locking dispatcher among them) may set
+ * Dispatcher and container updates (design.md §5). Admins (the locking dispatcher among them) may set
  * state, priority, progress, log, output, runtimeStatus and exitCode; the container's own token
  * (its generated token or its runtime token), only while RUNNING, state COMPLETE/CANCELLED,
  * exitCode, progress, output and runtimeStatus. Anyone else: FORBIDDEN.
@@ -186,7 +186,7 @@ function validateContainerUpdate(input: UpdateContainerInput): ContainerUpdate {
 }
 
 /**
- * Writes an update and everything a state change implies (SPEC 5): startedAt on RUNNING;
+ * Writes an update and everything a state change implies (design.md §5): startedAt on RUNNING;
  * leaving LOCKED/RUNNING releases the lock and expires the generated token; unlock clears
  * runtimeStatus; entering COMPLETE/CANCELLED sets finishedAt and scrubs the secrets in the
  * same write, then retries or finalizes the requests and cancels the children.

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.js';
 import type { ChangeSet } from './changes.js';
 
-/** A top-level request's claim on its container: `(priority << 50) - createdAt ms` (SPEC 3). */
+/** A top-level request's claim on its container: `(priority << 50) - createdAt ms` (design.md §3). */
 export function requestPriorityValue(priority: number, createdAt: Date): bigint {
   return (BigInt(priority) << 50n) - BigInt(createdAt.getTime());
 }

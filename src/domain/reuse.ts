@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { canonicalJson, objectOrEmpty } from './canonical.js';
 
-/** The fields two containers must share for one to be reused for the other (SPEC 8). */
+/** The fields two containers must share for one to be reused for the other (design.md §8). */
 export interface ReuseFields {
   command: string[];
   cwd: string;
@@ -38,7 +38,7 @@ export function reuseHash(f: ReuseFields): string {
 }
 
 /**
- * The container to reuse for these fields, in the preference order of SPEC 8, or null:
+ * The container to reuse for these fields, in the preference order of design.md §8, or null:
  * 1. COMPLETE with exit code 0, earliest finishedAt;
  * 2. RUNNING without runtimeStatus.error, highest progress, then earliest startedAt;
  * 3. LOCKED before QUEUED, then highest priority, then earliest createdAt.

@@ -1,7 +1,7 @@
 import type { TokenValidator } from '../core/validator.js';
 import { badInput } from '../errors.js';
 
-/** Who a container runs as (SPEC 3 commit step 1, SPEC 4). */
+/** Who a container runs as (design.md §3 commit step 1, design.md §4). */
 export interface RuntimeIdentity {
   runtimeUserUuid: string;
   /** Sorted. */

@@ -1,6 +1,6 @@
 export type RootType = 'query' | 'mutation' | 'subscription';
 
-// Every valid token may ask who it is (SPEC 2); federation validation relies on it.
+// Every valid token may ask who it is (design.md §2); federation validation relies on it.
 const ALWAYS_ALLOWED = new Set(['query:me', 'query:currentApiClientAuthorization']);
 
 /** Whether a token with these scopes may select root field `field` of `root`. */

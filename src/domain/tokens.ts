@@ -52,7 +52,7 @@ export async function findLocalToken(
   const row =
     parsed.version === 2
       ? await db.apiClientAuthorization.findUnique({ where: { uuid: parsed.uuid }, include: { user: true } })
-      : // v1 is for local tokens only (SPEC 2): never a cached copy of another cluster's token.
+      : // v1 is for local tokens only (design.md §2): never a cached copy of another cluster's token.
         await db.apiClientAuthorization.findFirst({
           where: { secret: parsed.secret, remoteValidatedAt: null },
           include: { user: true },
@@ -70,7 +70,7 @@ export async function findLocalToken(
 
 /**
  * Whether the token row is still there and not expired: for long-lived work (a subscription)
- * that authenticated once and must stop honouring the token once it lapses (SPEC 2). A remote
+ * that authenticated once and must stop honouring the token once it lapses (design.md §2). A remote
  * token's cached row counts too, so its stream ends when the cache TTL runs out.
  */
 export async function isTokenCurrent(db: Db, uuid: string, now = new Date()): Promise<boolean> {
@@ -78,7 +78,7 @@ export async function isTokenCurrent(db: Db, uuid: string, now = new Date()): Pr
   return !!row && !isExpired(row, now);
 }
 
-/** Expires a token now (kept, not deleted: SPEC 5 "the generated token expires now"). */
+/** Expires a token now (kept, not deleted: design.md §5 "the generated token expires now"). */
 export async function expireToken(db: Db, uuid: string, now = new Date()): Promise<void> {
   await db.apiClientAuthorization.updateMany({
     where: { uuid, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },

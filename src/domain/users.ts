@@ -26,7 +26,7 @@ export async function createUser(db: Db, clusterId: string, input: CreateUserInp
   });
 }
 
-/** The system user (SPEC 2): an admin that always exists. */
+/** The system user (design.md §2): an admin that always exists. */
 export async function ensureSystemUser(db: Db, clusterId: string) {
   const uuid = systemUserUuid(clusterId);
   return db.user.upsert({

@@ -2,7 +2,7 @@ import type { Caller } from '../core/caller.js';
 import type { ContainerState, Prisma } from '../generated/prisma/client.js';
 import { isActive } from './container-state.js';
 
-// Who may see what (SPEC 2, 3, 5): admins see everything; users see themselves, their own
+// Who may see what (design.md §2, §3, §5): admins see everything; users see themselves, their own
 // tokens, their own container requests, and containers that one of their requests points at.
 // An object outside these filters is NOT_FOUND, never FORBIDDEN.
 
@@ -35,9 +35,9 @@ export function containerVisibleWhere(caller: Caller): Prisma.ContainerWhereInpu
 }
 
 /**
- * The container's own token for its self-updates (SPEC 5): while it is LOCKED or RUNNING, its
+ * The container's own token for its self-updates (design.md §5): while it is LOCKED or RUNNING, its
  * generated token or its runtime token, plain or container-bound. Reading its secret mounts and
- * `currentContainer` need more: the token must be bound to it (Caller.containerUuid(), SPEC 6).
+ * `currentContainer` need more: the token must be bound to it (Caller.containerUuid(), design.md §6).
  */
 export function isOwnToken(
   c: { uuid: string; state: ContainerState; authUuid: string | null; runtimeTokenUuid: string | null },

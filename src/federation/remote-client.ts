@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatV2 } from '../format/token-string.js';
 
-/** What a home cluster says about one of its tokens (SPEC 7). */
+/** What a home cluster says about one of its tokens (design.md §7). */
 export interface RemoteTokenInfo {
   uuid: string;
   scopes: string[];

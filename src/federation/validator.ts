@@ -10,7 +10,7 @@ import { storeRemoteToken } from './remote-cache.js';
 import { HomeClusterClient, SingleFlight } from './remote-client.js';
 
 /**
- * Validates tokens of other clusters (SPEC 7): a cached copy while it lasts, else the home
+ * Validates tokens of other clusters (design.md §7): a cached copy while it lasts, else the home
  * cluster is asked and its answer cached. Concurrent validations of one token string share a
  * single run, so a burst of requests makes one remote call. Never throws; logs the cluster
  * and the reason of a failure, never the token.

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 
-/** HMAC-SHA1(key = secret, message = cluster id), hex: what a cluster hands to remote R (SPEC 7). */
+/** HMAC-SHA1(key = secret, message = cluster id), hex: what a cluster hands to remote R (design.md §7). */
 export function saltSecret(secret: string, remoteClusterId: string): string {
   return crypto.createHmac('sha1', secret).update(remoteClusterId).digest('hex');
 }

@@ -1,6 +1,6 @@
 import { clusterOf, isUuid } from './uuid.js';
 
-/** A token string as a client sends it (SPEC section 2). */
+/** A token string as a client sends it (design.md §2). */
 export type ParsedToken =
   | { version: 1; secret: string }
   | { version: 2; uuid: string; secret: string; containerUuid?: string };
@@ -26,7 +26,7 @@ export function parseToken(raw: string): ParsedToken | null {
     : { version: 2, uuid, secret, containerUuid };
 }
 
-/** A runtime token must be a plain v2 token: no v1, no container-bound 4th part (SPEC 4). */
+/** A runtime token must be a plain v2 token: no v1, no container-bound 4th part (design.md §4). */
 export function parseRuntimeToken(raw: string): { uuid: string; secret: string } | null {
   const t = parseToken(raw);
   return t && t.version === 2 && t.containerUuid === undefined ? { uuid: t.uuid, secret: t.secret } : null;

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 
-/** Type infixes of SPEC section 1. */
+/** Type infixes of design.md §1. */
 export const INFIX = {
   user: 'tpzed',
   token: 'gj3su',
@@ -37,7 +37,7 @@ export function clusterOf(uuid: string): string {
   return uuid.slice(0, 5);
 }
 
-/** Token secrets: random base-36, 50 characters (SPEC: 32 to 50). */
+/** Token secrets: random base-36, 50 characters (design.md §2: 32 to 50). */
 export function newSecret(): string {
   return randomBase36(50);
 }

@@ -42,7 +42,7 @@ export function changedUuid(payload: unknown): string {
 
 /**
  * The change events of one object, for a caller who may see it: NOT_FOUND at subscribe time
- * otherwise. At every event, first the caller's token is checked again (SPEC 2: an expired
+ * otherwise. At every event, first the caller's token is checked again (design.md §2: an expired
  * token is invalid everywhere, a subscription included), then visibility (a deleted or
  * moved-away object stops matching: that event is dropped).
  *

@@ -39,7 +39,7 @@ export function rootFieldNames(
 }
 
 /**
- * Operation-level access (SPEC 2), before any resolver runs: a token is required except for
+ * Operation-level access (design.md §2), before any resolver runs: a token is required except for
  * pure introspection; an invalid token is UNAUTHENTICATED; inactive users may only call `me`;
  * every selected root field must be allowed by the token's scopes (FORBIDDEN otherwise).
  */
@@ -56,7 +56,7 @@ export function checkOperationAccess(
   const caller = ctx.caller;
   if (!caller) return unauthenticated('Not logged in: send Authorization: Bearer <token>');
   // currentApiClientAuthorization too: it is how another cluster learns that the user is
-  // inactive (SPEC 7), and it tells the token nothing `me` does not.
+  // inactive (design.md §7), and it tells the token nothing `me` does not.
   if (
     !caller.user.isActive &&
     !(op.root === 'query' && fields.every((f) => f === 'me' || f === 'currentApiClientAuthorization'))

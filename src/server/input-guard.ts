@@ -17,7 +17,7 @@ import { badInput } from '../errors.js';
 export const MAX_DOCUMENT_DEPTH = 128;
 
 /**
- * The field a BAD_USER_INPUT error names (SPEC 9), the way the domain's badInput names it:
+ * The field a BAD_USER_INPUT error names (design.md §9), the way the domain's badInput names it:
  * `names` runs from the argument (or variable) inwards, and the field is the top-level input
  * field the fault lies in (`i.runtimeConstraints.vcpus` → `runtimeConstraints`), or the
  * argument or variable itself when it is wrong as a whole (`$u` → `u`).

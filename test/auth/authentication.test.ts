@@ -59,7 +59,7 @@ describeBackends('authentication', (gw) => {
     expect(r.data.me.uuid).toBe(user.uuid);
   });
 
-  test('a 4th part that names no container is ignored (SPEC 6)', async () => {
+  test('a 4th part that names no container is ignored (design.md §6)', async () => {
     const r = await raw({ authorization: `Bearer ${user.token}/zzzzz-dz642-000000000000000` });
     expect(r.errors).toBeUndefined();
     expect(r.data.me.uuid).toBe(user.uuid);

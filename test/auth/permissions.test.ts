@@ -60,7 +60,7 @@ describeBackends('permissions', (gw) => {
       ).toBe(0);
     });
 
-    test('works for the system user and for other admins, with the defaults of API.md', async () => {
+    test('works for the system user and for other admins, with the documented defaults', async () => {
       const r = await gw().gql(M_USER, { i: { email: 'new@example.com' } });
       expect(r.errors).toBeUndefined();
       expect(r.data.createUser).toMatchObject({

@@ -70,7 +70,7 @@ describe('parseToken', () => {
   });
 });
 
-describe('parseRuntimeToken (SPEC 4: plain v2 only)', () => {
+describe('parseRuntimeToken (design.md §4: plain v2 only)', () => {
   test('accepts v2', () => {
     expect(parseRuntimeToken(`v2/${UUID}/${SECRET}`)).toEqual({ uuid: UUID, secret: SECRET });
   });

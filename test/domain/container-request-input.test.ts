@@ -45,7 +45,7 @@ const SAMPLE: Required<{ [K in InputField]: ContainerRequestInput[K] }> = {
 };
 const ALL_FIELDS = Object.keys(SAMPLE) as InputField[];
 
-describe('state changes of a container request (SPEC 3)', () => {
+describe('state changes of a container request (design.md §3)', () => {
   const STATES: ContainerRequestState[] = ['UNCOMMITTED', 'COMMITTED', 'FINAL'];
   const ALLOWED = new Set([
     'UNCOMMITTED>UNCOMMITTED',
@@ -68,7 +68,7 @@ describe('state changes of a container request (SPEC 3)', () => {
   });
 });
 
-describe('per-state whitelist (SPEC 3)', () => {
+describe('per-state whitelist (design.md §3)', () => {
   const ALLOWED: Record<ContainerRequestState, InputField[]> = {
     UNCOMMITTED: ALL_FIELDS,
     COMMITTED: ['name', 'description', 'properties', 'state', 'priority', 'containerCountMax'],

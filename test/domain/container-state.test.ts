@@ -3,7 +3,7 @@ import type { ContainerState } from '../../src/generated/prisma/client.js';
 
 const STATES: ContainerState[] = ['QUEUED', 'LOCKED', 'RUNNING', 'COMPLETE', 'CANCELLED'];
 
-// SPEC 5: QUEUED → LOCKED → RUNNING → COMPLETE; QUEUED, LOCKED, RUNNING → CANCELLED; LOCKED → QUEUED.
+// design.md §5: QUEUED → LOCKED → RUNNING → COMPLETE; QUEUED, LOCKED, RUNNING → CANCELLED; LOCKED → QUEUED.
 const ALLOWED = new Set([
   'QUEUED>LOCKED',
   'QUEUED>CANCELLED',
@@ -14,7 +14,7 @@ const ALLOWED = new Set([
   'RUNNING>CANCELLED',
 ]);
 
-describe('container state machine (SPEC 5)', () => {
+describe('container state machine (design.md §5)', () => {
   const pairs = STATES.flatMap((from) => STATES.map((to) => [from, to] as const));
   test.each(pairs)('%s → %s', (from, to) => {
     expect(canTransition(from, to)).toBe(ALLOWED.has(`${from}>${to}`));

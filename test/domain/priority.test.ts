@@ -1,6 +1,6 @@
 import { requestPriorityValue } from '../../src/domain/priority.js';
 
-describe('request priority value (SPEC 3): (priority << 50) - createdAt ms', () => {
+describe('request priority value (design.md §3): (priority << 50) - createdAt ms', () => {
   const t = new Date('2024-05-01T12:00:00.123Z');
 
   test('is exactly the formula, in 64-bit integers', () => {

@@ -33,7 +33,7 @@ describe('canonical JSON', () => {
   });
 });
 
-describe('secretMountsMd5 (SPEC 5)', () => {
+describe('secretMountsMd5 (design.md §5)', () => {
   test('is the MD5 of the key-sorted JSON; {} and null are the same', () => {
     expect(secretMountsMd5(null)).toBe(secretMountsMd5({}));
     expect(secretMountsMd5({})).toBe('99914b932bd37a50b983c5e7c90ae93b'); // md5('{}')
@@ -45,7 +45,7 @@ describe('secretMountsMd5 (SPEC 5)', () => {
   });
 });
 
-describe('reuse hash (SPEC 8)', () => {
+describe('reuse hash (design.md §8)', () => {
   const h = reuseHash(base);
 
   test('is stable and a SHA-256 hex digest', () => {

@@ -92,7 +92,7 @@ describe('SingleFlight', () => {
 });
 
 describe('HomeClusterClient', () => {
-  test('sends the token as bearer, our cluster id, the SPEC 7 query; refuses redirects', async () => {
+  test('sends the token as bearer, our cluster id, the query of design.md §7; refuses redirects', async () => {
     const { client, seen } = clientWith(() =>
       json(
         validAnswer(

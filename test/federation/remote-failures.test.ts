@@ -104,7 +104,7 @@ for (const backend of BACKENDS) {
         .filter((l) => l.cluster === cluster)
         .map((l) => l.reason);
 
-    test('a well-behaved stand-in is believed, and is asked the way SPEC 7 says', async () => {
+    test('a well-behaved stand-in is believed, and is asked the way design.md §7 says', async () => {
       const token = tokenOf('good0');
       const r = await B.gql(ME, {}, token);
       expect(r.errors).toBeUndefined();

@@ -18,7 +18,7 @@ export function secretOf(apiToken: string): string {
   return apiToken.split('/')[2]!;
 }
 
-/** The container-bound form of a v2 token (SPEC 6). */
+/** The container-bound form of a v2 token (design.md §6). */
 export function bound(apiToken: string, containerUuid: string): string {
   return `${apiToken}/${containerUuid}`;
 }

@@ -1,6 +1,6 @@
 // Writers that race on PostgreSQL (READ COMMITTED, real row locks): a request update against a
 // container state change, a delete against a commit, a child request against its parent
-// finishing. Each round runs both sides at once; afterwards the invariants of SPEC 3 and 5 hold
+// finishing. Each round runs both sides at once; afterwards the invariants of design.md §3 and §5 hold
 // and no side got a masked INTERNAL_SERVER_ERROR (a deadlock would surface as one). On PGlite
 // the two sides simply serialise, and the same invariants are checked.
 import { describeBackends, type GqlResult } from '../helpers/gateway.js';

@@ -7,7 +7,7 @@ import { createRequest, lock, updateContainer, updateRequest } from '../helpers/
 const claim = (p: number, createdAt: unknown) =>
   String((BigInt(p) << 50n) - BigInt(Date.parse(createdAt as string)));
 
-describeBackends('container priority (SPEC 3)', (gw) => {
+describeBackends('container priority (design.md §3)', (gw) => {
   let user: { uuid: string; token: string };
   beforeAll(async () => {
     user = await gw().newUser();

@@ -2,7 +2,7 @@ import { describeBackends } from '../helpers/gateway.js';
 import { ok, readContainer, readRequest, tag } from '../helpers/lifecycle.js';
 import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
 
-describeBackends('retry after cancel (SPEC 5)', (gw) => {
+describeBackends('retry after cancel (design.md §5)', (gw) => {
   let user: { uuid: string; token: string };
   beforeAll(async () => {
     user = await gw().newUser();
@@ -43,7 +43,7 @@ describeBackends('retry after cancel (SPEC 5)', (gw) => {
       });
       // The new container carries the request's claim.
       expect(next.priority).toBe(String(2 * 2 ** 50 - Date.parse(now.createdAt as string)));
-      // No request points at the cancelled container any more: only admins see it (SPEC 5 visibility).
+      // No request points at the cancelled container any more: only admins see it (design.md §5 visibility).
       expect((await readContainer(gw(), gw().rootToken, current)).state).toBe('CANCELLED');
       expect(
         (await gw().gql(`query($u: ID!) { container(uuid: $u) { uuid } }`, { u: current }, me.token))

@@ -1,4 +1,4 @@
-// findReusableContainer (SPEC 8) as the database sees it: each preference tier is one query
+// findReusableContainer (design.md §8) as the database sees it: each preference tier is one query
 // that sorts and takes one row, on the (reuse_hash, state) index, however many identical
 // containers share a hash; and "without runtimeStatus.error" means what JavaScript's
 // `!objectOrEmpty(status).error` means.
@@ -163,7 +163,7 @@ for (const backend of BACKENDS) {
           ARRAY['echo', ${t}], 'img', '.', '/out', ${user.uuid}, ARRAY['all'], md5('{}'), ${reuseHash}, now() - make_interval(secs => g)
         FROM generate_series(1, 3000) AS g, (SELECT max(priority) AS p FROM containers WHERE reuse_hash = ${reuseHash}) AS top`;
 
-      // The oracle: every candidate, sorted by SPEC 8 rule 3 in JavaScript.
+      // The oracle: every candidate, sorted by design.md §8 rule 3 in JavaScript.
       const all = await prisma().container.findMany({
         where: { reuseHash },
         select: { uuid: true, state: true, priority: true, createdAt: true },

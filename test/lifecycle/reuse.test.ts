@@ -12,7 +12,7 @@ import {
 } from '../helpers/lifecycle.js';
 import { createRequest, updateContainer } from '../helpers/requests.js';
 
-describeBackends('container reuse (SPEC 8)', (gw) => {
+describeBackends('container reuse (design.md §8)', (gw) => {
   let user: { uuid: string; token: string };
   beforeAll(async () => {
     user = await gw().newUser();

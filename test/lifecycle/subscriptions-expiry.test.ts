@@ -1,4 +1,4 @@
-// SPEC 2 "an expired token is invalid everywhere", for subscriptions: the token is checked
+// design.md §2 "an expired token is invalid everywhere", for subscriptions: the token is checked
 // again at every event, and a lapsed one ends the stream with one UNAUTHENTICATED event
 // (src/schema/changes.ts says why it ends rather than going quiet).
 import { expireToken, isTokenCurrent, sweepExpiredTokens } from '../../src/domain/tokens.js';

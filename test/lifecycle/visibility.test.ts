@@ -11,7 +11,7 @@ import {
 } from '../helpers/lifecycle.js';
 import { createRequest, lock, unlock, updateContainer, updateRequest } from '../helpers/requests.js';
 
-describeBackends('visibility: owners and admins (SPEC 3, 5, 9)', (gw) => {
+describeBackends('visibility: owners and admins (design.md §3, §5, §9)', (gw) => {
   let a: { uuid: string; token: string };
   let b: { uuid: string; token: string };
   let admin: { uuid: string; token: string };

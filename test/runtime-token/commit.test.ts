@@ -1,4 +1,4 @@
-// SPEC 3 commit step 1 and SPEC 4/8: at commit the runtime token is validated again; the
+// design.md §3 commit step 1 and design.md §4, §8: at commit the runtime token is validated again; the
 // container runs as the token's user with its sorted scopes; reuse compares that identity,
 // never the token string.
 import { describeBackends } from '../helpers/gateway.js';

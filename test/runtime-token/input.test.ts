@@ -1,4 +1,4 @@
-// SPEC 4: runtimeToken is accepted on create and while UNCOMMITTED, refused afterwards, and
+// design.md §4: runtimeToken is accepted on create and while UNCOMMITTED, refused afterwards, and
 // must be a locally valid plain v2 token; a refused token writes nothing and is never echoed.
 import { describeBackends } from '../helpers/gateway.js';
 import { code, createRequest, requestInput, updateRequest } from '../helpers/requests.js';

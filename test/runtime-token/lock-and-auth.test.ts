@@ -1,4 +1,4 @@
-// SPEC 4–6: locking a container that has a runtime token creates no token; containerAuth hands
+// design.md §4–6: locking a container that has a runtime token creates no token; containerAuth hands
 // the (re-validated) runtime token to the lock holder only; the container uses it for its own
 // updates while RUNNING and, in container-bound form, for currentContainer and its secret mounts.
 import { describeBackends } from '../helpers/gateway.js';

@@ -1,4 +1,4 @@
-// SPEC 4–5 scrub: the runtime token and secret mounts are erased from a container when it
+// design.md §4–5 scrub: the runtime token and secret mounts are erased from a container when it
 // becomes COMPLETE or CANCELLED and from a request when it becomes FINAL (secret_mounts_md5 is
 // kept for reuse); a retry copies the secrets to the new container first; the token's own
 // record is never revoked. Checked in the database: the API cannot show these columns.

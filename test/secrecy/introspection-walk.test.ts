@@ -4,7 +4,7 @@
 // user and the containers' own tokens, on objects that hold runtime tokens and secret mounts in
 // every state; then both subscriptions over SSE across a whole lifecycle with a retry. No response
 // byte may contain a runtime token, its secret, a secret mount's content or any token secret,
-// except what API.md hands out: containerAuth's apiToken to the lock holder and the secret mounts
+// except what design.md §10 hands out: containerAuth's apiToken to the lock holder and the secret mounts
 // to the container's own token.
 import { getIntrospectionQuery, type IntrospectionObjectType, type IntrospectionQuery } from 'graphql';
 import { describeBackends } from '../helpers/gateway.js';
@@ -307,7 +307,7 @@ describeBackends('secrecy: the introspection walk', (gw) => {
 
     // Not vacuous: those who may see get events of every state; the other user gets NOT_FOUND.
     // After the retry no request of the owner points at the first container: it is no longer
-    // theirs to see (SPEC 5 visibility), so its CANCELLED event goes to admins only.
+    // theirs to see (design.md §5 visibility), so its CANCELLED event goes to admins only.
     const missing = () =>
       subscribers.flatMap((s, i) => {
         if (s.name === 'other') {

@@ -1,5 +1,5 @@
 // Secrecy (a): no field or argument of any output type can carry a runtime token, secret
-// mounts or a token secret, apart from the ones API.md names; the secret inputs exist only on
+// mounts or a token secret, apart from the ones design.md §10 names; the secret inputs exist only on
 // the two request input types (write-only); nothing filters or sorts on a secret. Checked on
 // the committed schema.graphql and on what the running server answers to introspection.
 import fs from 'node:fs';
@@ -19,7 +19,7 @@ import { describeBackends } from '../helpers/gateway.js';
 // Anything named like a token or a secret: runtimeToken, secretMounts, secretMountsMd5, secret, apiToken, …
 const SECRETISH = /token|secret/i;
 
-// Where API.md allows one: apiToken (set only by createApiClientAuthorization and containerAuth)
+// Where design.md §10 allows one: apiToken (set only by createApiClientAuthorization and containerAuth)
 // and containerSecretMounts (answered only to the container's own token).
 const ALLOWED_OUTPUT = new Set(['ApiClientAuthorization.apiToken', 'Query.containerSecretMounts']);
 const SECRET_INPUTS = [
@@ -84,7 +84,7 @@ function expectNoSecretChannels(schema: GraphQLSchema) {
     expect(users.length).toBeGreaterThan(0);
   }
 
-  // The filters: nothing secret, and what API.md lists.
+  // The filters: nothing secret, and the documented filters.
   const crFilter = schema.getType('ContainerRequestFilter');
   const cFilter = schema.getType('ContainerFilter');
   expect(isInputObjectType(crFilter) && Object.keys(crFilter.getFields()).sort()).toEqual([

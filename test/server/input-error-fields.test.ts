@@ -1,4 +1,4 @@
-// SPEC 9: validation errors carry extensions.field — GraphQL's own input errors included
+// design.md §9: validation errors carry extensions.field — GraphQL's own input errors included
 // (variable coercion, literal arguments, the DateTime scalar, the NUL guard), named the way the
 // domain's badInput names them: the top-level input field at fault, or the argument or
 // variable when it is wrong as a whole.
