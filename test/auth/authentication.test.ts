@@ -1,4 +1,5 @@
 import { createToken } from '../../src/domain/tokens.js';
+import { errorCode } from '../helpers/assert.js';
 import { describeBackends, type GqlResult } from '../helpers/gateway.js';
 
 const ME = '{ me { uuid } }';
@@ -10,10 +11,6 @@ const CODES = [
   'CONFLICT',
   'INTERNAL_SERVER_ERROR',
 ];
-
-function code(r: GqlResult): string | undefined {
-  return r.errors?.[0]?.extensions?.code;
-}
 
 describeBackends('authentication', (gw) => {
   let user: { uuid: string; token: string };
@@ -72,36 +69,40 @@ describeBackends('authentication', (gw) => {
     ['a token without a scheme', 'v2/zzzzz-gj3su-0123456789abcde/abc'],
   ])('a malformed Authorization header (%s) is UNAUTHENTICATED, not anonymous', async (_n, header) => {
     const r = await raw({ authorization: header });
-    expect(code(r)).toBe('UNAUTHENTICATED');
+    expect(errorCode(r)).toBe('UNAUTHENTICATED');
     expect(r.data ?? null).toBeNull();
   });
 
   test('a token with the right uuid and a wrong secret is UNAUTHENTICATED', async () => {
     const [v, uuid] = user.token.split('/');
     const r = await raw({ authorization: `Bearer ${v}/${uuid}/wrongsecret0123456789` });
-    expect(code(r)).toBe('UNAUTHENTICATED');
+    expect(errorCode(r)).toBe('UNAUTHENTICATED');
   });
 
   test('an unknown v2 token and an unknown v1 secret are UNAUTHENTICATED', async () => {
-    expect(code(await raw({ authorization: 'Bearer v2/zzzzz-gj3su-0123456789abcde/nosuchsecret' }))).toBe(
-      'UNAUTHENTICATED',
-    );
-    expect(code(await raw({ authorization: 'Bearer nosuchsecret0123456789' }))).toBe('UNAUTHENTICATED');
+    expect(
+      errorCode(await raw({ authorization: 'Bearer v2/zzzzz-gj3su-0123456789abcde/nosuchsecret' })),
+    ).toBe('UNAUTHENTICATED');
+    expect(errorCode(await raw({ authorization: 'Bearer nosuchsecret0123456789' }))).toBe('UNAUTHENTICATED');
   });
 
   test('a 10 KB token and non-ASCII bytes in the header are UNAUTHENTICATED', async () => {
     expect(
-      code(await raw({ authorization: `Bearer v2/zzzzz-gj3su-0123456789abcde/${'a'.repeat(10 * 1024)}` })),
+      errorCode(
+        await raw({ authorization: `Bearer v2/zzzzz-gj3su-0123456789abcde/${'a'.repeat(10 * 1024)}` }),
+      ),
     ).toBe('UNAUTHENTICATED');
-    expect(code(await raw({ authorization: `Bearer ${'x'.repeat(10 * 1024)}` }))).toBe('UNAUTHENTICATED');
+    expect(errorCode(await raw({ authorization: `Bearer ${'x'.repeat(10 * 1024)}` }))).toBe(
+      'UNAUTHENTICATED',
+    );
     // Headers carry Latin-1 at most; é is the most a client can send.
-    expect(code(await raw({ authorization: 'Bearer v2/zzzzz-gj3su-0123456789abcde/s\u00e9cret' }))).toBe(
+    expect(errorCode(await raw({ authorization: 'Bearer v2/zzzzz-gj3su-0123456789abcde/s\u00e9cret' }))).toBe(
       'UNAUTHENTICATED',
     );
   });
 
   test('an invalid token is refused even for introspection-only queries', async () => {
-    expect(code(await raw({ authorization: 'Bearer nope' }, '{ __typename }'))).toBe('UNAUTHENTICATED');
+    expect(errorCode(await raw({ authorization: 'Bearer nope' }, '{ __typename }'))).toBe('UNAUTHENTICATED');
     const anonymous = await raw({}, '{ __typename }');
     expect(anonymous.errors).toBeUndefined();
   });
@@ -113,8 +114,10 @@ describeBackends('authentication', (gw) => {
         userUuid: user.uuid,
         expiresAt: new Date(Date.now() - 1000),
       });
-      expect(code(await raw({ authorization: `Bearer ${apiToken}` }))).toBe('UNAUTHENTICATED');
-      expect(code(await raw({ authorization: `Bearer ${apiToken.split('/')[2]}` }))).toBe('UNAUTHENTICATED');
+      expect(errorCode(await raw({ authorization: `Bearer ${apiToken}` }))).toBe('UNAUTHENTICATED');
+      expect(errorCode(await raw({ authorization: `Bearer ${apiToken.split('/')[2]}` }))).toBe(
+        'UNAUTHENTICATED',
+      );
     });
 
     test('a token stops working once its expiresAt passes', async () => {
@@ -130,7 +133,7 @@ describeBackends('authentication', (gw) => {
         where: { uuid },
         data: { expiresAt: new Date(Date.now() - 1) },
       });
-      expect(code(await gw().gql(ME, {}, apiToken))).toBe('UNAUTHENTICATED');
+      expect(errorCode(await gw().gql(ME, {}, apiToken))).toBe('UNAUTHENTICATED');
     });
 
     test('createApiClientAuthorization with a past expiresAt is BAD_USER_INPUT on field expiresAt', async () => {
@@ -139,7 +142,7 @@ describeBackends('authentication', (gw) => {
         { i: { expiresAt: new Date(Date.now() - 60_000).toISOString() } },
         user.token,
       );
-      expect(code(r)).toBe('BAD_USER_INPUT');
+      expect(errorCode(r)).toBe('BAD_USER_INPUT');
       expect(r.errors?.[0]?.extensions?.field).toBe('expiresAt');
     });
 
@@ -149,7 +152,7 @@ describeBackends('authentication', (gw) => {
         { i: { expiresAt: 'tomorrow' } },
         user.token,
       );
-      expect(code(r)).toBe('BAD_USER_INPUT');
+      expect(errorCode(r)).toBe('BAD_USER_INPUT');
     });
   });
 

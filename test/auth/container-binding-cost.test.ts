@@ -1,8 +1,10 @@
 // Ordinary requests pay no container lookup: a plain token's container is looked up only by the
 // resolvers that need it (currentContainer, containerSecretMounts, requests made by containers).
+
+import { errorCode, ok } from '../helpers/assert.js';
 import { BACKENDS, type BackendName } from '../helpers/backends.js';
 import { type Data, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { containerIn, containerToken, ok } from '../helpers/lifecycle.js';
+import { containerIn, containerToken } from '../helpers/lifecycle.js';
 
 for (const backend of BACKENDS as BackendName[]) {
   describe(`container binding cost [${backend}]`, () => {
@@ -43,7 +45,7 @@ for (const backend of BACKENDS as BackendName[]) {
       const user = await gw.newUser();
       const { containerUuid } = await containerIn(gw, user.token, 'RUNNING');
       const r = await gw.gql('{ me { uuid } }', {}, `${user.token}/${containerUuid}`);
-      expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(errorCode(r)).toBe('UNAUTHENTICATED');
     });
   });
 }

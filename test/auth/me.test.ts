@@ -1,3 +1,4 @@
+import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 
 describeBackends('me and tokens', (gw) => {
@@ -9,6 +10,6 @@ describeBackends('me and tokens', (gw) => {
 
   test('no token is UNAUTHENTICATED', async () => {
     const r = await gw().gql('{ me { uuid } }', {}, null);
-    expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(errorCode(r)).toBe('UNAUTHENTICATED');
   });
 });

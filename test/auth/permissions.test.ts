@@ -1,6 +1,6 @@
-import { describeBackends, type GqlResult } from '../helpers/gateway.js';
+import { errorCode } from '../helpers/assert.js';
+import { describeBackends } from '../helpers/gateway.js';
 
-const code = (r: GqlResult) => r.errors?.[0]?.extensions?.code;
 const M_TOKEN =
   'mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid userUuid apiToken } }';
 const M_USER =
@@ -37,24 +37,26 @@ describeBackends('permissions', (gw) => {
       ['createApiClientAuthorization', M_TOKEN, { i: {} }],
       ['createUser', M_USER, { i: { email: 'z@example.com' } }],
     ])('get FORBIDDEN for %s', async (_name, query, variables) => {
-      expect(code(await gw().gql(query, variables, inactive.token))).toBe('FORBIDDEN');
+      expect(errorCode(await gw().gql(query, variables, inactive.token))).toBe('FORBIDDEN');
     });
 
     test('get FORBIDDEN for me together with another field', async () => {
       const r = await gw().gql(`{ me { uuid } node(id: "${inactive.uuid}") { id } }`, {}, inactive.token);
-      expect(code(r)).toBe('FORBIDDEN');
+      expect(errorCode(r)).toBe('FORBIDDEN');
     });
 
     test('inactive admins are refused too', async () => {
       const admin = await gw().newUser({ isAdmin: true, isActive: false });
-      expect(code(await gw().gql(M_USER, { i: { email: 'w@example.com' } }, admin.token))).toBe('FORBIDDEN');
+      expect(errorCode(await gw().gql(M_USER, { i: { email: 'w@example.com' } }, admin.token))).toBe(
+        'FORBIDDEN',
+      );
     });
   });
 
   describe('createUser', () => {
     test('is FORBIDDEN to non-admins, and creates nothing', async () => {
       const r = await gw().gql(M_USER, { i: { email: 'nonadmin@example.com', isAdmin: true } }, alice.token);
-      expect(code(r)).toBe('FORBIDDEN');
+      expect(errorCode(r)).toBe('FORBIDDEN');
       expect(
         await gw().gateway.services.db.prisma.user.count({ where: { email: 'nonadmin@example.com' } }),
       ).toBe(0);
@@ -81,7 +83,7 @@ describeBackends('permissions', (gw) => {
 
     test('a bad email is BAD_USER_INPUT on field email', async () => {
       const r = await gw().gql(M_USER, { i: { email: 'no-at-sign' } });
-      expect(code(r)).toBe('BAD_USER_INPUT');
+      expect(errorCode(r)).toBe('BAD_USER_INPUT');
       expect(r.errors?.[0]?.extensions?.field).toBe('email');
     });
   });
@@ -97,7 +99,7 @@ describeBackends('permissions', (gw) => {
 
     test('a token for another user is FORBIDDEN to non-admins', async () => {
       const r = await gw().gql(M_TOKEN, { i: { userUuid: bob.uuid } }, alice.token);
-      expect(code(r)).toBe('FORBIDDEN');
+      expect(errorCode(r)).toBe('FORBIDDEN');
     });
 
     test('an admin may create a token for another user, and it authenticates as that user', async () => {
@@ -108,7 +110,7 @@ describeBackends('permissions', (gw) => {
     });
 
     test('an admin naming an unknown user gets NOT_FOUND', async () => {
-      expect(code(await gw().gql(M_TOKEN, { i: { userUuid: 'zzzzz-tpzed-0123456789abcde' } }))).toBe(
+      expect(errorCode(await gw().gql(M_TOKEN, { i: { userUuid: 'zzzzz-tpzed-0123456789abcde' } }))).toBe(
         'NOT_FOUND',
       );
     });

@@ -1,7 +1,7 @@
 import { isValidScope, normalizeScopes, scopeAllows, scopeCovers } from '../../src/domain/scopes.js';
-import { describeBackends, type GqlResult } from '../helpers/gateway.js';
+import { errorCode } from '../helpers/assert.js';
+import { describeBackends } from '../helpers/gateway.js';
 
-const code = (r: GqlResult) => r.errors?.[0]?.extensions?.code;
 const M_TOKEN =
   'mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid scopes apiToken } }';
 const M_USER = 'mutation($i: CreateUserInput!) { createUser(input: $i) { uuid } }';
@@ -81,13 +81,15 @@ describeBackends('scopes over GraphQL', (gw) => {
     });
 
     test('gets FORBIDDEN for any other root field', async () => {
-      expect(code(await gw().gql(`{ node(id: "${owner.uuid}") { id } }`, {}, meOnly))).toBe('FORBIDDEN');
-      expect(code(await gw().gql(M_USER, { i: { email: 'x@example.com' } }, meOnly))).toBe('FORBIDDEN');
-      expect(code(await gw().gql(M_TOKEN, { i: { scopes: ['query:me'] } }, meOnly))).toBe('FORBIDDEN');
+      expect(errorCode(await gw().gql(`{ node(id: "${owner.uuid}") { id } }`, {}, meOnly))).toBe('FORBIDDEN');
+      expect(errorCode(await gw().gql(M_USER, { i: { email: 'x@example.com' } }, meOnly))).toBe('FORBIDDEN');
+      expect(errorCode(await gw().gql(M_TOKEN, { i: { scopes: ['query:me'] } }, meOnly))).toBe('FORBIDDEN');
     });
 
     test('a denied field with an alias is still denied', async () => {
-      expect(code(await gw().gql(`{ who: node(id: "${owner.uuid}") { id } }`, {}, meOnly))).toBe('FORBIDDEN');
+      expect(errorCode(await gw().gql(`{ who: node(id: "${owner.uuid}") { id } }`, {}, meOnly))).toBe(
+        'FORBIDDEN',
+      );
     });
 
     test('__typename alone and with me is allowed', async () => {
@@ -99,7 +101,7 @@ describeBackends('scopes over GraphQL', (gw) => {
   describe('an operation is allowed only if every root field is', () => {
     test('one denied field refuses the whole operation, and nothing runs', async () => {
       const r = await gw().gql(`{ me { uuid } node(id: "${owner.uuid}") { id } }`, {}, meOnly);
-      expect(code(r)).toBe('FORBIDDEN');
+      expect(errorCode(r)).toBe('FORBIDDEN');
       expect(r.errors?.[0]?.message).toContain('query:node');
       expect(r.data ?? null).toBeNull();
     });
@@ -112,23 +114,23 @@ describeBackends('scopes over GraphQL', (gw) => {
         {},
         mintOnly,
       );
-      expect(code(r)).toBe('FORBIDDEN');
+      expect(errorCode(r)).toBe('FORBIDDEN');
       expect(await prisma.apiClientAuthorization.count()).toBe(before);
       expect(await prisma.user.count({ where: { email: 'm@example.com' } })).toBe(0);
     });
 
     test('root fields inside named fragments count', async () => {
       const denied = `query { ...F } fragment F on Query { me { uuid } node(id: "${owner.uuid}") { id } }`;
-      expect(code(await gw().gql(denied, {}, meOnly))).toBe('FORBIDDEN');
+      expect(errorCode(await gw().gql(denied, {}, meOnly))).toBe('FORBIDDEN');
       const allowed = 'query { ...F } fragment F on Query { me { uuid } }';
       expect((await gw().gql(allowed, {}, meOnly)).data).toEqual({ me: { uuid: owner.uuid } });
     });
 
     test('root fields inside nested and inline fragments count', async () => {
       const nested = `query { ...A } fragment A on Query { me { uuid } ...B } fragment B on Query { node(id: "${owner.uuid}") { id } }`;
-      expect(code(await gw().gql(nested, {}, meOnly))).toBe('FORBIDDEN');
+      expect(errorCode(await gw().gql(nested, {}, meOnly))).toBe('FORBIDDEN');
       const inline = `query { me { uuid } ... on Query { node(id: "${owner.uuid}") { id } } }`;
-      expect(code(await gw().gql(inline, {}, meOnly))).toBe('FORBIDDEN');
+      expect(errorCode(await gw().gql(inline, {}, meOnly))).toBe('FORBIDDEN');
     });
 
     test('a field skipped by @skip still needs its scope', async () => {
@@ -137,7 +139,7 @@ describeBackends('scopes over GraphQL', (gw) => {
         {},
         meOnly,
       );
-      expect(code(r)).toBe('FORBIDDEN');
+      expect(errorCode(r)).toBe('FORBIDDEN');
     });
 
     test('with several operations, the chosen one is checked', async () => {
@@ -159,13 +161,17 @@ describeBackends('scopes over GraphQL', (gw) => {
     const r = await gw().gql(`{ me { uuid } node(id: "${owner.uuid}") { id } }`, {}, queryStar);
     expect(r.errors).toBeUndefined();
     expect(r.data.node).toEqual({ id: owner.uuid });
-    expect(code(await gw().gql(M_TOKEN, { i: {} }, queryStar))).toBe('FORBIDDEN');
+    expect(errorCode(await gw().gql(M_TOKEN, { i: {} }, queryStar))).toBe('FORBIDDEN');
   });
 
   test('mutation:* allows mutations but no other query than me', async () => {
-    expect(code(await gw().gql(`{ node(id: "${owner.uuid}") { id } }`, {}, mutationStar))).toBe('FORBIDDEN');
+    expect(errorCode(await gw().gql(`{ node(id: "${owner.uuid}") { id } }`, {}, mutationStar))).toBe(
+      'FORBIDDEN',
+    );
     // Not an admin, so createUser is still refused: scopes narrow, they never grant.
-    expect(code(await gw().gql(M_USER, { i: { email: 'y@example.com' } }, mutationStar))).toBe('FORBIDDEN');
+    expect(errorCode(await gw().gql(M_USER, { i: { email: 'y@example.com' } }, mutationStar))).toBe(
+      'FORBIDDEN',
+    );
     const r = await gw().gql(M_TOKEN, { i: { scopes: ['mutation:*'] } }, mutationStar);
     expect(r.errors).toBeUndefined();
   });
@@ -173,10 +179,10 @@ describeBackends('scopes over GraphQL', (gw) => {
   describe('minting tokens', () => {
     test('a narrowed token cannot mint broader scopes', async () => {
       for (const scopes of [['all'], ['query:*'], ['query:node'], ['query:me', 'mutation:createUser']]) {
-        expect(code(await gw().gql(M_TOKEN, { i: { scopes } }, mintOnly))).toBe('FORBIDDEN');
+        expect(errorCode(await gw().gql(M_TOKEN, { i: { scopes } }, mintOnly))).toBe('FORBIDDEN');
       }
       // Leaving scopes out means ["all"]: also broader.
-      expect(code(await gw().gql(M_TOKEN, { i: {} }, mintOnly))).toBe('FORBIDDEN');
+      expect(errorCode(await gw().gql(M_TOKEN, { i: {} }, mintOnly))).toBe('FORBIDDEN');
     });
 
     test('a narrowed token may mint a subset of its scopes', async () => {
@@ -194,9 +200,9 @@ describeBackends('scopes over GraphQL', (gw) => {
       );
       expect(r.errors).toBeUndefined();
       expect(
-        code(await gw().gql(M_TOKEN, { i: { scopes: ['subscription:containerUpdated'] } }, narrowed)),
+        errorCode(await gw().gql(M_TOKEN, { i: { scopes: ['subscription:containerUpdated'] } }, narrowed)),
       ).toBe('FORBIDDEN');
-      expect(code(await gw().gql(M_TOKEN, { i: { scopes: ['all'] } }, narrowed))).toBe('FORBIDDEN');
+      expect(errorCode(await gw().gql(M_TOKEN, { i: { scopes: ['all'] } }, narrowed))).toBe('FORBIDDEN');
     });
 
     test('scopes are stored de-duplicated and sorted', async () => {
@@ -212,7 +218,7 @@ describeBackends('scopes over GraphQL', (gw) => {
       'invalid scopes %j are BAD_USER_INPUT on field scopes',
       async (scopes) => {
         const r = await gw().gql(M_TOKEN, { i: { scopes } }, owner.token);
-        expect(code(r)).toBe('BAD_USER_INPUT');
+        expect(errorCode(r)).toBe('BAD_USER_INPUT');
         expect(r.errors?.[0]?.extensions?.field).toBe('scopes');
       },
     );
@@ -221,7 +227,7 @@ describeBackends('scopes over GraphQL', (gw) => {
       const r = await gw().gql(M_TOKEN, { i: { scopes: ['query:me'] } }, owner.token);
       const token = r.data.createApiClientAuthorization.apiToken;
       expect((await gw().gql('{ me { uuid } }', {}, token)).data.me.uuid).toBe(owner.uuid);
-      expect(code(await gw().gql(M_TOKEN, { i: { scopes: ['query:me'] } }, token))).toBe('FORBIDDEN');
+      expect(errorCode(await gw().gql(M_TOKEN, { i: { scopes: ['query:me'] } }, token))).toBe('FORBIDDEN');
     });
   });
 });

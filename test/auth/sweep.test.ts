@@ -1,4 +1,5 @@
 import { createToken, expireToken, sweepExpiredTokens } from '../../src/domain/tokens.js';
+import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 
 describeBackends('expired-token sweep', (gw) => {
@@ -33,9 +34,7 @@ describeBackends('expired-token sweep', (gw) => {
     const { token, apiToken } = await createToken(prisma, 'zzzzz', { userUuid: user.uuid });
     await expireToken(prisma, token.uuid);
     expect(await prisma.apiClientAuthorization.count({ where: { uuid: token.uuid } })).toBe(1);
-    expect((await gw().gql('{ me { uuid } }', {}, apiToken)).errors?.[0]?.extensions?.code).toBe(
-      'UNAUTHENTICATED',
-    );
+    expect(errorCode(await gw().gql('{ me { uuid } }', {}, apiToken))).toBe('UNAUTHENTICATED');
     expect(await sweepExpiredTokens(prisma)).toBe(1);
     expect(await prisma.apiClientAuthorization.count({ where: { uuid: token.uuid } })).toBe(0);
   });

@@ -12,6 +12,7 @@ import { sweepTokensCommand } from '../../src/cli/sweep-tokens.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { createToken } from '../../src/domain/tokens.js';
+import { errorCode } from '../helpers/assert.js';
 import { describeBackends, type TestGateway } from '../helpers/gateway.js';
 import { pgliteTemplatePath } from '../helpers/templates.js';
 
@@ -124,7 +125,7 @@ describeBackends('CLI commands', (gw) => {
         {},
         r.out[0]!,
       );
-      expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(errorCode(denied)).toBe('FORBIDDEN');
     });
 
     test('a token for an inactive user comes with a warning on stderr', async () => {
@@ -202,11 +203,11 @@ describeBackends('CLI commands', (gw) => {
       const asRemote = await gw().gql('{ me { uuid } }', {}, salted, { 'x-arvados-remote-cluster': 'aaaaa' });
       expect(asRemote.data?.me.uuid).toBe(user.uuid);
       const plain = await gw().gql('{ me { uuid } }', {}, salted);
-      expect(plain.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(errorCode(plain)).toBe('UNAUTHENTICATED');
       const otherRemote = await gw().gql('{ me { uuid } }', {}, salted, {
         'x-arvados-remote-cluster': 'bbbbb',
       });
-      expect(otherRemote.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(errorCode(otherRemote)).toBe('UNAUTHENTICATED');
     });
 
     test.each([

@@ -4,10 +4,10 @@
 
 import { expireToken } from '../../src/domain/tokens.js';
 import { saltSecret } from '../../src/format/salt.js';
+import { errorCode } from '../helpers/assert.js';
 import { BACKENDS } from '../helpers/backends.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import {
-  code,
   containerAuth,
   createRequest,
   getContainer,
@@ -200,7 +200,7 @@ for (const backend of BACKENDS) {
       await slotA.stop();
       try {
         const u = await containerAuth(B, dispatcher, crUnreachable.containerUuid);
-        expect(code(u)).toBe('FORBIDDEN');
+        expect(errorCode(u)).toBe('FORBIDDEN');
         expect((await B.gql('{ me { uuid } }')).data.me.uuid).toBe('bbbbb-tpzed-000000000000000');
       } finally {
         await slotA.start();

@@ -2,6 +2,7 @@
 // other; zbork is a cluster that vouches for a user of another cluster (zbbbb), which bbbbb
 // must refuse.
 import { saltSecret } from '../../src/format/salt.js';
+import { errorCode } from '../helpers/assert.js';
 import { BACKENDS } from '../helpers/backends.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import {
@@ -138,7 +139,7 @@ for (const backend of BACKENDS) {
 
       // Scopes hold at B: query:me does not allow a mutation.
       const m = await B.gql(`mutation { createApiClientAuthorization(input: {}) { uuid } }`, {}, long);
-      expect(m.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(errorCode(m)).toBe('FORBIDDEN');
     });
 
     test('the salted form works at B, and B stores only the salted secret', async () => {
@@ -158,7 +159,7 @@ for (const backend of BACKENDS) {
       const u = await newUserAt(A);
       const forC = remember(`v2/${uuidOf(u.token)}/${saltSecret(secretOf(u.token), 'ccccc')}`);
       const r = await B.gql(ME, {}, forC);
-      expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(errorCode(r)).toBe('UNAUTHENTICATED');
     });
 
     test('home side: the salted secret is accepted only for the cluster named in X-Arvados-Remote-Cluster', async () => {
@@ -167,17 +168,15 @@ for (const backend of BACKENDS) {
       const hdr = (id: string) => ({ 'x-arvados-remote-cluster': id });
       expect((await A.gql(ME, {}, salted, hdr('bbbbb'))).data?.me.uuid).toBe(u.uuid);
       expect((await A.gql(ME, {}, u.token, hdr('bbbbb'))).data?.me.uuid).toBe(u.uuid); // raw too
-      expect((await A.gql(ME, {}, salted)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-      expect((await A.gql(ME, {}, salted, hdr('ccccc'))).errors?.[0]?.extensions?.code).toBe(
-        'UNAUTHENTICATED',
-      );
+      expect(errorCode(await A.gql(ME, {}, salted))).toBe('UNAUTHENTICATED');
+      expect(errorCode(await A.gql(ME, {}, salted, hdr('ccccc')))).toBe('UNAUTHENTICATED');
     });
 
     test('the bare secret (v1 form) of a cached remote token is not a token at B', async () => {
       const u = await newUserAt(A);
       expect(dataOf(await B.gql(ME, {}, u.token), B).me.uuid).toBe(u.uuid);
       const r = await B.gql(ME, {}, secretOf(u.token));
-      expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(errorCode(r)).toBe('UNAUTHENTICATED');
     });
 
     test('a wrong secret for a cached token is refused (it asks home, never rides on the cache)', async () => {
@@ -200,23 +199,23 @@ for (const backend of BACKENDS) {
       expect(dataOf(await B.gql(ME, {}, u.token), B).me.uuid).toBe(u.uuid); // cached at B from here on
       const before = await B.gateway.services.db.prisma.apiClientAuthorization.count();
       const own = await B.gql(M, { i: {} }, u.token);
-      expect(own.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(errorCode(own)).toBe('FORBIDDEN');
       const byAdmin = await B.gql(M, { i: { userUuid: u.uuid } });
-      expect(byAdmin.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(errorCode(byAdmin)).toBe('FORBIDDEN');
       // Only the cached copy of u's token exists at B, nothing minted.
       expect(await B.gateway.services.db.prisma.apiClientAuthorization.count()).toBe(before);
     });
 
     test('an unknown token of A is refused; B stays up', async () => {
       const r = await B.gql(ME, {}, madeUpToken('aaaaa'));
-      expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(errorCode(r)).toBe('UNAUTHENTICATED');
       expect((await B.gql(ME)).data.me.uuid).toBe('bbbbb-tpzed-000000000000000');
     });
 
     test('a local unknown token, or one of an unconfigured cluster, makes no remote call', async () => {
       const before = slotA.remoteCalls.length + slotZ.remoteCalls.length;
       for (const t of [madeUpToken('bbbbb'), madeUpToken('ccccc')]) {
-        expect((await B.gql(ME, {}, t)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+        expect(errorCode(await B.gql(ME, {}, t))).toBe('UNAUTHENTICATED');
       }
       expect(slotA.remoteCalls.length + slotZ.remoteCalls.length).toBe(before);
     });
@@ -227,7 +226,7 @@ for (const backend of BACKENDS) {
       expect(r.errors).toBeUndefined();
       expect(r.data.me).toMatchObject({ uuid: u.uuid, isActive: false, isAdmin: false });
       const other = await B.gql(`mutation { createApiClientAuthorization(input: {}) { uuid } }`, {}, u.token);
-      expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(errorCode(other)).toBe('FORBIDDEN');
     });
 
     test('each refresh copies the profile again and resets admin to false', async () => {
@@ -277,7 +276,7 @@ for (const backend of BACKENDS) {
       expect((await Z.gql(ME, {}, apiToken)).data.me.uuid).toBe(stranger);
       // ...but bbbbb refuses to let zbork speak for zbbbb.
       const r = await B.gql(ME, {}, apiToken);
-      expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(errorCode(r)).toBe('UNAUTHENTICATED');
       expect(await B.gateway.services.db.prisma.user.findUnique({ where: { uuid: stranger } })).toBeNull();
       expect(
         await B.gateway.services.db.prisma.apiClientAuthorization.findUnique({

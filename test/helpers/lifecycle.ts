@@ -1,6 +1,7 @@
 // Shared set-up for the lifecycle tests: requests that never collide with another test's
 // containers, containers driven into a given state, and error assertions.
 import crypto from 'node:crypto';
+import { ok } from './assert.js';
 import type { Data, GqlResult, TestGateway } from './gateway.js';
 import { createRequest, lock, updateContainer } from './requests.js';
 
@@ -37,25 +38,6 @@ export async function readContainer(
   );
   if (r.errors) throw new Error(r.body);
   return r.data.container;
-}
-
-/** Asserts the first error's code (and message and field when given). */
-export function expectError(
-  r: GqlResult,
-  code: string,
-  opts: { message?: string | RegExp; field?: string } = {},
-): void {
-  expect(r.errors?.[0]?.extensions?.code).toBe(code);
-  if (opts.message !== undefined) {
-    if (typeof opts.message === 'string') expect(r.errors![0]!.message).toBe(opts.message);
-    else expect(r.errors![0]!.message).toMatch(opts.message);
-  }
-  if (opts.field !== undefined) expect(r.errors![0]!.extensions!.field).toBe(opts.field);
-}
-
-export function ok<T = Data>(r: GqlResult<T>): T {
-  if (r.errors) throw new Error(`unexpected errors: ${r.body}`);
-  return r.data as T;
 }
 
 export type ContainerState = 'QUEUED' | 'LOCKED' | 'RUNNING' | 'COMPLETE' | 'CANCELLED';

@@ -78,7 +78,3 @@ export async function containerAuth(gw: TestGateway, token: string, uuid: string
     token,
   );
 }
-
-export function code(r: { errors?: { extensions?: { code?: string } }[] }): string | undefined {
-  return r.errors?.[0]?.extensions?.code;
-}

@@ -3,17 +3,15 @@
 // finishing. Each round runs both sides at once; afterwards the invariants of design.md §3 and §5 hold
 // and no side got a masked INTERNAL_SERVER_ERROR (a deadlock would surface as one). On PGlite
 // the two sides simply serialise, and the same invariants are checked.
-import { describeBackends, type GqlResult } from '../helpers/gateway.js';
-import { containerIn, containerToken, expectError, ok, readRequest, tag } from '../helpers/lifecycle.js';
+
+import { errorCode, expectError, ok } from '../helpers/assert.js';
+import { describeBackends } from '../helpers/gateway.js';
+import { containerIn, containerToken, readRequest, tag } from '../helpers/lifecycle.js';
 import { createRequest, requestInput, updateContainer, updateRequest } from '../helpers/requests.js';
 
 const ROUNDS = 8;
 const CREATE =
   'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid state priority containerUuid } }';
-
-function codeOf(r: GqlResult): string | undefined {
-  return r.errors?.[0]?.extensions?.code;
-}
 
 describeBackends('concurrent writers', (gw) => {
   test('a request priority change racing its container being cancelled: no deadlock, consistent rows', async () => {
@@ -54,7 +52,7 @@ describeBackends('concurrent writers', (gw) => {
           user.token,
         ),
       ]);
-      expect([commit, del].map(codeOf).filter((c) => c === 'INTERNAL_SERVER_ERROR')).toEqual([]);
+      expect([commit, del].map(errorCode).filter((c) => c === 'INTERNAL_SERVER_ERROR')).toEqual([]);
       // Whichever went first, the delete succeeds; a commit that came second finds nothing.
       expect(del.errors).toBeUndefined();
       if (commit.errors) expectError(commit, 'NOT_FOUND');
@@ -87,7 +85,7 @@ describeBackends('concurrent writers', (gw) => {
       ]);
       expect(done.errors).toBeUndefined();
       // Refused (its token expired, or its parent finished first), or made and then cancelled.
-      if (child.errors) expect(['UNAUTHENTICATED', 'CONFLICT']).toContain(codeOf(child));
+      if (child.errors) expect(['UNAUTHENTICATED', 'CONFLICT']).toContain(errorCode(child));
     }
     const stray = await prisma.containerRequest.count({
       where: {

@@ -1,10 +1,9 @@
+import { expectError, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import {
   type ContainerState,
   containerIn,
   containerToken,
-  expectError,
-  ok,
   readContainer,
   tag,
   tokenUuid,

@@ -1,5 +1,6 @@
+import { expectError, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { expectError, ok, readContainer, readRequest, tag } from '../helpers/lifecycle.js';
+import { readContainer, readRequest, tag } from '../helpers/lifecycle.js';
 import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
 
 const DELETE = `mutation($u: ID!) { deleteContainerRequest(uuid: $u) { deletedId deletedTypename } }`;

@@ -1,7 +1,7 @@
+import { errorCode, expectError, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { expectError, ok, readContainer } from '../helpers/lifecycle.js';
+import { readContainer } from '../helpers/lifecycle.js';
 import {
-  code,
   containerAuth,
   createRequest,
   getRequest,
@@ -66,7 +66,7 @@ describeBackends('a dispatcher drives a request to FINAL', (gw) => {
 
     // The generated token expired when the container left RUNNING.
     const after = await gw().gql('{ me { uuid } }', {}, containerToken);
-    expect(code(after)).toBe('UNAUTHENTICATED');
+    expect(errorCode(after)).toBe('UNAUTHENTICATED');
   });
 
   test('the generated token, plain and container-bound: usable while LOCKED and RUNNING, rejected after COMPLETE', async () => {

@@ -1,5 +1,6 @@
+import { ok } from '../helpers/assert.js';
 import { type Data, describeBackends } from '../helpers/gateway.js';
-import { containerToken, ok, readRequest, tag, tokenUuid } from '../helpers/lifecycle.js';
+import { containerToken, readRequest, tag, tokenUuid } from '../helpers/lifecycle.js';
 import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
 
 type Row = { uuid: string; createdAt: string };

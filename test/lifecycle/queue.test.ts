@@ -3,9 +3,10 @@
 // `containerQueueUpdated` tells a dispatcher about new work and about the containers it holds.
 
 import { insertFillerContainers } from '../../bench/fill-containers.js';
+import { expectError, ok } from '../helpers/assert.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { type Data, describeBackends, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { expectError, ok, tag } from '../helpers/lifecycle.js';
+import { tag } from '../helpers/lifecycle.js';
 import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
 import { issueToken, sql } from '../helpers/secrets.js';
 import { SseSubscription } from '../helpers/sse.js';

@@ -1,5 +1,6 @@
+import { expectError, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { CR_ALL, expectError, ok, readContainer, readRequest, tag } from '../helpers/lifecycle.js';
+import { CR_ALL, readContainer, readRequest, tag } from '../helpers/lifecycle.js';
 import { createRequest, updateRequest } from '../helpers/requests.js';
 
 type CrState = 'UNCOMMITTED' | 'COMMITTED' | 'FINAL';

@@ -1,5 +1,6 @@
+import { expectError, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { expectError, ok, readRequest, tag } from '../helpers/lifecycle.js';
+import { readRequest, tag } from '../helpers/lifecycle.js';
 import { createRequest, requestInput, updateRequest } from '../helpers/requests.js';
 
 const SECRET = 'zzvalidationsecretzz';

@@ -1,5 +1,6 @@
+import { errorCode, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { ok, readContainer, readRequest, tag } from '../helpers/lifecycle.js';
+import { readContainer, readRequest, tag } from '../helpers/lifecycle.js';
 import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
 
 describeBackends('retry after cancel (design.md §5)', (gw) => {
@@ -46,8 +47,9 @@ describeBackends('retry after cancel (design.md §5)', (gw) => {
       // No request points at the cancelled container any more: only admins see it (design.md §5 visibility).
       expect((await readContainer(gw(), gw().rootToken, current)).state).toBe('CANCELLED');
       expect(
-        (await gw().gql(`query($u: ID!) { container(uuid: $u) { uuid } }`, { u: current }, me.token))
-          .errors?.[0]?.extensions?.code,
+        errorCode(
+          await gw().gql(`query($u: ID!) { container(uuid: $u) { uuid } }`, { u: current }, me.token),
+        ),
       ).toBe('NOT_FOUND');
     }
 

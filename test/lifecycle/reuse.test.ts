@@ -1,11 +1,10 @@
+import { expectError, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import {
   type ContainerState,
   clockPast,
   containerIn,
-  expectError,
   newToken,
-  ok,
   readContainer,
   readRequest,
   tag,

@@ -3,9 +3,10 @@
 // (src/schema/changes.ts says why it ends rather than going quiet).
 import { expireToken, isTokenCurrent, sweepExpiredTokens } from '../../src/domain/tokens.js';
 import { dataOf, LoopbackSlot, sleep, startCluster, uuidOf } from '../federation/clusters.js';
+import { ok } from '../helpers/assert.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { describeBackends, type TestGateway } from '../helpers/gateway.js';
-import { ok, tag, tokenUuid } from '../helpers/lifecycle.js';
+import { tag, tokenUuid } from '../helpers/lifecycle.js';
 import { createRequest, lock, updateRequest } from '../helpers/requests.js';
 import { SseSubscription } from '../helpers/sse.js';
 

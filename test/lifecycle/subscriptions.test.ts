@@ -1,5 +1,6 @@
+import { ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { ok, tag } from '../helpers/lifecycle.js';
+import { tag } from '../helpers/lifecycle.js';
 import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
 import { SseSubscription } from '../helpers/sse.js';
 

@@ -1,14 +1,6 @@
+import { expectError, ok } from '../helpers/assert.js';
 import { type Data, describeBackends } from '../helpers/gateway.js';
-import {
-  clockPast,
-  containerIn,
-  expectError,
-  newToken,
-  ok,
-  readContainer,
-  readRequest,
-  tag,
-} from '../helpers/lifecycle.js';
+import { clockPast, containerIn, newToken, readContainer, readRequest, tag } from '../helpers/lifecycle.js';
 import { createRequest, lock, unlock, updateContainer, updateRequest } from '../helpers/requests.js';
 
 describeBackends('visibility: owners and admins (design.md §3, §5, §9)', (gw) => {

@@ -1,7 +1,9 @@
 // design.md §4: runtimeToken is accepted on create and while UNCOMMITTED, refused afterwards, and
 // must be a locally valid plain v2 token; a refused token writes nothing and is never echoed.
+
+import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { code, createRequest, requestInput, updateRequest } from '../helpers/requests.js';
+import { createRequest, requestInput, updateRequest } from '../helpers/requests.js';
 import {
   count,
   expireTokenNow,
@@ -98,7 +100,7 @@ describeBackends('runtimeToken input', (gw) => {
       }
       // Clearing it is a modification too.
       const cleared = await updateRequest(gw(), user.token, cr.uuid, { runtimeToken: null, name: 'x' });
-      expect(code(cleared)).toBe('BAD_USER_INPUT');
+      expect(errorCode(cleared)).toBe('BAD_USER_INPUT');
       expect(await requestRow(gw(), cr.uuid)).toEqual(before);
     },
   );

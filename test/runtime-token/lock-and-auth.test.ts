@@ -1,8 +1,10 @@
 // design.md §4–6: locking a container that has a runtime token creates no token; containerAuth hands
 // the (re-validated) runtime token to the lock holder only; the container uses it for its own
 // updates while RUNNING and, in container-bound form, for currentContainer and its secret mounts.
+
+import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { code, containerAuth, createRequest, lock, updateContainer } from '../helpers/requests.js';
+import { containerAuth, createRequest, lock, updateContainer } from '../helpers/requests.js';
 import {
   bound,
   containerRow,
@@ -85,7 +87,7 @@ describeBackends('runtime token: lock, containerAuth and the container', (gw) =>
       ['a stranger', stranger.token, 'NOT_FOUND'],
     ] as const) {
       const other = await containerAuth(gw(), token, containerUuid);
-      expect([who, code(other)]).toEqual([who, expected]);
+      expect([who, errorCode(other)]).toEqual([who, expected]);
       if (expected === 'FORBIDDEN') expect(other.errors![0]!.message).toBe('Not locked by your token');
       expect(found(other.body, tokenNeedles('runtime token', rt.apiToken))).toEqual([]);
     }
@@ -132,7 +134,7 @@ describeBackends('runtime token: lock, containerAuth and the container', (gw) =>
       const me = await gw().gql(CURRENT, {}, bound(rt.apiToken, containerUuid));
       expect(me.data.currentContainer).toEqual({ uuid: containerUuid, state: 'LOCKED' });
       const u = await updateContainer(gw(), rt.apiToken, containerUuid, { progress: 0.1 });
-      expect(code(u)).toBe('FORBIDDEN');
+      expect(errorCode(u)).toBe('FORBIDDEN');
     });
 
     test('while RUNNING: self-updates in plain and container-bound form; never log or priority', async () => {
@@ -151,7 +153,7 @@ describeBackends('runtime token: lock, containerAuth and the container', (gw) =>
       expect(viaBound.errors).toBeUndefined();
       expect(viaBound.data.updateContainer).toMatchObject({ state: 'RUNNING', output: 'partial' });
       for (const input of [{ log: 'x' }, { priority: 5 }]) {
-        expect(code(await updateContainer(gw(), rt.apiToken, containerUuid, input))).toBe('FORBIDDEN');
+        expect(errorCode(await updateContainer(gw(), rt.apiToken, containerUuid, input))).toBe('FORBIDDEN');
       }
     });
 
@@ -178,11 +180,11 @@ describeBackends('runtime token: lock, containerAuth and the container', (gw) =>
         ['the runtime token in plain form', rt.apiToken],
       ] as const) {
         const r = await gw().gql(SECRET_MOUNTS, { u: containerUuid }, token);
-        expect([who, code(r)]).toEqual([who, 'FORBIDDEN']);
+        expect([who, errorCode(r)]).toEqual([who, 'FORBIDDEN']);
         expect(r.body).not.toContain(content);
       }
       const stranger_ = await gw().gql(SECRET_MOUNTS, { u: containerUuid }, stranger.token);
-      expect(code(stranger_)).toBe('NOT_FOUND');
+      expect(errorCode(stranger_)).toBe('NOT_FOUND');
     });
 
     test('container-bound form naming another LOCKED/RUNNING container, or a QUEUED one: UNAUTHENTICATED', async () => {
@@ -196,7 +198,7 @@ describeBackends('runtime token: lock, containerAuth and the container', (gw) =>
       ] as const) {
         for (const query of [CURRENT, '{ me { uuid } }']) {
           const r = await gw().gql(query, {}, token);
-          expect([what, code(r)]).toEqual([what, 'UNAUTHENTICATED']);
+          expect([what, errorCode(r)]).toEqual([what, 'UNAUTHENTICATED']);
           expect(
             found(r.body, {
               ...tokenNeedles('rt', rt.apiToken),
@@ -213,7 +215,7 @@ describeBackends('runtime token: lock, containerAuth and the container', (gw) =>
       expect(me.errors).toBeUndefined();
       expect(me.data.me.uuid).toBe(owner.uuid);
       const cur = await gw().gql(CURRENT, {}, token);
-      expect(code(cur)).toBe('NOT_FOUND');
+      expect(errorCode(cur)).toBe('NOT_FOUND');
     });
 
     test('COMPLETE by its own token; then the container-bound form is UNAUTHENTICATED, the token itself still valid', async () => {
@@ -228,8 +230,10 @@ describeBackends('runtime token: lock, containerAuth and the container', (gw) =>
         lockedByUuid: null,
         authUuid: null,
       });
-      expect(code(await gw().gql(CURRENT, {}, bound(rt.apiToken, containerUuid)))).toBe('UNAUTHENTICATED');
-      expect(code(await updateContainer(gw(), rt.apiToken, containerUuid, { progress: 1 }))).toBe(
+      expect(errorCode(await gw().gql(CURRENT, {}, bound(rt.apiToken, containerUuid)))).toBe(
+        'UNAUTHENTICATED',
+      );
+      expect(errorCode(await updateContainer(gw(), rt.apiToken, containerUuid, { progress: 1 }))).toBe(
         'FORBIDDEN',
       );
       const me = await gw().gql('{ me { uuid } }', {}, rt.apiToken);

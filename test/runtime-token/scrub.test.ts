@@ -2,6 +2,8 @@
 // becomes COMPLETE or CANCELLED and from a request when it becomes FINAL (secret_mounts_md5 is
 // kept for reuse); a retry copies the secrets to the new container first; the token's own
 // record is never revoked. Checked in the database: the API cannot show these columns.
+
+import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import {
   containerAuth,
@@ -150,9 +152,7 @@ describeBackends('scrub of runtime token and secret mounts', (gw) => {
     );
     expect(mounts.data.containerSecretMounts).toEqual(secretMounts(content));
     // The cancelled container holds no lock any more: nobody gets a token for it.
-    expect((await containerAuth(gw(), dispatcher, containerUuid)).errors?.[0]?.extensions?.code).toBe(
-      'FORBIDDEN',
-    );
+    expect(errorCode(await containerAuth(gw(), dispatcher, containerUuid))).toBe('FORBIDDEN');
 
     expect(
       (await updateContainer(gw(), dispatcher, req.container_uuid!, { state: 'RUNNING' })).errors,

@@ -2,8 +2,10 @@
 // rejected updates, invalid runtime tokens, GraphQL validation failures (graphql-js echoes
 // variable and literal values; src/server/error-handling.ts must cut them) and bad
 // Authorization headers.
+
+import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { code, createRequest, requestInput, updateRequest } from '../helpers/requests.js';
+import { createRequest, requestInput, updateRequest } from '../helpers/requests.js';
 import {
   bound,
   expireTokenNow,
@@ -230,7 +232,7 @@ describeBackends('secrecy: errors, extensions and logs', (gw) => {
       `${rt.apiToken}`,
     ]) {
       const r = await gw().gql('{ me { uuid } }', {}, null, { authorization: header });
-      expect([header.slice(0, 10), code(r)]).toEqual([header.slice(0, 10), 'UNAUTHENTICATED']);
+      expect([header.slice(0, 10), errorCode(r)]).toEqual([header.slice(0, 10), 'UNAUTHENTICATED']);
       expectCleanError(`header ${header.slice(0, 10)}…`, r);
     }
     // A remote-cluster header carrying a secret (salting uses it as a cluster id).

@@ -2,6 +2,8 @@
 // (variable coercion, literal arguments, the DateTime scalar, the NUL guard), named the way the
 // domain's badInput names them: the top-level input field at fault, or the argument or
 // variable when it is wrong as a whole.
+
+import { errorCode } from '../helpers/assert.js';
 import { describeBackends, type GqlResult } from '../helpers/gateway.js';
 import { requestInput } from '../helpers/requests.js';
 import { mountSecret } from '../helpers/secrets.js';
@@ -15,7 +17,7 @@ const REQUIRED = 'command: ["x"], containerImage: "i", outputPath: "/o"';
 
 /** [what, code, field] of the first error, for readable failures. */
 function fault(what: string, r: GqlResult) {
-  return [what, r.errors?.[0]?.extensions?.code, r.errors?.[0]?.extensions?.field];
+  return [what, errorCode(r), r.errors?.[0]?.extensions?.field];
 }
 
 describeBackends('input errors name the field', (gw) => {
@@ -114,7 +116,7 @@ describeBackends('input errors name the field', (gw) => {
   test('errors that are not about an input value name no field', async () => {
     for (const query of ['{ nope }', '{ containerRequests { totalCount nope } }', '{ containerRequests(']) {
       const r = await gw().gql(query);
-      expect([query, r.errors?.[0]?.extensions?.code, 'field' in (r.errors?.[0]?.extensions ?? {})]).toEqual([
+      expect([query, errorCode(r), 'field' in (r.errors?.[0]?.extensions ?? {})]).toEqual([
         query,
         'BAD_USER_INPUT',
         false,

@@ -1,3 +1,4 @@
+import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import { requestInput } from '../helpers/requests.js';
 
@@ -10,7 +11,7 @@ describeBackends('the NUL character', (gw) => {
         i: requestInput({ name: 'a\u0000b' }),
       },
     );
-    expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(errorCode(r)).toBe('BAD_USER_INPUT');
     expect(r.errors?.[0]?.message).toMatch(/NUL/);
     const after = await gw().gql('{ containerRequests { totalCount } }');
     expect(after.data.containerRequests.totalCount).toBe(before.data.containerRequests.totalCount);
@@ -23,11 +24,11 @@ describeBackends('the NUL character', (gw) => {
         i: requestInput({ properties: { k: 'x\u0000' } }),
       },
     );
-    expect(json.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(errorCode(json)).toBe('BAD_USER_INPUT');
     const literal = await gw().gql(
       '{ containerRequests(filter: {nameContains: "a\\u0000"}) { totalCount } }',
     );
-    expect(literal.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(errorCode(literal)).toBe('BAD_USER_INPUT');
   });
 
   test('ordinary strings still pass', async () => {
