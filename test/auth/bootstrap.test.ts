@@ -4,7 +4,8 @@ import type { Database } from '../../src/db/client.js';
 import { bootstrapSystem, rootTokenUuid } from '../../src/domain/bootstrap.js';
 import { createGateway } from '../../src/server/app.js';
 import { Logger } from '../../src/server/logger.js';
-import { BACKENDS, freshDatabase } from '../helpers/backends.js';
+import { freshDatabase } from '../helpers/backends.js';
+import { eachBackend } from '../helpers/gateway.js';
 
 const SYSTEM_USER = 'zzzzz-tpzed-000000000000000';
 const V2_ROOT = 'v2/zzzzz-gj3su-r00tr00tr00tr00/abcdefghijklmnopqrstuvwxyz0123456789';
@@ -12,7 +13,7 @@ const BARE_ROOT = 'thebareroottokensecret0123456789abcdef';
 
 // bootstrapSystem runs before any gateway exists, so these tests work on a database directly;
 // the gateway is built on it afterwards to check the end-to-end effect.
-describe.each(BACKENDS)('system bootstrap [%s]', (backend) => {
+eachBackend('system bootstrap', (backend) => {
   let db: Database;
   const config = loadConfig({ TOKEN_SWEEP_SECONDS: '0' });
   const validator = () => new ClusterTokenValidator(db.prisma, config);

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { type OpenedAdapter, openAdapter } from '../../src/db/adapter.js';
 import { applyMigrations } from '../../src/db/migrate.js';
 import { readMigrations } from '../../src/db/migrations.js';
-import { BACKENDS, type BackendName } from '../helpers/backends.js';
+import type { BackendName } from '../helpers/backends.js';
+import { eachBackend } from '../helpers/gateway.js';
 import { DB_PREFIX, withDatabase } from '../helpers/templates.js';
 
 const ALL = readMigrations().migrationDirectories.map((m) => m.path);
@@ -61,7 +62,7 @@ async function appliedRows(a: OpenedAdapter): Promise<{ migration_name: string; 
   }
 }
 
-describe.each(BACKENDS)('migrations [%s]', (backend) => {
+eachBackend('migrations', (backend) => {
   test('there is at least one migration', () => {
     expect(ALL.length).toBeGreaterThan(0);
   });

@@ -3,8 +3,7 @@
 // home stops working after at most one TTL.
 import { expireToken } from '../../src/domain/tokens.js';
 import { errorCode } from '../helpers/assert.js';
-import { BACKENDS } from '../helpers/backends.js';
-import type { TestGateway } from '../helpers/gateway.js';
+import { eachBackend, type TestGateway } from '../helpers/gateway.js';
 import {
   dataOf,
   expectNoSecretsInLogs,
@@ -19,97 +18,95 @@ const ME = '{ me { uuid } }';
 // Short, but long enough that "still within the TTL" holds on a loaded machine.
 const TTL_SECONDS = 2;
 
-for (const backend of BACKENDS) {
-  describe(`remote token cache with a short TTL [${backend}]`, () => {
-    let slotA: LoopbackSlot;
-    let A: TestGateway, B: TestGateway;
-    const secrets: string[] = [];
+eachBackend(`remote token cache with a short TTL`, (backend) => {
+  let slotA: LoopbackSlot;
+  let A: TestGateway, B: TestGateway;
+  const secrets: string[] = [];
 
-    beforeAll(async () => {
-      slotA = await LoopbackSlot.open();
-      A = await startCluster(backend, 'aaaaa', slotA, {});
-      B = await startCluster(
-        backend,
-        'bbbbb',
-        null,
-        { aaaaa: slotA.graphqlUrl },
-        { REMOTE_TOKEN_TTL_SECONDS: String(TTL_SECONDS) },
-      );
-    });
-
-    afterAll(async () => {
-      await slotA?.close();
-      await A?.close();
-      await B?.close();
-    });
-
-    const newUserAtA = async () => {
-      const u = await A.newUser();
-      secrets.push(secretOf(u.token));
-      return u;
-    };
-    /** Sleeps until B's cached copy of the token has expired. */
-    const untilCacheExpires = async (token: string) => {
-      const row = await B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
-        where: { uuid: uuidOf(token) },
-      });
-      expect(row.expiresAt!.getTime() - row.remoteValidatedAt!.getTime()).toBe(TTL_SECONDS * 1000);
-      await sleep(Math.max(0, row.expiresAt!.getTime() - Date.now()) + 20);
-    };
-    const meAtB = (token: string) => B.gql(ME, {}, token);
-
-    test('home down: valid from cache within the TTL, invalid after it, valid again when home is back', async () => {
-      const u = await newUserAtA();
-      expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
-      const calls = slotA.remoteCalls.length;
-
-      await slotA.stop();
-      try {
-        expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
-        expect(slotA.remoteCalls.length).toBe(calls);
-
-        await untilCacheExpires(u.token);
-        const r = await meAtB(u.token);
-        expect(r.errors?.[0]).toMatchObject({
-          message: 'Invalid or expired token',
-          extensions: { code: 'UNAUTHENTICATED' },
-        });
-        expect(B.logs.some((l) => l.includes('"cluster":"aaaaa"') && l.includes('unreachable'))).toBe(true);
-        expect((await B.gql(ME)).data.me.uuid).toBe('bbbbb-tpzed-000000000000000');
-      } finally {
-        await slotA.start();
-      }
-
-      expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
-      expect(slotA.remoteCalls.length).toBe(calls + 1);
-    });
-
-    test('a token revoked at home stops working at B after at most one TTL', async () => {
-      const u = await newUserAtA();
-      expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
-      await expireToken(A.gateway.services.db.prisma, uuidOf(u.token));
-      expect(errorCode(await A.gql(ME, {}, u.token))).toBe('UNAUTHENTICATED');
-      // Still cached at B...
-      expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
-      // ...until the TTL runs out; then home says no.
-      await untilCacheExpires(u.token);
-      expect(errorCode(await meAtB(u.token))).toBe('UNAUTHENTICATED');
-      expect(B.logs.some((l) => l.includes('refused by the home cluster (UNAUTHENTICATED)'))).toBe(true);
-    });
-
-    test('after the TTL the home is asked again, once per TTL', async () => {
-      const u = await newUserAtA();
-      const calls = slotA.remoteCalls.length;
-      for (let i = 0; i < 5; i++) expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
-      expect(slotA.remoteCalls.length).toBe(calls + 1);
-      await untilCacheExpires(u.token);
-      for (let i = 0; i < 5; i++) expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
-      expect(slotA.remoteCalls.length).toBe(calls + 2);
-    });
-
-    test('no log line carries a token secret', () => {
-      expectNoSecretsInLogs(B.logs, secrets);
-      expectNoSecretsInLogs(A.logs, secrets);
-    });
+  beforeAll(async () => {
+    slotA = await LoopbackSlot.open();
+    A = await startCluster(backend, 'aaaaa', slotA, {});
+    B = await startCluster(
+      backend,
+      'bbbbb',
+      null,
+      { aaaaa: slotA.graphqlUrl },
+      { REMOTE_TOKEN_TTL_SECONDS: String(TTL_SECONDS) },
+    );
   });
-}
+
+  afterAll(async () => {
+    await slotA?.close();
+    await A?.close();
+    await B?.close();
+  });
+
+  const newUserAtA = async () => {
+    const u = await A.newUser();
+    secrets.push(secretOf(u.token));
+    return u;
+  };
+  /** Sleeps until B's cached copy of the token has expired. */
+  const untilCacheExpires = async (token: string) => {
+    const row = await B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
+      where: { uuid: uuidOf(token) },
+    });
+    expect(row.expiresAt!.getTime() - row.remoteValidatedAt!.getTime()).toBe(TTL_SECONDS * 1000);
+    await sleep(Math.max(0, row.expiresAt!.getTime() - Date.now()) + 20);
+  };
+  const meAtB = (token: string) => B.gql(ME, {}, token);
+
+  test('home down: valid from cache within the TTL, invalid after it, valid again when home is back', async () => {
+    const u = await newUserAtA();
+    expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
+    const calls = slotA.remoteCalls.length;
+
+    await slotA.stop();
+    try {
+      expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
+      expect(slotA.remoteCalls.length).toBe(calls);
+
+      await untilCacheExpires(u.token);
+      const r = await meAtB(u.token);
+      expect(r.errors?.[0]).toMatchObject({
+        message: 'Invalid or expired token',
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
+      expect(B.logs.some((l) => l.includes('"cluster":"aaaaa"') && l.includes('unreachable'))).toBe(true);
+      expect((await B.gql(ME)).data.me.uuid).toBe('bbbbb-tpzed-000000000000000');
+    } finally {
+      await slotA.start();
+    }
+
+    expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
+    expect(slotA.remoteCalls.length).toBe(calls + 1);
+  });
+
+  test('a token revoked at home stops working at B after at most one TTL', async () => {
+    const u = await newUserAtA();
+    expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
+    await expireToken(A.gateway.services.db.prisma, uuidOf(u.token));
+    expect(errorCode(await A.gql(ME, {}, u.token))).toBe('UNAUTHENTICATED');
+    // Still cached at B...
+    expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
+    // ...until the TTL runs out; then home says no.
+    await untilCacheExpires(u.token);
+    expect(errorCode(await meAtB(u.token))).toBe('UNAUTHENTICATED');
+    expect(B.logs.some((l) => l.includes('refused by the home cluster (UNAUTHENTICATED)'))).toBe(true);
+  });
+
+  test('after the TTL the home is asked again, once per TTL', async () => {
+    const u = await newUserAtA();
+    const calls = slotA.remoteCalls.length;
+    for (let i = 0; i < 5; i++) expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
+    expect(slotA.remoteCalls.length).toBe(calls + 1);
+    await untilCacheExpires(u.token);
+    for (let i = 0; i < 5; i++) expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
+    expect(slotA.remoteCalls.length).toBe(calls + 2);
+  });
+
+  test('no log line carries a token secret', () => {
+    expectNoSecretsInLogs(B.logs, secrets);
+    expectNoSecretsInLogs(A.logs, secrets);
+  });
+});

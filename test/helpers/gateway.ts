@@ -103,25 +103,29 @@ export async function startTestGateway(
   return t;
 }
 
+/** One describe block per backend (PGlite, and PostgreSQL when TEST_DATABASE_URL is set). */
+export function eachBackend(name: string, fn: (backend: BackendName) => void): void {
+  for (const backend of BACKENDS) describe(`${name} [${backend}]`, () => fn(backend));
+}
+
 /**
- * Runs `fn` once per backend (PGlite, and PostgreSQL when TEST_DATABASE_URL is set), each with
- * a gateway on a database of its own for this describe block.
+ * Runs `fn` once per backend, each with a gateway on a database of its own for this describe
+ * block. `env` adds configuration; `log` receives every SQL statement the gateway runs.
  */
 export function describeBackends(
   name: string,
   fn: (gw: () => TestGateway) => void,
   env: Record<string, string> = {},
+  dbOpts: Pick<OpenDatabaseOptions, 'log'> = {},
 ): void {
-  for (const backend of BACKENDS) {
-    describe(`${name} [${backend}]`, () => {
-      let gw: TestGateway | undefined;
-      beforeAll(async () => {
-        gw = await startTestGateway(backend, env);
-      });
-      afterAll(async () => {
-        await gw?.close();
-      });
-      fn(() => gw!);
+  eachBackend(name, (backend) => {
+    let gw: TestGateway | undefined;
+    beforeAll(async () => {
+      gw = await startTestGateway(backend, env, dbOpts);
     });
-  }
+    afterAll(async () => {
+      await gw?.close();
+    });
+    fn(() => gw!);
+  });
 }

@@ -4,8 +4,7 @@
 import { expireToken, isTokenCurrent, sweepExpiredTokens } from '../../src/domain/tokens.js';
 import { dataOf, LoopbackSlot, sleep, startCluster, uuidOf } from '../federation/clusters.js';
 import { ok } from '../helpers/assert.js';
-import { BACKENDS } from '../helpers/backends.js';
-import { describeBackends, type TestGateway } from '../helpers/gateway.js';
+import { describeBackends, eachBackend, type TestGateway } from '../helpers/gateway.js';
 import { tag, tokenUuid } from '../helpers/lifecycle.js';
 import { createRequest, lock, updateRequest } from '../helpers/requests.js';
 import { SseSubscription } from '../helpers/sse.js';
@@ -124,72 +123,70 @@ describeBackends('subscriptions end when the token lapses', (gw) => {
 // Another cluster's token: its cached copy at B lapses after the TTL, and so does the stream,
 // though the home would still vouch for it; subscribing again asks the home again.
 const TTL_SECONDS = 2;
-for (const backend of BACKENDS) {
-  describe(`a remote token's subscription ends with its cache TTL [${backend}]`, () => {
-    let slotA: LoopbackSlot;
-    let A: TestGateway, B: TestGateway;
-    let baseUrlB: string;
-    const subs: SseSubscription[] = [];
+eachBackend(`a remote token's subscription ends with its cache TTL`, (backend) => {
+  let slotA: LoopbackSlot;
+  let A: TestGateway, B: TestGateway;
+  let baseUrlB: string;
+  const subs: SseSubscription[] = [];
 
-    beforeAll(async () => {
-      slotA = await LoopbackSlot.open();
-      A = await startCluster(backend, 'aaaaa', slotA, {});
-      B = await startCluster(
-        backend,
-        'bbbbb',
-        null,
-        { aaaaa: slotA.graphqlUrl },
-        { REMOTE_TOKEN_TTL_SECONDS: String(TTL_SECONDS) },
-      );
-      baseUrlB = await B.gateway.listen(0, '127.0.0.1');
-    });
-    afterEach(() => {
-      for (const s of subs.splice(0)) s.close();
-    });
-    afterAll(async () => {
-      await slotA?.close();
-      await A?.close();
-      await B?.close();
-    });
-    const open = async (query: string, variables: Record<string, unknown>, token: string) => {
-      const s = await SseSubscription.open(baseUrlB, query, variables, token);
-      subs.push(s);
-      await s.ready();
-      return s;
-    };
-
-    test('past the TTL: UNAUTHENTICATED and the end for the remote subscriber, the event for a local admin', async () => {
-      const u = await A.newUser();
-      const cr = dataOf(
-        await B.gql(
-          `mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }`,
-          {
-            i: { command: ['echo', tag()], containerImage: 'img', outputPath: '/out', state: 'UNCOMMITTED' },
-          },
-          u.token,
-        ),
-        B,
-      ).createContainerRequest;
-      const remote = await open(CR_SUB, { u: cr.uuid }, u.token);
-      const admin = await open(CR_SUB, { u: cr.uuid }, B.rootToken);
-
-      const row = await B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
-        where: { uuid: uuidOf(u.token) },
-      });
-      await sleep(Math.max(0, row.expiresAt!.getTime() - Date.now()) + 20);
-      ok(await updateRequest(B, B.rootToken, cr.uuid, { name: 'past the TTL' }));
-      expect((await admin.next()).data.containerRequestUpdated).toEqual({
-        uuid: cr.uuid,
-        name: 'past the TTL',
-      });
-      await expectLapsed(remote, 'containerRequestUpdated');
-
-      // Subscribing again re-validates at home (still valid there) and events flow again.
-      const calls = slotA.remoteCalls.length;
-      const again = await open(CR_SUB, { u: cr.uuid }, u.token);
-      expect(slotA.remoteCalls.length).toBe(calls + 1);
-      ok(await updateRequest(B, B.rootToken, cr.uuid, { name: 'renewed' }));
-      expect((await again.next()).data.containerRequestUpdated).toEqual({ uuid: cr.uuid, name: 'renewed' });
-    });
+  beforeAll(async () => {
+    slotA = await LoopbackSlot.open();
+    A = await startCluster(backend, 'aaaaa', slotA, {});
+    B = await startCluster(
+      backend,
+      'bbbbb',
+      null,
+      { aaaaa: slotA.graphqlUrl },
+      { REMOTE_TOKEN_TTL_SECONDS: String(TTL_SECONDS) },
+    );
+    baseUrlB = await B.gateway.listen(0, '127.0.0.1');
   });
-}
+  afterEach(() => {
+    for (const s of subs.splice(0)) s.close();
+  });
+  afterAll(async () => {
+    await slotA?.close();
+    await A?.close();
+    await B?.close();
+  });
+  const open = async (query: string, variables: Record<string, unknown>, token: string) => {
+    const s = await SseSubscription.open(baseUrlB, query, variables, token);
+    subs.push(s);
+    await s.ready();
+    return s;
+  };
+
+  test('past the TTL: UNAUTHENTICATED and the end for the remote subscriber, the event for a local admin', async () => {
+    const u = await A.newUser();
+    const cr = dataOf(
+      await B.gql(
+        `mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }`,
+        {
+          i: { command: ['echo', tag()], containerImage: 'img', outputPath: '/out', state: 'UNCOMMITTED' },
+        },
+        u.token,
+      ),
+      B,
+    ).createContainerRequest;
+    const remote = await open(CR_SUB, { u: cr.uuid }, u.token);
+    const admin = await open(CR_SUB, { u: cr.uuid }, B.rootToken);
+
+    const row = await B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
+      where: { uuid: uuidOf(u.token) },
+    });
+    await sleep(Math.max(0, row.expiresAt!.getTime() - Date.now()) + 20);
+    ok(await updateRequest(B, B.rootToken, cr.uuid, { name: 'past the TTL' }));
+    expect((await admin.next()).data.containerRequestUpdated).toEqual({
+      uuid: cr.uuid,
+      name: 'past the TTL',
+    });
+    await expectLapsed(remote, 'containerRequestUpdated');
+
+    // Subscribing again re-validates at home (still valid there) and events flow again.
+    const calls = slotA.remoteCalls.length;
+    const again = await open(CR_SUB, { u: cr.uuid }, u.token);
+    expect(slotA.remoteCalls.length).toBe(calls + 1);
+    ok(await updateRequest(B, B.rootToken, cr.uuid, { name: 'renewed' }));
+    expect((await again.next()).data.containerRequestUpdated).toEqual({ uuid: cr.uuid, name: 'renewed' });
+  });
+});
