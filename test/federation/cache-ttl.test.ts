@@ -4,41 +4,21 @@
 import { expireToken } from '../../src/domain/tokens.js';
 import { errorCode } from '../helpers/assert.js';
 import { eachBackend, type TestGateway } from '../helpers/gateway.js';
-import {
-  dataOf,
-  expectNoSecretsInLogs,
-  LoopbackSlot,
-  secretOf,
-  sleep,
-  startCluster,
-  uuidOf,
-} from './clusters.js';
+import { secretOf, uuidOf } from '../helpers/tokens.js';
+import { dataOf, expectNoSecretsInLogs, homeAndRemote, type LoopbackSlot, sleep } from './clusters.js';
 
 const ME = '{ me { uuid } }';
 // Short, but long enough that "still within the TTL" holds on a loaded machine.
 const TTL_SECONDS = 2;
 
 eachBackend(`remote token cache with a short TTL`, (backend) => {
-  let slotA: LoopbackSlot;
-  let A: TestGateway, B: TestGateway;
   const secrets: string[] = [];
 
-  beforeAll(async () => {
-    slotA = await LoopbackSlot.open();
-    A = await startCluster(backend, 'aaaaa', slotA, {});
-    B = await startCluster(
-      backend,
-      'bbbbb',
-      null,
-      { aaaaa: slotA.graphqlUrl },
-      { REMOTE_TOKEN_TTL_SECONDS: String(TTL_SECONDS) },
-    );
-  });
-
-  afterAll(async () => {
-    await slotA?.close();
-    await A?.close();
-    await B?.close();
+  const clusters = homeAndRemote(backend, TTL_SECONDS);
+  let slotA: LoopbackSlot;
+  let A: TestGateway, B: TestGateway;
+  beforeAll(() => {
+    ({ slotA, A, B } = clusters);
   });
 
   const newUserAtA = async () => {

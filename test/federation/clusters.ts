@@ -2,7 +2,6 @@
 // so every cluster's REMOTE_CLUSTERS can name the others' real URLs from the start.
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createToken } from '../../src/domain/tokens.js';
 import type { BackendName } from '../helpers/backends.js';
 import { type Data, type GqlResult, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -104,34 +103,6 @@ export function dataOf<T = Data>(r: GqlResult<T>, gw: TestGateway): T {
   return r.data;
 }
 
-/** A token of cluster `clusterId` made directly in its database (any user, any uuid prefix). */
-export async function plantToken(
-  gw: TestGateway,
-  user: { uuid: string; email?: string; isActive?: boolean },
-  opts: { clusterId: string; scopes?: string[]; expiresAt?: Date | null },
-) {
-  const prisma = gw.gateway.services.db.prisma;
-  await prisma.user.upsert({
-    where: { uuid: user.uuid },
-    create: { uuid: user.uuid, email: user.email ?? null, isActive: user.isActive ?? true },
-    update: {},
-  });
-  return createToken(prisma, opts.clusterId, {
-    userUuid: user.uuid,
-    scopes: opts.scopes,
-    expiresAt: opts.expiresAt,
-  });
-}
-
-/** The secret part of a v2 token string. */
-export function secretOf(v2: string): string {
-  return v2.split('/')[2]!;
-}
-
-export function uuidOf(v2: string): string {
-  return v2.split('/')[1]!;
-}
-
 export interface FakeCall {
   headers: IncomingHttpHeaders;
   body: string;
@@ -226,4 +197,36 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function expectNoSecretsInLogs(logs: string[], secrets: string[]): void {
   const text = logs.join('\n');
   for (const s of secrets) expect(text.includes(s)).toBe(false);
+}
+
+/** Cluster aaaaa, answering on a loopback slot, and cluster bbbbb, which trusts it. */
+export interface HomeAndRemote {
+  slotA: LoopbackSlot;
+  A: TestGateway;
+  B: TestGateway;
+}
+
+/**
+ * Starts aaaaa and bbbbb (B caching A's answers for `ttlSeconds`) before the tests of the
+ * calling describe block and closes them after; the returned object is filled in beforeAll.
+ */
+export function homeAndRemote(backend: BackendName, ttlSeconds: number): HomeAndRemote {
+  const c = {} as HomeAndRemote;
+  beforeAll(async () => {
+    c.slotA = await LoopbackSlot.open();
+    c.A = await startCluster(backend, 'aaaaa', c.slotA, {});
+    c.B = await startCluster(
+      backend,
+      'bbbbb',
+      null,
+      { aaaaa: c.slotA.graphqlUrl },
+      { REMOTE_TOKEN_TTL_SECONDS: String(ttlSeconds) },
+    );
+  });
+  afterAll(async () => {
+    await c.slotA?.close();
+    await c.A?.close();
+    await c.B?.close();
+  });
+  return c;
 }

@@ -3,6 +3,7 @@
 
 import { errorCode } from '../helpers/assert.js';
 import { eachBackend, type TestGateway } from '../helpers/gateway.js';
+import { secretOf, uuidOf } from '../helpers/tokens.js';
 import {
   closedPort,
   expectNoSecretsInLogs,
@@ -11,9 +12,7 @@ import {
   FakeRemote,
   madeUpToken,
   randomTail,
-  secretOf,
   startCluster,
-  uuidOf,
   validAnswer,
 } from './clusters.js';
 

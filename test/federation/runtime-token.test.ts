@@ -15,40 +15,26 @@ import {
   updateContainer,
   updateRequest,
 } from '../helpers/requests.js';
+import { secretOf, uuidOf } from '../helpers/tokens.js';
 import {
   dataOf,
   expectNoSecretsInLogs,
-  LoopbackSlot,
+  homeAndRemote,
+  type LoopbackSlot,
   madeUpToken,
-  secretOf,
   sleep,
-  startCluster,
-  uuidOf,
 } from './clusters.js';
 
 const TTL_SECONDS = 2;
 
 eachBackend(`runtime tokens from another cluster`, (backend) => {
-  let slotA: LoopbackSlot;
-  let A: TestGateway, B: TestGateway;
   const secrets: string[] = [];
 
-  beforeAll(async () => {
-    slotA = await LoopbackSlot.open();
-    A = await startCluster(backend, 'aaaaa', slotA, {});
-    B = await startCluster(
-      backend,
-      'bbbbb',
-      null,
-      { aaaaa: slotA.graphqlUrl },
-      { REMOTE_TOKEN_TTL_SECONDS: String(TTL_SECONDS) },
-    );
-  });
-
-  afterAll(async () => {
-    await slotA?.close();
-    await A?.close();
-    await B?.close();
+  const clusters = homeAndRemote(backend, TTL_SECONDS);
+  let slotA: LoopbackSlot;
+  let A: TestGateway, B: TestGateway;
+  beforeAll(() => {
+    ({ slotA, A, B } = clusters);
   });
 
   const userOfA = async (scopes?: string[]) => {

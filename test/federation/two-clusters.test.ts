@@ -4,16 +4,14 @@
 import { saltSecret } from '../../src/format/salt.js';
 import { errorCode } from '../helpers/assert.js';
 import { eachBackend, type TestGateway } from '../helpers/gateway.js';
+import { plantToken, secretOf, uuidOf } from '../helpers/tokens.js';
 import {
   dataOf,
   expectNoSecretsInLogs,
   LoopbackSlot,
   madeUpToken,
-  plantToken,
   randomTail,
-  secretOf,
   startCluster,
-  uuidOf,
 } from './clusters.js';
 
 const ME = '{ me { uuid email fullName isAdmin isActive } }';

@@ -3,6 +3,7 @@ import type { OpenDatabaseOptions } from '../../src/db/client.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
 import { Logger } from '../../src/server/logger.js';
 import { BACKENDS, type BackendName, freshDatabase } from './backends.js';
+import { issueToken } from './tokens.js';
 
 /**
  * Response data as the tests read it: untyped, because each assertion states the shape it
@@ -86,14 +87,12 @@ export async function startTestGateway(
         },
       });
       if (!u.data) throw new Error(u.body);
-      const tk = await t.gql(
-        `mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { apiToken } }`,
-        {
-          i: { userUuid: u.data.createUser.uuid, scopes: opts.scopes ?? ['all'] },
-        },
-      );
-      if (!tk.data) throw new Error(tk.body);
-      return { uuid: u.data.createUser.uuid, token: tk.data.createApiClientAuthorization.apiToken };
+      const uuid = u.data.createUser.uuid;
+      const { apiToken } = await issueToken(t, t.rootToken, {
+        userUuid: uuid,
+        scopes: opts.scopes ?? ['all'],
+      });
+      return { uuid, token: apiToken };
     },
     async close() {
       await gateway.close();

@@ -86,22 +86,6 @@ export async function containerToken(
   return ok(r).containerAuth.apiToken;
 }
 
-/** The uuid of the token a caller uses. */
-export async function tokenUuid(gw: TestGateway, token: string): Promise<string> {
-  return ok(await gw.gql('{ currentApiClientAuthorization { uuid } }', {}, token))
-    .currentApiClientAuthorization.uuid;
-}
-
-/** A new token for the caller's own user with these scopes. */
-export async function newToken(gw: TestGateway, token: string, scopes: string[] = ['all']): Promise<string> {
-  const r = await gw.gql(
-    `mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { apiToken } }`,
-    { i: { scopes } },
-    token,
-  );
-  return ok(r).createApiClientAuthorization.apiToken;
-}
-
 /**
  * Returns once the clock has passed `iso` (at most a millisecond later): the next timestamp
  * the server takes is then strictly later, so tie-break tests never see two equal times.

@@ -4,24 +4,8 @@
 import crypto from 'node:crypto';
 import type { Data, TestGateway } from './gateway.js';
 import { lock, updateContainer } from './requests.js';
-
-export interface IssuedToken {
-  uuid: string;
-  /** The full v2 string. */
-  apiToken: string;
-  /** Its secret part alone. */
-  secret: string;
-  userUuid: string;
-}
-
-export function secretOf(apiToken: string): string {
-  return apiToken.split('/')[2]!;
-}
-
-/** The container-bound form of a v2 token (design.md §6). */
-export function bound(apiToken: string, containerUuid: string): string {
-  return `${apiToken}/${containerUuid}`;
-}
+import { sql } from './sql.js';
+import { secretOf } from './tokens.js';
 
 /** A distinctive secret-mount content, so a search for it cannot match anything else. */
 export function mountSecret(tag = ''): string {
@@ -30,56 +14,6 @@ export function mountSecret(tag = ''): string {
 
 export function secretMounts(content: string, path = '/secret/creds'): Record<string, unknown> {
   return { [path]: { kind: 'text', content } };
-}
-
-/** A token issued through the API (as `asToken`, for `userUuid` when given and admin). */
-export async function issueToken(
-  gw: TestGateway,
-  asToken: string,
-  input: { scopes?: string[]; expiresAt?: Date | string; userUuid?: string } = {},
-): Promise<IssuedToken> {
-  const r = await gw.gql(
-    `mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { uuid userUuid apiToken } }`,
-    {
-      i: {
-        ...input,
-        expiresAt: input.expiresAt instanceof Date ? input.expiresAt.toISOString() : input.expiresAt,
-      },
-    },
-    asToken,
-  );
-  if (r.errors) throw new Error(`createApiClientAuthorization failed: ${r.body}`);
-  const t = r.data.createApiClientAuthorization;
-  return { uuid: t.uuid, apiToken: t.apiToken, secret: secretOf(t.apiToken), userUuid: t.userUuid };
-}
-
-/**
- * A token row written straight to the database, for what the API will not make (scopes out
- * of order, as a cached remote token may have them).
- */
-export async function insertToken(gw: TestGateway, userUuid: string, scopes: string[]): Promise<IssuedToken> {
-  const tail = Array.from(crypto.randomBytes(15), (b) => '0123456789abcdefghijklmnopqrstuvwxyz'[b % 36]).join(
-    '',
-  );
-  const uuid = `${gw.gateway.services.config.clusterId}-gj3su-${tail}`;
-  const secret = crypto.randomBytes(24).toString('hex');
-  await sql(
-    gw,
-    `INSERT INTO api_client_authorizations (uuid, user_uuid, secret, scopes) VALUES ($1, $2, $3, $4::text[])`,
-    uuid,
-    userUuid,
-    secret,
-    scopes,
-  );
-  return { uuid, apiToken: `v2/${uuid}/${secret}`, secret, userUuid };
-}
-
-export function sql<T = Record<string, unknown>>(
-  gw: TestGateway,
-  query: string,
-  ...params: unknown[]
-): Promise<T[]> {
-  return gw.gateway.services.db.prisma.$queryRawUnsafe<T[]>(query, ...params);
 }
 
 /** Expires a token now, as if time had passed (the sweep is off in tests). */

@@ -1,4 +1,4 @@
-import type { Data } from './gateway.js';
+import type { Data, TestGateway } from './gateway.js';
 
 /** A subscription over real HTTP (SSE): yields each `event: next` payload. */
 export class SseSubscription {
@@ -94,4 +94,26 @@ export class SseSubscription {
   close(): void {
     this.abort.abort();
   }
+}
+
+/**
+ * Subscriptions for the tests of one describe block: the gateway listens on a loopback port
+ * before them, and every subscription a test opened is closed after it. With `ready`, `open`
+ * returns once the server has subscribed (so no event can be missed).
+ */
+export function sseClient(gateway: () => TestGateway, opts: { ready?: boolean } = {}) {
+  let baseUrl = '';
+  const subs: SseSubscription[] = [];
+  beforeAll(async () => {
+    baseUrl = await gateway().gateway.listen(0, '127.0.0.1');
+  });
+  afterEach(() => {
+    for (const s of subs.splice(0)) s.close();
+  });
+  return async (query: string, variables: Record<string, unknown>, token: string) => {
+    const s = await SseSubscription.open(baseUrl, query, variables, token);
+    subs.push(s);
+    if (opts.ready) await s.ready();
+    return s;
+  };
 }

@@ -6,9 +6,9 @@ import {
   containerToken,
   readContainer,
   tag,
-  tokenUuid,
 } from '../helpers/lifecycle.js';
 import { createRequest, lock, unlock, updateContainer } from '../helpers/requests.js';
+import { tokenUuid } from '../helpers/tokens.js';
 
 const STATES: ContainerState[] = ['QUEUED', 'LOCKED', 'RUNNING', 'COMPLETE', 'CANCELLED'];
 const ALLOWED = new Set([

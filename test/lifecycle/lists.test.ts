@@ -1,7 +1,8 @@
 import { ok } from '../helpers/assert.js';
 import { type Data, describeBackends } from '../helpers/gateway.js';
-import { containerToken, readRequest, tag, tokenUuid } from '../helpers/lifecycle.js';
+import { containerToken, readRequest, tag } from '../helpers/lifecycle.js';
 import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
+import { tokenUuid } from '../helpers/tokens.js';
 
 type Row = { uuid: string; createdAt: string };
 /** Newest first, ties by uuid descending: the order the API promises. */

@@ -1,6 +1,7 @@
 import { describeBackends } from '../helpers/gateway.js';
-import { readContainer, tag, tokenUuid } from '../helpers/lifecycle.js';
+import { readContainer, tag } from '../helpers/lifecycle.js';
 import { createRequest, lock } from '../helpers/requests.js';
+import { tokenUuid } from '../helpers/tokens.js';
 
 describeBackends('concurrent lockContainer', (gw) => {
   test('20 admin tokens lock one container at once: exactly one wins, 19 CONFLICT', async () => {

@@ -13,8 +13,9 @@ import {
 } from '../helpers/gateway.js';
 import { tag } from '../helpers/lifecycle.js';
 import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
-import { issueToken, sql } from '../helpers/secrets.js';
-import { SseSubscription } from '../helpers/sse.js';
+import { sql } from '../helpers/sql.js';
+import { sseClient } from '../helpers/sse.js';
+import { issueToken } from '../helpers/tokens.js';
 
 const PAGE = `query($f: ContainerFilter, $o: ContainerOrder, $after: String) {
   containers(filter: $f, orderBy: $o, first: 3, after: $after) { pageInfo { hasNextPage endCursor } nodes { uuid priority } } }`;
@@ -46,27 +47,13 @@ async function queuedByPriority(gw: TestGateway, direction: 'ASC' | 'DESC'): Pro
 }
 
 describeBackends('the dispatch queue', (gw) => {
-  let baseUrl: string;
   let user: { uuid: string; token: string };
-  const subs: SseSubscription[] = [];
+  const open = sseClient(gw, { ready: true });
   beforeAll(async () => {
-    baseUrl = await gw().gateway.listen(0, '127.0.0.1');
     user = await gw().newUser();
   });
-  afterEach(() => {
-    for (const s of subs.splice(0)) s.close();
-  });
-  const subscribe = async (token: string) => {
-    const s = await SseSubscription.open(
-      baseUrl,
-      'subscription { containerQueueUpdated { uuid state priority lockedByUuid } }',
-      {},
-      token,
-    );
-    subs.push(s);
-    await s.ready();
-    return s;
-  };
+  const subscribe = (token: string) =>
+    open('subscription { containerQueueUpdated { uuid state priority lockedByUuid } }', {}, token);
 
   test('orderBy PRIORITY pages the queue highest first (ties by uuid), both directions, across pages', async () => {
     const t = tag();

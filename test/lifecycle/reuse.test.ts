@@ -4,12 +4,12 @@ import {
   type ContainerState,
   clockPast,
   containerIn,
-  newToken,
   readContainer,
   readRequest,
   tag,
 } from '../helpers/lifecycle.js';
 import { createRequest, updateContainer } from '../helpers/requests.js';
+import { newToken } from '../helpers/tokens.js';
 
 describeBackends('container reuse (design.md §8)', (gw) => {
   let user: { uuid: string; token: string };

@@ -2,12 +2,13 @@
 // again at every event, and a lapsed one ends the stream with one UNAUTHENTICATED event
 // (src/schema/changes.ts says why it ends rather than going quiet).
 import { expireToken, isTokenCurrent, sweepExpiredTokens } from '../../src/domain/tokens.js';
-import { dataOf, LoopbackSlot, sleep, startCluster, uuidOf } from '../federation/clusters.js';
+import { dataOf, homeAndRemote, type LoopbackSlot, sleep } from '../federation/clusters.js';
 import { ok } from '../helpers/assert.js';
 import { describeBackends, eachBackend, type TestGateway } from '../helpers/gateway.js';
-import { tag, tokenUuid } from '../helpers/lifecycle.js';
+import { tag } from '../helpers/lifecycle.js';
 import { createRequest, lock, updateRequest } from '../helpers/requests.js';
-import { SseSubscription } from '../helpers/sse.js';
+import { type SseSubscription, sseClient } from '../helpers/sse.js';
+import { issueToken, tokenUuid, uuidOf } from '../helpers/tokens.js';
 
 const CR_SUB = `subscription($u: ID!) { containerRequestUpdated(uuid: $u) { uuid name } }`;
 const C_SUB = `subscription($u: ID!) { containerUpdated(uuid: $u) { uuid state } }`;
@@ -26,31 +27,15 @@ async function expectLapsed(sub: SseSubscription, field: string): Promise<void> 
 
 /** A token of the caller's own user, expiring at `expiresAt`. */
 async function tokenExpiringAt(gw: TestGateway, token: string, expiresAt: Date): Promise<string> {
-  const r = await gw.gql(
-    `mutation($i: CreateApiClientAuthorizationInput!) { createApiClientAuthorization(input: $i) { apiToken } }`,
-    { i: { expiresAt: expiresAt.toISOString() } },
-    token,
-  );
-  return ok(r).createApiClientAuthorization.apiToken;
+  return (await issueToken(gw, token, { expiresAt })).apiToken;
 }
 
 describeBackends('subscriptions end when the token lapses', (gw) => {
-  let baseUrl: string;
   let user: { uuid: string; token: string };
-  const subs: SseSubscription[] = [];
+  const open = sseClient(gw, { ready: true });
   beforeAll(async () => {
-    baseUrl = await gw().gateway.listen(0, '127.0.0.1');
     user = await gw().newUser();
   });
-  afterEach(() => {
-    for (const s of subs.splice(0)) s.close();
-  });
-  const open = async (query: string, variables: Record<string, unknown>, token: string) => {
-    const s = await SseSubscription.open(baseUrl, query, variables, token);
-    subs.push(s);
-    await s.ready();
-    return s;
-  };
   const prisma = () => gw().gateway.services.db.prisma;
 
   test('isTokenCurrent: a missing row, an expiry at or before now: no; no expiry or a later one: yes', async () => {
@@ -124,37 +109,13 @@ describeBackends('subscriptions end when the token lapses', (gw) => {
 // though the home would still vouch for it; subscribing again asks the home again.
 const TTL_SECONDS = 2;
 eachBackend(`a remote token's subscription ends with its cache TTL`, (backend) => {
+  const clusters = homeAndRemote(backend, TTL_SECONDS);
   let slotA: LoopbackSlot;
   let A: TestGateway, B: TestGateway;
-  let baseUrlB: string;
-  const subs: SseSubscription[] = [];
-
-  beforeAll(async () => {
-    slotA = await LoopbackSlot.open();
-    A = await startCluster(backend, 'aaaaa', slotA, {});
-    B = await startCluster(
-      backend,
-      'bbbbb',
-      null,
-      { aaaaa: slotA.graphqlUrl },
-      { REMOTE_TOKEN_TTL_SECONDS: String(TTL_SECONDS) },
-    );
-    baseUrlB = await B.gateway.listen(0, '127.0.0.1');
+  beforeAll(() => {
+    ({ slotA, A, B } = clusters);
   });
-  afterEach(() => {
-    for (const s of subs.splice(0)) s.close();
-  });
-  afterAll(async () => {
-    await slotA?.close();
-    await A?.close();
-    await B?.close();
-  });
-  const open = async (query: string, variables: Record<string, unknown>, token: string) => {
-    const s = await SseSubscription.open(baseUrlB, query, variables, token);
-    subs.push(s);
-    await s.ready();
-    return s;
-  };
+  const open = sseClient(() => clusters.B, { ready: true });
 
   test('past the TTL: UNAUTHENTICATED and the end for the remote subscriber, the event for a local admin', async () => {
     const u = await A.newUser();

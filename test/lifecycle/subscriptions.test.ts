@@ -2,24 +2,14 @@ import { ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import { tag } from '../helpers/lifecycle.js';
 import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
-import { SseSubscription } from '../helpers/sse.js';
+import { sseClient } from '../helpers/sse.js';
 
 describeBackends('subscriptions over SSE', (gw) => {
-  let baseUrl: string;
   let user: { uuid: string; token: string };
-  const subs: SseSubscription[] = [];
+  const open = sseClient(gw);
   beforeAll(async () => {
-    baseUrl = await gw().gateway.listen(0, '127.0.0.1');
     user = await gw().newUser();
   });
-  afterEach(() => {
-    for (const s of subs.splice(0)) s.close();
-  });
-  const open = async (query: string, variables: Record<string, unknown>, token: string) => {
-    const s = await SseSubscription.open(baseUrl, query, variables, token);
-    subs.push(s);
-    return s;
-  };
 
   test('containerRequestUpdated: an event after the change commits, with the new state', async () => {
     const cr = await createRequest(gw(), user.token, { command: ['echo', tag()], state: 'UNCOMMITTED' });

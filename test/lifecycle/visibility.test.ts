@@ -1,7 +1,8 @@
 import { expectError, ok } from '../helpers/assert.js';
 import { type Data, describeBackends } from '../helpers/gateway.js';
-import { clockPast, containerIn, newToken, readContainer, readRequest, tag } from '../helpers/lifecycle.js';
+import { clockPast, containerIn, readContainer, readRequest, tag } from '../helpers/lifecycle.js';
 import { createRequest, lock, unlock, updateContainer, updateRequest } from '../helpers/requests.js';
+import { newToken } from '../helpers/tokens.js';
 
 describeBackends('visibility: owners and admins (design.md §3, §5, §9)', (gw) => {
   let a: { uuid: string; token: string };

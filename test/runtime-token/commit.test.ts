@@ -3,15 +3,9 @@
 // never the token string.
 import { describeBackends } from '../helpers/gateway.js';
 import { createRequest, getContainer, getRequest, updateRequest } from '../helpers/requests.js';
-import {
-  containerRow,
-  count,
-  expireTokenNow,
-  insertToken,
-  issueToken,
-  requestRow,
-  sql,
-} from '../helpers/secrets.js';
+import { containerRow, count, expireTokenNow, requestRow } from '../helpers/secrets.js';
+import { sql } from '../helpers/sql.js';
+import { insertToken, issueToken } from '../helpers/tokens.js';
 
 describeBackends('runtimeToken at commit', (gw) => {
   let submitter: { uuid: string; token: string };

@@ -4,15 +4,8 @@
 import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import { createRequest, requestInput, updateRequest } from '../helpers/requests.js';
-import {
-  count,
-  expireTokenNow,
-  found,
-  type IssuedToken,
-  issueToken,
-  requestRow,
-  tokenNeedles,
-} from '../helpers/secrets.js';
+import { count, expireTokenNow, found, requestRow, tokenNeedles } from '../helpers/secrets.js';
+import { type IssuedToken, issueToken } from '../helpers/tokens.js';
 
 const CREATE = `mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid state containerUuid } }`;
 

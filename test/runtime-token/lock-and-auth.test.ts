@@ -6,20 +6,18 @@ import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import { containerAuth, createRequest, lock, updateContainer } from '../helpers/requests.js';
 import {
-  bound,
   containerRow,
   count,
   expireTokenNow,
   found,
-  type IssuedToken,
-  issueToken,
   lockAndRun,
   mountSecret,
   secretMounts,
-  sql,
   tokenNeedles,
   tokenRow,
 } from '../helpers/secrets.js';
+import { sql } from '../helpers/sql.js';
+import { bound, type IssuedToken, issueToken } from '../helpers/tokens.js';
 
 const CURRENT = '{ currentContainer { uuid state } }';
 const SECRET_MOUNTS = 'query($u: ID!) { containerSecretMounts(uuid: $u) }';

@@ -15,14 +15,13 @@ import {
 } from '../helpers/requests.js';
 import {
   containerRow,
-  type IssuedToken,
-  issueToken,
   lockAndRun,
   mountSecret,
   requestRow,
   secretMounts,
   tokenRow,
 } from '../helpers/secrets.js';
+import { type IssuedToken, issueToken } from '../helpers/tokens.js';
 
 describeBackends('scrub of runtime token and secret mounts', (gw) => {
   let owner: { uuid: string; token: string };

@@ -13,7 +13,8 @@ import {
   updateContainer,
   updateRequest,
 } from '../helpers/requests.js';
-import { bound, issueToken, mountSecret, secretMounts } from '../helpers/secrets.js';
+import { mountSecret, secretMounts } from '../helpers/secrets.js';
+import { bound, issueToken } from '../helpers/tokens.js';
 
 /** The part of a statement that reads: all of a SELECT, but not the columns an INSERT or UPDATE writes. */
 function readPart(sql: string): string {

@@ -4,19 +4,9 @@
 // must leave alone. A dump taken while things run finds them, so the dump itself is not blind.
 import { describeBackends } from '../helpers/gateway.js';
 import { containerAuth, createRequest, updateContainer, updateRequest } from '../helpers/requests.js';
-import {
-  bound,
-  dump,
-  found,
-  type IssuedToken,
-  issueToken,
-  lockAndRun,
-  mountSecret,
-  secretMounts,
-  sql,
-  tokenNeedles,
-  tokenRow,
-} from '../helpers/secrets.js';
+import { dump, found, lockAndRun, mountSecret, secretMounts, tokenNeedles, tokenRow } from '../helpers/secrets.js';
+import { sql } from '../helpers/sql.js';
+import { bound, type IssuedToken, issueToken } from '../helpers/tokens.js';
 
 describeBackends('secrecy: the database after everything is final', (gw) => {
   test('holds no runtime token and no secret mount content outside the tokens’ own rows', async () => {

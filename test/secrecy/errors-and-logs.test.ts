@@ -6,16 +6,8 @@
 import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import { createRequest, requestInput, updateRequest } from '../helpers/requests.js';
-import {
-  bound,
-  expireTokenNow,
-  found,
-  type IssuedToken,
-  issueToken,
-  mountSecret,
-  secretMounts,
-  tokenNeedles,
-} from '../helpers/secrets.js';
+import { expireTokenNow, found, mountSecret, secretMounts, tokenNeedles } from '../helpers/secrets.js';
+import { bound, type IssuedToken, issueToken } from '../helpers/tokens.js';
 
 const CREATE = 'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }';
 const UPDATE =

@@ -9,15 +9,8 @@
 import { getIntrospectionQuery, type IntrospectionObjectType, type IntrospectionQuery } from 'graphql';
 import { describeBackends } from '../helpers/gateway.js';
 import { containerAuth, createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
-import {
-  bound,
-  found,
-  issueToken,
-  lockAndRun,
-  mountSecret,
-  secretMounts,
-  tokenNeedles,
-} from '../helpers/secrets.js';
+import { found, lockAndRun, mountSecret, secretMounts, tokenNeedles } from '../helpers/secrets.js';
+import { bound, issueToken } from '../helpers/tokens.js';
 import { buildWalk, selectionOf } from './walker.js';
 
 interface Caller {

@@ -4,7 +4,9 @@
 // mounts — a real driver error, through the real resolver, with a secret in its message.
 import { describeBackends } from '../helpers/gateway.js';
 import { requestInput } from '../helpers/requests.js';
-import { found, issueToken, mountSecret, secretMounts, sql, tokenNeedles } from '../helpers/secrets.js';
+import { found, mountSecret, secretMounts, tokenNeedles } from '../helpers/secrets.js';
+import { sql } from '../helpers/sql.js';
+import { issueToken } from '../helpers/tokens.js';
 
 const CREATE = 'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }';
 
