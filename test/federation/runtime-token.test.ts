@@ -4,8 +4,6 @@
 
 import { expireToken } from '../../src/domain/tokens.js';
 import { saltSecret } from '../../src/format/salt.js';
-import { errorCode } from '../helpers/assert.js';
-import { eachBackend, type TestGateway } from '../helpers/gateway.js';
 import {
   containerAuth,
   createRequest,
@@ -14,7 +12,9 @@ import {
   requestInput,
   updateContainer,
   updateRequest,
-} from '../helpers/requests.js';
+} from '../helpers/api.js';
+import { errorCode } from '../helpers/assert.js';
+import { eachBackend, type TestGateway } from '../helpers/gateway.js';
 import { secretOf, uuidOf } from '../helpers/tokens.js';
 import {
   dataOf,

@@ -1,9 +1,9 @@
 // Shared set-up for the lifecycle tests: requests that never collide with another test's
 // containers, containers driven into a given state, and error assertions.
 import crypto from 'node:crypto';
+import { createRequest, lock, updateContainer } from './api.js';
 import { ok } from './assert.js';
 import type { Data, GqlResult, TestGateway } from './gateway.js';
-import { createRequest, lock, updateContainer } from './requests.js';
 
 /** A short random tag: put it in a command so a test's containers are its own. */
 export function tag(): string {

@@ -2,8 +2,8 @@
 // reads (the API never shows a secret, so only the database can say where one is stored), and
 // needle searches over response bodies, logs and dumps.
 import crypto from 'node:crypto';
+import { lock, updateContainer } from './api.js';
 import type { Data, TestGateway } from './gateway.js';
-import { lock, updateContainer } from './requests.js';
 import { sql } from './sql.js';
 import { secretOf } from './tokens.js';
 

@@ -4,10 +4,10 @@
 // and no side got a masked INTERNAL_SERVER_ERROR (a deadlock would surface as one). On PGlite
 // the two sides simply serialise, and the same invariants are checked.
 
+import { createRequest, requestInput, updateContainer, updateRequest } from '../helpers/api.js';
 import { errorCode, expectError, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import { containerIn, containerToken, readRequest, tag } from '../helpers/lifecycle.js';
-import { createRequest, requestInput, updateContainer, updateRequest } from '../helpers/requests.js';
 
 const ROUNDS = 8;
 const CREATE =

@@ -1,3 +1,4 @@
+import { createRequest, lock, unlock, updateContainer } from '../helpers/api.js';
 import { expectError, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import {
@@ -7,7 +8,6 @@ import {
   readContainer,
   tag,
 } from '../helpers/lifecycle.js';
-import { createRequest, lock, unlock, updateContainer } from '../helpers/requests.js';
 import { tokenUuid } from '../helpers/tokens.js';
 
 const STATES: ContainerState[] = ['QUEUED', 'LOCKED', 'RUNNING', 'COMPLETE', 'CANCELLED'];

@@ -1,7 +1,7 @@
+import { createRequest, lock, updateContainer, updateRequest } from '../helpers/api.js';
 import { expectError, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import { readContainer, readRequest, tag } from '../helpers/lifecycle.js';
-import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
 
 const DELETE = `mutation($u: ID!) { deleteContainerRequest(uuid: $u) { deletedId deletedTypename } }`;
 

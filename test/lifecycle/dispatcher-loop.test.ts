@@ -1,14 +1,7 @@
+import { containerAuth, createRequest, getRequest, lock, unlock, updateContainer } from '../helpers/api.js';
 import { errorCode, expectError, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import { readContainer } from '../helpers/lifecycle.js';
-import {
-  containerAuth,
-  createRequest,
-  getRequest,
-  lock,
-  unlock,
-  updateContainer,
-} from '../helpers/requests.js';
 
 describeBackends('a dispatcher drives a request to FINAL', (gw) => {
   test('list QUEUED, lock, containerAuth, RUNNING, COMPLETE', async () => {

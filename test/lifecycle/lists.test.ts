@@ -1,7 +1,7 @@
+import { createRequest, lock, updateContainer, updateRequest } from '../helpers/api.js';
 import { ok } from '../helpers/assert.js';
 import { type Data, describeBackends } from '../helpers/gateway.js';
 import { containerToken, readRequest, tag } from '../helpers/lifecycle.js';
-import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
 import { tokenUuid } from '../helpers/tokens.js';
 
 type Row = { uuid: string; createdAt: string };

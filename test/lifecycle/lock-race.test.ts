@@ -1,6 +1,6 @@
+import { createRequest, lock } from '../helpers/api.js';
 import { describeBackends } from '../helpers/gateway.js';
 import { readContainer, tag } from '../helpers/lifecycle.js';
-import { createRequest, lock } from '../helpers/requests.js';
 import { tokenUuid } from '../helpers/tokens.js';
 
 describeBackends('concurrent lockContainer', (gw) => {

@@ -1,7 +1,7 @@
+import { createRequest, lock, updateContainer, updateRequest } from '../helpers/api.js';
 import { ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import { containerIn, containerToken, readContainer, readRequest, tag } from '../helpers/lifecycle.js';
-import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
 
 /** (p << 50) - createdAt ms, as the API's Float shows it (exact below 2^53: p ≤ 7). */
 // Priorities are BigInt strings: exact, where a Float would round above 2^53.

@@ -3,6 +3,7 @@
 // `containerQueueUpdated` tells a dispatcher about new work and about the containers it holds.
 
 import { insertFillerContainers } from '../../bench/fill-containers.js';
+import { createRequest, lock, updateContainer, updateRequest } from '../helpers/api.js';
 import { expectError, ok } from '../helpers/assert.js';
 import {
   type Data,
@@ -12,7 +13,6 @@ import {
   type TestGateway,
 } from '../helpers/gateway.js';
 import { tag } from '../helpers/lifecycle.js';
-import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
 import { sql } from '../helpers/sql.js';
 import { sseClient } from '../helpers/sse.js';
 import { issueToken } from '../helpers/tokens.js';

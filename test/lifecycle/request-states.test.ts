@@ -1,7 +1,7 @@
+import { createRequest, updateRequest } from '../helpers/api.js';
 import { expectError, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import { CR_ALL, readContainer, readRequest, tag } from '../helpers/lifecycle.js';
-import { createRequest, updateRequest } from '../helpers/requests.js';
 
 type CrState = 'UNCOMMITTED' | 'COMMITTED' | 'FINAL';
 const STATES: CrState[] = ['UNCOMMITTED', 'COMMITTED', 'FINAL'];

@@ -1,7 +1,7 @@
+import { createRequest, requestInput, updateRequest } from '../helpers/api.js';
 import { expectError, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import { readRequest, tag } from '../helpers/lifecycle.js';
-import { createRequest, requestInput, updateRequest } from '../helpers/requests.js';
 
 const SECRET = 'zzvalidationsecretzz';
 const CREATE = `mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }`;

@@ -1,7 +1,7 @@
+import { createRequest, lock, updateContainer, updateRequest } from '../helpers/api.js';
 import { errorCode, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import { readContainer, readRequest, tag } from '../helpers/lifecycle.js';
-import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
 
 describeBackends('retry after cancel (design.md §5)', (gw) => {
   let user: { uuid: string; token: string };

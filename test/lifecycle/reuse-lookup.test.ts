@@ -7,9 +7,9 @@ import { insertFillerContainers } from '../../bench/fill-containers.js';
 import type { PrismaClient } from '../../src/db/client.js';
 import { objectOrEmpty } from '../../src/domain/canonical.js';
 import { findReusableContainer } from '../../src/domain/reuse.js';
+import { createRequest } from '../helpers/api.js';
 import { eachBackend, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { tag } from '../helpers/lifecycle.js';
-import { createRequest } from '../helpers/requests.js';
 
 type State = 'QUEUED' | 'LOCKED' | 'RUNNING' | 'COMPLETE' | 'CANCELLED';
 

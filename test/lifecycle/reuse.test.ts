@@ -1,3 +1,4 @@
+import { createRequest, updateContainer } from '../helpers/api.js';
 import { expectError, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import {
@@ -8,7 +9,6 @@ import {
   readRequest,
   tag,
 } from '../helpers/lifecycle.js';
-import { createRequest, updateContainer } from '../helpers/requests.js';
 import { newToken } from '../helpers/tokens.js';
 
 describeBackends('container reuse (design.md §8)', (gw) => {

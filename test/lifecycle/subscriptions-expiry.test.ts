@@ -3,10 +3,10 @@
 // (src/schema/changes.ts says why it ends rather than going quiet).
 import { expireToken, isTokenCurrent, sweepExpiredTokens } from '../../src/domain/tokens.js';
 import { dataOf, homeAndRemote, type LoopbackSlot, sleep } from '../federation/clusters.js';
+import { createRequest, lock, updateRequest } from '../helpers/api.js';
 import { ok } from '../helpers/assert.js';
 import { describeBackends, eachBackend, type TestGateway } from '../helpers/gateway.js';
 import { tag } from '../helpers/lifecycle.js';
-import { createRequest, lock, updateRequest } from '../helpers/requests.js';
 import { type SseSubscription, sseClient } from '../helpers/sse.js';
 import { issueToken, tokenUuid, uuidOf } from '../helpers/tokens.js';
 

@@ -1,7 +1,7 @@
+import { createRequest, lock, updateContainer, updateRequest } from '../helpers/api.js';
 import { ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import { tag } from '../helpers/lifecycle.js';
-import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
 import { sseClient } from '../helpers/sse.js';
 
 describeBackends('subscriptions over SSE', (gw) => {

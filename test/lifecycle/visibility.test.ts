@@ -1,7 +1,7 @@
+import { createRequest, lock, unlock, updateContainer, updateRequest } from '../helpers/api.js';
 import { expectError, ok } from '../helpers/assert.js';
 import { type Data, describeBackends } from '../helpers/gateway.js';
 import { clockPast, containerIn, readContainer, readRequest, tag } from '../helpers/lifecycle.js';
-import { createRequest, lock, unlock, updateContainer, updateRequest } from '../helpers/requests.js';
 import { newToken } from '../helpers/tokens.js';
 
 describeBackends('visibility: owners and admins (design.md §3, §5, §9)', (gw) => {

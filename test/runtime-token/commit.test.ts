@@ -1,8 +1,9 @@
 // design.md §3 commit step 1 and design.md §4, §8: at commit the runtime token is validated again; the
 // container runs as the token's user with its sorted scopes; reuse compares that identity,
 // never the token string.
+
+import { createRequest, getContainer, getRequest, updateRequest } from '../helpers/api.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { createRequest, getContainer, getRequest, updateRequest } from '../helpers/requests.js';
 import { containerRow, count, expireTokenNow, requestRow } from '../helpers/secrets.js';
 import { sql } from '../helpers/sql.js';
 import { insertToken, issueToken } from '../helpers/tokens.js';

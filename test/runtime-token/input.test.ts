@@ -1,9 +1,9 @@
 // design.md §4: runtimeToken is accepted on create and while UNCOMMITTED, refused afterwards, and
 // must be a locally valid plain v2 token; a refused token writes nothing and is never echoed.
 
+import { createRequest, requestInput, updateRequest } from '../helpers/api.js';
 import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { createRequest, requestInput, updateRequest } from '../helpers/requests.js';
 import { count, expireTokenNow, found, requestRow, tokenNeedles } from '../helpers/secrets.js';
 import { type IssuedToken, issueToken } from '../helpers/tokens.js';
 

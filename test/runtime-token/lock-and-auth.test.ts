@@ -2,9 +2,9 @@
 // the (re-validated) runtime token to the lock holder only; the container uses it for its own
 // updates while RUNNING and, in container-bound form, for currentContainer and its secret mounts.
 
+import { containerAuth, createRequest, lock, updateContainer } from '../helpers/api.js';
 import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { containerAuth, createRequest, lock, updateContainer } from '../helpers/requests.js';
 import {
   containerRow,
   count,

@@ -3,8 +3,6 @@
 // kept for reuse); a retry copies the secrets to the new container first; the token's own
 // record is never revoked. Checked in the database: the API cannot show these columns.
 
-import { errorCode } from '../helpers/assert.js';
-import { describeBackends } from '../helpers/gateway.js';
 import {
   containerAuth,
   createRequest,
@@ -12,7 +10,9 @@ import {
   lock,
   updateContainer,
   updateRequest,
-} from '../helpers/requests.js';
+} from '../helpers/api.js';
+import { errorCode } from '../helpers/assert.js';
+import { describeBackends } from '../helpers/gateway.js';
 import {
   containerRow,
   lockAndRun,

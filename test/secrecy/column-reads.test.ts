@@ -3,7 +3,7 @@
 // (to copy it to the new container) — proved with Prisma's query log, one operation at a time,
 // in the style of plugin-prisma's tests. GraphQL reads never load either secret column, and the
 // scrub is part of the very write that makes a container or a request final.
-import { eachBackend, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+
 import {
   containerAuth,
   createRequest,
@@ -12,7 +12,8 @@ import {
   unlock,
   updateContainer,
   updateRequest,
-} from '../helpers/requests.js';
+} from '../helpers/api.js';
+import { eachBackend, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { mountSecret, secretMounts } from '../helpers/secrets.js';
 import { bound, issueToken } from '../helpers/tokens.js';
 

@@ -2,8 +2,8 @@
 // array column of every table finds no runtime token (whole or its secret) and no secret-mount
 // content anywhere — except in the token's own api_client_authorizations row, which the scrub
 // must leave alone. A dump taken while things run finds them, so the dump itself is not blind.
+import { containerAuth, createRequest, updateContainer, updateRequest } from '../helpers/api.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { containerAuth, createRequest, updateContainer, updateRequest } from '../helpers/requests.js';
 import { dump, found, lockAndRun, mountSecret, secretMounts, tokenNeedles, tokenRow } from '../helpers/secrets.js';
 import { sql } from '../helpers/sql.js';
 import { bound, type IssuedToken, issueToken } from '../helpers/tokens.js';

@@ -3,9 +3,9 @@
 // variable and literal values; src/server/error-handling.ts must cut them) and bad
 // Authorization headers.
 
+import { createRequest, requestInput, updateRequest } from '../helpers/api.js';
 import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { createRequest, requestInput, updateRequest } from '../helpers/requests.js';
 import { expireTokenNow, found, mountSecret, secretMounts, tokenNeedles } from '../helpers/secrets.js';
 import { bound, type IssuedToken, issueToken } from '../helpers/tokens.js';
 

@@ -7,8 +7,8 @@
 // except what design.md §10 hands out: containerAuth's apiToken to the lock holder and the secret mounts
 // to the container's own token.
 import { getIntrospectionQuery, type IntrospectionObjectType, type IntrospectionQuery } from 'graphql';
+import { containerAuth, createRequest, lock, updateContainer, updateRequest } from '../helpers/api.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { containerAuth, createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
 import { found, lockAndRun, mountSecret, secretMounts, tokenNeedles } from '../helpers/secrets.js';
 import { bound, issueToken } from '../helpers/tokens.js';
 import { buildWalk, selectionOf } from './walker.js';

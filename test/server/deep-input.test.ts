@@ -2,8 +2,9 @@
 // client's mistake: BAD_USER_INPUT naming the field, not a stack overflow masked as
 // INTERNAL_SERVER_ERROR. The request bodies are written by hand: JSON.stringify itself
 // overflows on such values.
+
+import { requestInput } from '../helpers/api.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { requestInput } from '../helpers/requests.js';
 
 const CREATE = 'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }';
 const UPDATE =

@@ -3,9 +3,9 @@
 // domain's badInput names them: the top-level input field at fault, or the argument or
 // variable when it is wrong as a whole.
 
+import { requestInput } from '../helpers/api.js';
 import { errorCode } from '../helpers/assert.js';
 import { describeBackends, type GqlResult } from '../helpers/gateway.js';
-import { requestInput } from '../helpers/requests.js';
 import { mountSecret } from '../helpers/secrets.js';
 
 const CREATE = 'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }';

@@ -2,8 +2,9 @@
 // message quotes SQL and parameters, which redact() cannot recognise. A trigger in this test's
 // own database makes PostgreSQL refuse the insert with a message quoting the row's secret
 // mounts — a real driver error, through the real resolver, with a secret in its message.
+
+import { requestInput } from '../helpers/api.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { requestInput } from '../helpers/requests.js';
 import { found, mountSecret, secretMounts, tokenNeedles } from '../helpers/secrets.js';
 import { sql } from '../helpers/sql.js';
 import { issueToken } from '../helpers/tokens.js';

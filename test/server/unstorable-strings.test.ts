@@ -1,6 +1,6 @@
+import { requestInput } from '../helpers/api.js';
 import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { requestInput } from '../helpers/requests.js';
 
 describeBackends('the NUL character', (gw) => {
   test('in a variable is BAD_USER_INPUT, and nothing is written', async () => {

@@ -1,4 +1,5 @@
-import type { TestGateway } from './gateway.js';
+// The GraphQL operations tests use most, one function each, with the fields they select.
+import type { Data, TestGateway } from './gateway.js';
 
 /** A committable request input; override what the test is about. */
 export function requestInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -19,7 +20,11 @@ export const CR_FIELDS =
 export const C_FIELDS =
   'uuid state priority lockedByUuid authUuid runtimeUserUuid runtimeAuthScopes exitCode log output startedAt finishedAt';
 
-export async function createRequest(gw: TestGateway, token: string, overrides: Record<string, unknown> = {}) {
+export async function createRequest(
+  gw: TestGateway,
+  token: string,
+  overrides: Record<string, unknown> = {},
+): Promise<Data> {
   const r = await gw.gql(
     `mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { ${CR_FIELDS} } }`,
     { i: requestInput(overrides) },
