@@ -1,18 +1,5 @@
 import { ACTIVE_STATES, canTransition, isActive, isFinal } from '../../src/domain/container-state.js';
-import type { ContainerState } from '../../src/generated/prisma/client.js';
-
-const STATES: ContainerState[] = ['QUEUED', 'LOCKED', 'RUNNING', 'COMPLETE', 'CANCELLED'];
-
-// design.md §5: QUEUED → LOCKED → RUNNING → COMPLETE; QUEUED, LOCKED, RUNNING → CANCELLED; LOCKED → QUEUED.
-const ALLOWED = new Set([
-  'QUEUED>LOCKED',
-  'QUEUED>CANCELLED',
-  'LOCKED>QUEUED',
-  'LOCKED>RUNNING',
-  'LOCKED>CANCELLED',
-  'RUNNING>COMPLETE',
-  'RUNNING>CANCELLED',
-]);
+import { CONTAINER_MOVES as ALLOWED, CONTAINER_STATES as STATES } from '../helpers/lifecycle.js';
 
 describe('container state machine (design.md §5)', () => {
   const pairs = STATES.flatMap((from) => STATES.map((to) => [from, to] as const));

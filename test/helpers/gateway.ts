@@ -1,3 +1,4 @@
+import { insertFillerContainers } from '../../bench/fill-containers.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { OpenDatabaseOptions } from '../../src/db/client.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
@@ -127,4 +128,25 @@ export function describeBackends(
     });
     fn(() => gw!);
   });
+}
+
+/**
+ * A gateway whose containers table holds 30,000 filler containers of distinct hashes in every
+ * state, a fifth QUEUED (as the benchmark fills it), analysed, for query-plan tests; `log`
+ * receives every SQL statement. Started before the calling block's tests, closed after.
+ */
+export function filledGateway(
+  backend: BackendName,
+  log: { query: string; params: string }[],
+): { gw: TestGateway } {
+  const filled = {} as { gw: TestGateway };
+  beforeAll(async () => {
+    filled.gw = await startTestGateway(backend, {}, { log: (e) => log.push(e) });
+    await insertFillerContainers(filled.gw.gateway.services.db.prisma, 1, 30_001);
+    await filled.gw.gateway.services.db.prisma.$executeRawUnsafe('ANALYZE containers');
+  });
+  afterAll(async () => {
+    await filled.gw?.close();
+  });
+  return filled;
 }

@@ -42,6 +42,22 @@ export async function readContainer(
 
 export type ContainerState = 'QUEUED' | 'LOCKED' | 'RUNNING' | 'COMPLETE' | 'CANCELLED';
 
+export const CONTAINER_STATES: ContainerState[] = ['QUEUED', 'LOCKED', 'RUNNING', 'COMPLETE', 'CANCELLED'];
+
+/**
+ * The container moves design.md §5 allows, written out independently of the code under test:
+ * QUEUED → LOCKED → RUNNING → COMPLETE; QUEUED, LOCKED, RUNNING → CANCELLED; LOCKED → QUEUED.
+ */
+export const CONTAINER_MOVES: ReadonlySet<string> = new Set([
+  'QUEUED>LOCKED',
+  'QUEUED>CANCELLED',
+  'LOCKED>QUEUED',
+  'LOCKED>RUNNING',
+  'LOCKED>CANCELLED',
+  'RUNNING>COMPLETE',
+  'RUNNING>CANCELLED',
+]);
+
 /**
  * A committed request of its own container (useExisting false, a unique command), driven to
  * `state` by `dispatcher` (the root token unless given). Cancelled containers are not retried

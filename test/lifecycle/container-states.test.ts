@@ -2,24 +2,14 @@ import { createRequest, lock, unlock, updateContainer } from '../helpers/api.js'
 import { expectError, ok } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 import {
-  type ContainerState,
+  CONTAINER_MOVES as ALLOWED,
   containerIn,
   containerToken,
   readContainer,
+  CONTAINER_STATES as STATES,
   tag,
 } from '../helpers/lifecycle.js';
 import { tokenUuid } from '../helpers/tokens.js';
-
-const STATES: ContainerState[] = ['QUEUED', 'LOCKED', 'RUNNING', 'COMPLETE', 'CANCELLED'];
-const ALLOWED = new Set([
-  'QUEUED>LOCKED',
-  'QUEUED>CANCELLED',
-  'LOCKED>QUEUED',
-  'LOCKED>RUNNING',
-  'LOCKED>CANCELLED',
-  'RUNNING>COMPLETE',
-  'RUNNING>CANCELLED',
-]);
 
 describeBackends('container state machine over GraphQL', (gw) => {
   let user: { uuid: string; token: string };

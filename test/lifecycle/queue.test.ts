@@ -2,14 +2,13 @@
 // containers highest priority first (ties by uuid), on the (state, priority, uuid) index; and
 // `containerQueueUpdated` tells a dispatcher about new work and about the containers it holds.
 
-import { insertFillerContainers } from '../../bench/fill-containers.js';
 import { createRequest, lock, updateContainer, updateRequest } from '../helpers/api.js';
 import { expectError, ok } from '../helpers/assert.js';
 import {
   type Data,
   describeBackends,
   eachBackend,
-  startTestGateway,
+  filledGateway,
   type TestGateway,
 } from '../helpers/gateway.js';
 import { tag } from '../helpers/lifecycle.js';
@@ -204,16 +203,11 @@ describeBackends('the dispatch queue', (gw) => {
 });
 
 eachBackend(`the queue page on a filled table`, (backend) => {
-  let gw: TestGateway;
   const log: { query: string; params: string }[] = [];
-  beforeAll(async () => {
-    gw = await startTestGateway(backend, {}, { log: (e) => log.push(e) });
-    // 30k containers in every state, a fifth of them QUEUED.
-    await insertFillerContainers(gw.gateway.services.db.prisma, 1, 30_001);
-    await gw.gateway.services.db.prisma.$executeRawUnsafe('ANALYZE containers');
-  });
-  afterAll(async () => {
-    await gw?.close();
+  let gw: TestGateway;
+  const filled = filledGateway(backend, log);
+  beforeAll(() => {
+    gw = filled.gw;
   });
 
   test('the first page highest priority first reads the (state, priority, uuid) index, no sort of the queue', async () => {

@@ -3,12 +3,11 @@
 // containers share a hash; and "without runtimeStatus.error" means what JavaScript's
 // `!objectOrEmpty(status).error` means.
 import crypto from 'node:crypto';
-import { insertFillerContainers } from '../../bench/fill-containers.js';
 import type { PrismaClient } from '../../src/db/client.js';
 import { objectOrEmpty } from '../../src/domain/canonical.js';
 import { findReusableContainer } from '../../src/domain/reuse.js';
 import { createRequest } from '../helpers/api.js';
-import { eachBackend, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { eachBackend, filledGateway, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { tag } from '../helpers/lifecycle.js';
 
 type State = 'QUEUED' | 'LOCKED' | 'RUNNING' | 'COMPLETE' | 'CANCELLED';
@@ -189,16 +188,11 @@ eachBackend('reuse lookup in the database', (backend) => {
 });
 
 eachBackend('reuse lookup plans on a filled table', (backend) => {
-  let gw: TestGateway;
   const log: { query: string; params: string }[] = [];
-  beforeAll(async () => {
-    gw = await startTestGateway(backend, {}, { log: (e) => log.push(e) });
-    // 30k containers of distinct hashes, every state (as the benchmark fills them).
-    await insertFillerContainers(gw.gateway.services.db.prisma, 1, 30_001);
-    await gw.gateway.services.db.prisma.$executeRawUnsafe('ANALYZE containers');
-  });
-  afterAll(async () => {
-    await gw?.close();
+  let gw: TestGateway;
+  const filled = filledGateway(backend, log);
+  beforeAll(() => {
+    gw = filled.gw;
   });
 
   test('the COMPLETE, RUNNING and LOCKED/QUEUED lookups a commit sends each use the (reuse_hash, state) index', async () => {
