@@ -3,9 +3,9 @@
 // home stops working after at most one TTL.
 import { expireToken } from '../../src/domain/tokens.js';
 import { errorCode } from '../helpers/assert.js';
-import { eachBackend, type TestGateway } from '../helpers/gateway.js';
+import { eachBackend } from '../helpers/gateway.js';
 import { secretOf, uuidOf } from '../helpers/tokens.js';
-import { dataOf, expectNoSecretsInLogs, homeAndRemote, type LoopbackSlot, sleep } from './clusters.js';
+import { dataOf, expectNoSecretsInLogs, homeAndRemote, sleep } from './clusters.js';
 
 const ME = '{ me { uuid } }';
 // Short, but long enough that "still within the TTL" holds on a loaded machine.
@@ -15,36 +15,31 @@ eachBackend(`remote token cache with a short TTL`, (backend) => {
   const secrets: string[] = [];
 
   const clusters = homeAndRemote(backend, TTL_SECONDS);
-  let slotA: LoopbackSlot;
-  let A: TestGateway, B: TestGateway;
-  beforeAll(() => {
-    ({ slotA, A, B } = clusters);
-  });
 
   const newUserAtA = async () => {
-    const u = await A.newUser();
+    const u = await clusters.A.newUser();
     secrets.push(secretOf(u.token));
     return u;
   };
   /** Sleeps until B's cached copy of the token has expired. */
   const untilCacheExpires = async (token: string) => {
-    const row = await B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
+    const row = await clusters.B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
       where: { uuid: uuidOf(token) },
     });
     expect(row.expiresAt!.getTime() - row.remoteValidatedAt!.getTime()).toBe(TTL_SECONDS * 1000);
     await sleep(Math.max(0, row.expiresAt!.getTime() - Date.now()) + 20);
   };
-  const meAtB = (token: string) => B.gql(ME, {}, token);
+  const meAtB = (token: string) => clusters.B.gql(ME, {}, token);
 
   test('home down: valid from cache within the TTL, invalid after it, valid again when home is back', async () => {
     const u = await newUserAtA();
-    expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
-    const calls = slotA.remoteCalls.length;
+    expect(dataOf(await meAtB(u.token), clusters.B).me.uuid).toBe(u.uuid);
+    const calls = clusters.slotA.remoteCalls.length;
 
-    await slotA.stop();
+    await clusters.slotA.stop();
     try {
-      expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
-      expect(slotA.remoteCalls.length).toBe(calls);
+      expect(dataOf(await meAtB(u.token), clusters.B).me.uuid).toBe(u.uuid);
+      expect(clusters.slotA.remoteCalls.length).toBe(calls);
 
       await untilCacheExpires(u.token);
       const r = await meAtB(u.token);
@@ -52,41 +47,45 @@ eachBackend(`remote token cache with a short TTL`, (backend) => {
         message: 'Invalid or expired token',
         extensions: { code: 'UNAUTHENTICATED' },
       });
-      expect(B.logs.some((l) => l.includes('"cluster":"aaaaa"') && l.includes('unreachable'))).toBe(true);
-      expect((await B.gql(ME)).data.me.uuid).toBe('bbbbb-tpzed-000000000000000');
+      expect(clusters.B.logs.some((l) => l.includes('"cluster":"aaaaa"') && l.includes('unreachable'))).toBe(
+        true,
+      );
+      expect((await clusters.B.gql(ME)).data.me.uuid).toBe('bbbbb-tpzed-000000000000000');
     } finally {
-      await slotA.start();
+      await clusters.slotA.start();
     }
 
-    expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
-    expect(slotA.remoteCalls.length).toBe(calls + 1);
+    expect(dataOf(await meAtB(u.token), clusters.B).me.uuid).toBe(u.uuid);
+    expect(clusters.slotA.remoteCalls.length).toBe(calls + 1);
   });
 
   test('a token revoked at home stops working at B after at most one TTL', async () => {
     const u = await newUserAtA();
-    expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
-    await expireToken(A.gateway.services.db.prisma, uuidOf(u.token));
-    expect(errorCode(await A.gql(ME, {}, u.token))).toBe('UNAUTHENTICATED');
+    expect(dataOf(await meAtB(u.token), clusters.B).me.uuid).toBe(u.uuid);
+    await expireToken(clusters.A.gateway.services.db.prisma, uuidOf(u.token));
+    expect(errorCode(await clusters.A.gql(ME, {}, u.token))).toBe('UNAUTHENTICATED');
     // Still cached at B...
-    expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
+    expect(dataOf(await meAtB(u.token), clusters.B).me.uuid).toBe(u.uuid);
     // ...until the TTL runs out; then home says no.
     await untilCacheExpires(u.token);
     expect(errorCode(await meAtB(u.token))).toBe('UNAUTHENTICATED');
-    expect(B.logs.some((l) => l.includes('refused by the home cluster (UNAUTHENTICATED)'))).toBe(true);
+    expect(clusters.B.logs.some((l) => l.includes('refused by the home cluster (UNAUTHENTICATED)'))).toBe(
+      true,
+    );
   });
 
   test('after the TTL the home is asked again, once per TTL', async () => {
     const u = await newUserAtA();
-    const calls = slotA.remoteCalls.length;
-    for (let i = 0; i < 5; i++) expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
-    expect(slotA.remoteCalls.length).toBe(calls + 1);
+    const calls = clusters.slotA.remoteCalls.length;
+    for (let i = 0; i < 5; i++) expect(dataOf(await meAtB(u.token), clusters.B).me.uuid).toBe(u.uuid);
+    expect(clusters.slotA.remoteCalls.length).toBe(calls + 1);
     await untilCacheExpires(u.token);
-    for (let i = 0; i < 5; i++) expect(dataOf(await meAtB(u.token), B).me.uuid).toBe(u.uuid);
-    expect(slotA.remoteCalls.length).toBe(calls + 2);
+    for (let i = 0; i < 5; i++) expect(dataOf(await meAtB(u.token), clusters.B).me.uuid).toBe(u.uuid);
+    expect(clusters.slotA.remoteCalls.length).toBe(calls + 2);
   });
 
   test('no log line carries a token secret', () => {
-    expectNoSecretsInLogs(B.logs, secrets);
-    expectNoSecretsInLogs(A.logs, secrets);
+    expectNoSecretsInLogs(clusters.B.logs, secrets);
+    expectNoSecretsInLogs(clusters.A.logs, secrets);
   });
 });

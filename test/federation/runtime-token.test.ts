@@ -14,16 +14,9 @@ import {
   updateRequest,
 } from '../helpers/api.js';
 import { errorCode } from '../helpers/assert.js';
-import { eachBackend, type TestGateway } from '../helpers/gateway.js';
+import { eachBackend } from '../helpers/gateway.js';
 import { secretOf, uuidOf } from '../helpers/tokens.js';
-import {
-  dataOf,
-  expectNoSecretsInLogs,
-  homeAndRemote,
-  type LoopbackSlot,
-  madeUpToken,
-  sleep,
-} from './clusters.js';
+import { dataOf, expectNoSecretsInLogs, homeAndRemote, madeUpToken, sleep } from './clusters.js';
 
 const TTL_SECONDS = 2;
 
@@ -31,26 +24,21 @@ eachBackend(`runtime tokens from another cluster`, (backend) => {
   const secrets: string[] = [];
 
   const clusters = homeAndRemote(backend, TTL_SECONDS);
-  let slotA: LoopbackSlot;
-  let A: TestGateway, B: TestGateway;
-  beforeAll(() => {
-    ({ slotA, A, B } = clusters);
-  });
 
   const userOfA = async (scopes?: string[]) => {
-    const u = await A.newUser({ scopes });
+    const u = await clusters.A.newUser({ scopes });
     secrets.push(secretOf(u.token), saltSecret(secretOf(u.token), 'bbbbb'));
     return u;
   };
   const submitterAtB = async () => {
-    const u = await B.newUser();
+    const u = await clusters.B.newUser();
     secrets.push(secretOf(u.token));
     return u;
   };
   const saltedForB = (token: string) => `v2/${uuidOf(token)}/${saltSecret(secretOf(token), 'bbbbb')}`;
   /** Lets B's cached copy of a remote token run out, so the next validation asks A. */
   const expireCacheAtB = (token: string) =>
-    B.gateway.services.db.prisma.apiClientAuthorization.updateMany({
+    clusters.B.gateway.services.db.prisma.apiClientAuthorization.updateMany({
       where: { uuid: uuidOf(token) },
       data: { expiresAt: new Date() },
     });
@@ -64,42 +52,44 @@ eachBackend(`runtime tokens from another cluster`, (backend) => {
       const runner = await userOfA(['query:*', 'mutation:updateContainer']);
       const runtimeToken = asPresented(runner.token);
       const submitter = await submitterAtB();
-      const cr = await createRequest(B, submitter.token, { runtimeToken });
+      const cr = await createRequest(clusters.B, submitter.token, { runtimeToken });
       expect(cr.state).toBe('COMMITTED');
-      const dispatcher = B.rootToken;
-      const c = await getContainer(B, dispatcher, cr.containerUuid);
+      const dispatcher = clusters.B.rootToken;
+      const c = await getContainer(clusters.B, dispatcher, cr.containerUuid);
       expect(c.data.container).toMatchObject({
         runtimeUserUuid: runner.uuid,
         runtimeAuthScopes: ['mutation:updateContainer', 'query:*'],
       });
 
-      const locked = await lock(B, dispatcher, cr.containerUuid);
+      const locked = await lock(clusters.B, dispatcher, cr.containerUuid);
       expect(locked.data.lockContainer).toMatchObject({ state: 'LOCKED', authUuid: null });
       // Re-validated now, by asking A (the cached copy has run out).
       await expireCacheAtB(runner.token);
-      const calls = slotA.remoteCalls.length;
-      const auth = await containerAuth(B, dispatcher, cr.containerUuid);
+      const calls = clusters.slotA.remoteCalls.length;
+      const auth = await containerAuth(clusters.B, dispatcher, cr.containerUuid);
       expect(auth.errors).toBeUndefined();
       expect(auth.data.containerAuth).toMatchObject({
         uuid: uuidOf(runner.token),
         apiToken: runtimeToken,
         userUuid: runner.uuid,
       });
-      expect(slotA.remoteCalls.length).toBe(calls + 1);
+      expect(clusters.slotA.remoteCalls.length).toBe(calls + 1);
 
       expect(
-        (await updateContainer(B, dispatcher, cr.containerUuid, { state: 'RUNNING' })).errors,
+        (await updateContainer(clusters.B, dispatcher, cr.containerUuid, { state: 'RUNNING' })).errors,
       ).toBeUndefined();
       // The container, with the token it was handed (container-bound), works at B as the A user.
       const bound = `${runtimeToken}/${cr.containerUuid}`;
-      const me = await B.gql('{ me { uuid isAdmin } currentContainer { uuid state } }', {}, bound);
+      const me = await clusters.B.gql('{ me { uuid isAdmin } currentContainer { uuid state } }', {}, bound);
       expect(me.errors).toBeUndefined();
       expect(me.data).toEqual({
         me: { uuid: runner.uuid, isAdmin: false },
         currentContainer: { uuid: cr.containerUuid, state: 'RUNNING' },
       });
-      expect((await updateContainer(B, bound, cr.containerUuid, { progress: 0.5 })).errors).toBeUndefined();
-      const done = await updateContainer(B, bound, cr.containerUuid, {
+      expect(
+        (await updateContainer(clusters.B, bound, cr.containerUuid, { progress: 0.5 })).errors,
+      ).toBeUndefined();
+      const done = await updateContainer(clusters.B, bound, cr.containerUuid, {
         state: 'COMPLETE',
         exitCode: 0,
         output: 'out',
@@ -107,20 +97,20 @@ eachBackend(`runtime tokens from another cluster`, (backend) => {
       expect(done.errors).toBeUndefined();
 
       // Scrubbed at B once final; the token itself still works at home.
-      const row = await B.gateway.services.db.prisma.container.findUniqueOrThrow({
+      const row = await clusters.B.gateway.services.db.prisma.container.findUniqueOrThrow({
         where: { uuid: cr.containerUuid },
         select: { runtimeToken: true },
       });
       expect(row.runtimeToken).toBeNull();
-      expect((await A.gql('{ me { uuid } }', {}, runner.token)).data.me.uuid).toBe(runner.uuid);
+      expect((await clusters.A.gql('{ me { uuid } }', {}, runner.token)).data.me.uuid).toBe(runner.uuid);
     },
   );
 
   test('an unknown remote runtime token fails validation and nothing is written', async () => {
     const submitter = await submitterAtB();
-    const prisma = B.gateway.services.db.prisma;
+    const prisma = clusters.B.gateway.services.db.prisma;
     const before = await prisma.containerRequest.count();
-    const r = await B.gql(
+    const r = await clusters.B.gql(
       `mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }`,
       { i: requestInput({ runtimeToken: madeUpToken('aaaaa') }) },
       submitter.token,
@@ -135,14 +125,14 @@ eachBackend(`runtime tokens from another cluster`, (backend) => {
   test('revoked at home between create and commit: the commit fails validation', async () => {
     const runner = await userOfA();
     const submitter = await submitterAtB();
-    const cr = await createRequest(B, submitter.token, {
+    const cr = await createRequest(clusters.B, submitter.token, {
       runtimeToken: runner.token,
       state: 'UNCOMMITTED',
     });
     expect(cr.state).toBe('UNCOMMITTED');
-    await expireToken(A.gateway.services.db.prisma, uuidOf(runner.token));
+    await expireToken(clusters.A.gateway.services.db.prisma, uuidOf(runner.token));
     await expireCacheAtB(runner.token);
-    const r = await updateRequest(B, submitter.token, cr.uuid, { state: 'COMMITTED' });
+    const r = await updateRequest(clusters.B, submitter.token, cr.uuid, { state: 'COMMITTED' });
     expect(r.errors?.[0]).toMatchObject({
       message: 'Runtime token failed validation',
       extensions: { code: 'BAD_USER_INPUT' },
@@ -150,50 +140,52 @@ eachBackend(`runtime tokens from another cluster`, (backend) => {
   });
 
   test('containerAuth refuses a runtime token that home no longer vouches for, or cannot be asked about', async () => {
-    const dispatcher = B.rootToken;
+    const dispatcher = clusters.B.rootToken;
     const submitter = await submitterAtB();
     const revoked = await userOfA();
     const unreachable = await userOfA();
-    const crRevoked = await createRequest(B, submitter.token, {
+    const crRevoked = await createRequest(clusters.B, submitter.token, {
       runtimeToken: revoked.token,
       name: 'revoked',
     });
-    const crUnreachable = await createRequest(B, submitter.token, {
+    const crUnreachable = await createRequest(clusters.B, submitter.token, {
       runtimeToken: unreachable.token,
       name: 'unreachable',
       command: ['true'],
     });
     for (const cr of [crRevoked, crUnreachable])
-      expect((await lock(B, dispatcher, cr.containerUuid)).errors).toBeUndefined();
+      expect((await lock(clusters.B, dispatcher, cr.containerUuid)).errors).toBeUndefined();
 
     // A fresh copy at B (validated just now), then revoked at home.
     await expireCacheAtB(revoked.token);
-    expect(dataOf(await B.gql('{ me { uuid } }', {}, revoked.token), B).me.uuid).toBe(revoked.uuid);
-    await expireToken(A.gateway.services.db.prisma, uuidOf(revoked.token));
+    expect(dataOf(await clusters.B.gql('{ me { uuid } }', {}, revoked.token), clusters.B).me.uuid).toBe(
+      revoked.uuid,
+    );
+    await expireToken(clusters.A.gateway.services.db.prisma, uuidOf(revoked.token));
     // Within the TTL B still trusts its copy...
-    expect((await containerAuth(B, dispatcher, crRevoked.containerUuid)).errors).toBeUndefined();
+    expect((await containerAuth(clusters.B, dispatcher, crRevoked.containerUuid)).errors).toBeUndefined();
     // ...after it, A says no.
     await sleep(TTL_SECONDS * 1000 + 50);
-    const r = await containerAuth(B, dispatcher, crRevoked.containerUuid);
+    const r = await containerAuth(clusters.B, dispatcher, crRevoked.containerUuid);
     expect(r.errors?.[0]).toMatchObject({
       message: 'Invalid runtime_token',
       extensions: { code: 'FORBIDDEN' },
     });
     expect(r.body).not.toContain(secretOf(revoked.token));
 
-    await slotA.stop();
+    await clusters.slotA.stop();
     try {
-      const u = await containerAuth(B, dispatcher, crUnreachable.containerUuid);
+      const u = await containerAuth(clusters.B, dispatcher, crUnreachable.containerUuid);
       expect(errorCode(u)).toBe('FORBIDDEN');
-      expect((await B.gql('{ me { uuid } }')).data.me.uuid).toBe('bbbbb-tpzed-000000000000000');
+      expect((await clusters.B.gql('{ me { uuid } }')).data.me.uuid).toBe('bbbbb-tpzed-000000000000000');
     } finally {
-      await slotA.start();
+      await clusters.slotA.start();
     }
-    expect((await containerAuth(B, dispatcher, crUnreachable.containerUuid)).errors).toBeUndefined();
+    expect((await containerAuth(clusters.B, dispatcher, crUnreachable.containerUuid)).errors).toBeUndefined();
   });
 
   test('no log line of either cluster carries a token secret', () => {
-    expectNoSecretsInLogs(A.logs, secrets);
-    expectNoSecretsInLogs(B.logs, secrets);
+    expectNoSecretsInLogs(clusters.A.logs, secrets);
+    expectNoSecretsInLogs(clusters.B.logs, secrets);
   });
 });

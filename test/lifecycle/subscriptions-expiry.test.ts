@@ -2,7 +2,7 @@
 // again at every event, and a lapsed one ends the stream with one UNAUTHENTICATED event
 // (src/schema/changes.ts says why it ends rather than going quiet).
 import { expireToken, isTokenCurrent, sweepExpiredTokens } from '../../src/domain/tokens.js';
-import { dataOf, homeAndRemote, type LoopbackSlot, sleep } from '../federation/clusters.js';
+import { dataOf, homeAndRemote, sleep } from '../federation/clusters.js';
 import { createRequest, lock, updateRequest } from '../helpers/api.js';
 import { ok } from '../helpers/assert.js';
 import { describeBackends, eachBackend, type TestGateway } from '../helpers/gateway.js';
@@ -110,33 +110,28 @@ describeBackends('subscriptions end when the token lapses', (gw) => {
 const TTL_SECONDS = 2;
 eachBackend(`a remote token's subscription ends with its cache TTL`, (backend) => {
   const clusters = homeAndRemote(backend, TTL_SECONDS);
-  let slotA: LoopbackSlot;
-  let A: TestGateway, B: TestGateway;
-  beforeAll(() => {
-    ({ slotA, A, B } = clusters);
-  });
   const open = sseClient(() => clusters.B, { ready: true });
 
   test('past the TTL: UNAUTHENTICATED and the end for the remote subscriber, the event for a local admin', async () => {
-    const u = await A.newUser();
+    const u = await clusters.A.newUser();
     const cr = dataOf(
-      await B.gql(
+      await clusters.B.gql(
         `mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid } }`,
         {
           i: { command: ['echo', tag()], containerImage: 'img', outputPath: '/out', state: 'UNCOMMITTED' },
         },
         u.token,
       ),
-      B,
+      clusters.B,
     ).createContainerRequest;
     const remote = await open(CR_SUB, { u: cr.uuid }, u.token);
-    const admin = await open(CR_SUB, { u: cr.uuid }, B.rootToken);
+    const admin = await open(CR_SUB, { u: cr.uuid }, clusters.B.rootToken);
 
-    const row = await B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
+    const row = await clusters.B.gateway.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
       where: { uuid: uuidOf(u.token) },
     });
     await sleep(Math.max(0, row.expiresAt!.getTime() - Date.now()) + 20);
-    ok(await updateRequest(B, B.rootToken, cr.uuid, { name: 'past the TTL' }));
+    ok(await updateRequest(clusters.B, clusters.B.rootToken, cr.uuid, { name: 'past the TTL' }));
     expect((await admin.next()).data.containerRequestUpdated).toEqual({
       uuid: cr.uuid,
       name: 'past the TTL',
@@ -144,10 +139,10 @@ eachBackend(`a remote token's subscription ends with its cache TTL`, (backend) =
     await expectLapsed(remote, 'containerRequestUpdated');
 
     // Subscribing again re-validates at home (still valid there) and events flow again.
-    const calls = slotA.remoteCalls.length;
+    const calls = clusters.slotA.remoteCalls.length;
     const again = await open(CR_SUB, { u: cr.uuid }, u.token);
-    expect(slotA.remoteCalls.length).toBe(calls + 1);
-    ok(await updateRequest(B, B.rootToken, cr.uuid, { name: 'renewed' }));
+    expect(clusters.slotA.remoteCalls.length).toBe(calls + 1);
+    ok(await updateRequest(clusters.B, clusters.B.rootToken, cr.uuid, { name: 'renewed' }));
     expect((await again.next()).data.containerRequestUpdated).toEqual({ uuid: cr.uuid, name: 'renewed' });
   });
 });
