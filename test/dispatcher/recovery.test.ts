@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequest, lock, updateRequest } from '../helpers/api.js';
+import { ok } from '../helpers/assert.js';
 import {
   alive,
   containerReaches,
@@ -15,9 +17,9 @@ import {
   waitFor,
 } from '../helpers/dispatcher.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { ok, tag } from '../helpers/lifecycle.js';
-import { createRequest, lock, updateRequest } from '../helpers/requests.js';
-import { mountSecret, secretMounts, sql } from '../helpers/secrets.js';
+import { tag } from '../helpers/lifecycle.js';
+import { mountSecret, secretMounts } from '../helpers/secrets.js';
+import { sql } from '../helpers/sql.js';
 
 describeBackends('dispatcher crash recovery and shutdown', (gw) => {
   // Nested: its afterAll (stopping the dispatcher) runs before the gateway closes.

@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REQUIRED_SCOPES } from '../../src/dispatcher/operations.js';
+import { createRequest } from '../helpers/api.js';
+import { expectError, ok } from '../helpers/assert.js';
 import {
   containerReaches,
   DispatcherProcess,
@@ -14,9 +16,9 @@ import {
   waitFor,
 } from '../helpers/dispatcher.js';
 import { type Data, describeBackends } from '../helpers/gateway.js';
-import { expectError, ok, tag } from '../helpers/lifecycle.js';
-import { createRequest } from '../helpers/requests.js';
-import { dump, found, issueToken, mountSecret, secretMounts, tokenNeedles } from '../helpers/secrets.js';
+import { tag } from '../helpers/lifecycle.js';
+import { dump, found, mountSecret, secretMounts, tokenNeedles } from '../helpers/secrets.js';
+import { issueToken } from '../helpers/tokens.js';
 
 /** Asks the gateway, with the container's token, who it is; prints the answer; leaves the token where the test can try it afterwards. */
 const WHO_AM_I = `

@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequest, updateContainer, updateRequest } from '../helpers/api.js';
+import { ok } from '../helpers/assert.js';
 import {
   alive,
   containerReaches,
@@ -13,8 +15,7 @@ import {
   waitFor,
 } from '../helpers/dispatcher.js';
 import { type Data, describeBackends } from '../helpers/gateway.js';
-import { ok, tag } from '../helpers/lifecycle.js';
-import { createRequest, updateContainer, updateRequest } from '../helpers/requests.js';
+import { tag } from '../helpers/lifecycle.js';
 
 const GRACE_SECONDS = 2;
 

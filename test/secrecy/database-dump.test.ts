@@ -4,7 +4,15 @@
 // must leave alone. A dump taken while things run finds them, so the dump itself is not blind.
 import { containerAuth, createRequest, updateContainer, updateRequest } from '../helpers/api.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { dump, found, lockAndRun, mountSecret, secretMounts, tokenNeedles, tokenRow } from '../helpers/secrets.js';
+import {
+  dump,
+  found,
+  lockAndRun,
+  mountSecret,
+  secretMounts,
+  tokenNeedles,
+  tokenRow,
+} from '../helpers/secrets.js';
 import { sql } from '../helpers/sql.js';
 import { bound, type IssuedToken, issueToken } from '../helpers/tokens.js';
 
