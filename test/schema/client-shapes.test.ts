@@ -1,10 +1,12 @@
 // What clients see of the schema: partial results beside a NOT_FOUND lookup, exact BigInt
 // priorities, list orders for requests (top level and under a container), and typed views
 // of runtimeConstraints and mounts beside the JSON fields.
+
+import { createRequest, lock, updateContainer, updateRequest } from '../helpers/api.js';
+import { expectError, ok } from '../helpers/assert.js';
 import { type Data, describeBackends } from '../helpers/gateway.js';
-import { clockPast, expectError, ok, readRequest, tag } from '../helpers/lifecycle.js';
-import { createRequest, lock, updateContainer, updateRequest } from '../helpers/requests.js';
-import { sql } from '../helpers/secrets.js';
+import { clockPast, readRequest, tag } from '../helpers/lifecycle.js';
+import { sql } from '../helpers/sql.js';
 
 const MISSING = 'zzzzz-xvhdp-000000000000000';
 
