@@ -122,7 +122,7 @@ describeBackends('the dispatch queue', (gw) => {
     ok(await updateRequest(gw(), user.token, a.uuid, { priority: 9 }));
     const raised = (await sub.next()).data.containerQueueUpdated;
     expect(raised).toMatchObject({ uuid: a.containerUuid, state: 'QUEUED' });
-    expect(raised.priority).toBeGreaterThan(2 * 2 ** 50);
+    expect(BigInt(raised.priority)).toBeGreaterThan(2n << 50n);
 
     // Another dispatcher locks and runs it: none of that concerns this one (it is not work any
     // more, and not ours). The next event is the next piece of work.
@@ -159,7 +159,7 @@ describeBackends('the dispatch queue', (gw) => {
     expect((await sub.next()).data.containerQueueUpdated).toMatchObject({
       uuid: held.containerUuid,
       state: 'RUNNING',
-      priority: 0,
+      priority: '0',
     });
     // Someone else (an admin) cancels it: the lock is released, and that change is still sent.
     ok(await updateContainer(gw(), gw().rootToken, held.containerUuid, { state: 'CANCELLED' }));
