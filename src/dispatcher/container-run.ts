@@ -126,27 +126,30 @@ export class ContainerRun {
     } finally {
       clearInterval(flusher);
     }
+    let final: ContainerUpdate;
     try {
       const how = status.signal ? `signal ${status.signal}` : `exit code ${status.exitCode}`;
       log('info', 'container exited', { container: uuid, exitCode: status.exitCode, signal: status.signal });
       const stop = this.stopping();
       if (stop) {
         this.note(`stopped (${how}): ${stop.reason}`);
-        await this.finish({ state: 'CANCELLED', runtimeStatus: { activity: 'cancelled' } });
+        final = { state: 'CANCELLED', runtimeStatus: { activity: 'cancelled' } };
       } else {
         this.note(`finished with ${how}`);
-        const output = await execution.output();
-        await this.finish({
+        final = {
           state: 'COMPLETE',
           exitCode: status.exitCode,
-          output,
+          output: await execution.output(),
           progress: 1,
           runtimeStatus: { activity: 'complete' },
-        });
+        };
       }
     } finally {
+      // Secret files and tmp mounts go before the final report: whoever sees the container
+      // final must find them gone.
       await execution.cleanup();
     }
+    await this.finish(final);
   }
 
   /** The secret mounts, with the container's own token. A token whose scopes do not allow it reads none (said in the log). */
