@@ -3,7 +3,7 @@ import type { Context } from '../core/context.js';
 import type { ChangeSet } from '../domain/changes.js';
 import type { DomainContext } from '../domain/context.js';
 import { isTokenCurrent } from '../domain/tokens.js';
-import { notFound, unauthenticated } from '../errors.js';
+import { unauthenticated } from '../errors.js';
 import { callerOf } from './caller.js';
 
 /**
@@ -29,7 +29,7 @@ export function domainOf(ctx: Context): DomainContext {
 }
 
 /** The last payload of a stream whose token has lapsed: its resolver throws UNAUTHENTICATED. */
-const TOKEN_LAPSED = Object.freeze({ tokenLapsed: true as const });
+export const TOKEN_LAPSED = Object.freeze({ tokenLapsed: true as const });
 
 /** What a subscription's resolver receives: the uuid of a changed object, or TOKEN_LAPSED. */
 export type ChangePayload = { uuid: string } | typeof TOKEN_LAPSED;
@@ -41,30 +41,11 @@ export function changedUuid(payload: unknown): string {
 }
 
 /**
- * The change events of one object, for a caller who may see it: NOT_FOUND at subscribe time
- * otherwise. At every event, first the caller's token is checked again (design.md §2: an expired
- * token is invalid everywhere, a subscription included), then visibility (a deleted or
- * moved-away object stops matching: that event is dropped).
- *
- * A lapsed token (expired, revoked, swept, or a remote token's cached copy past its TTL) ends
- * the stream with one UNAUTHENTICATED error event, rather than dropping events: a stream
- * muted forever would look to the client like a quiet object and hold its connection and
- * listener for nothing; this way it knows to re-authenticate and subscribe again.
- */
-export async function subscribeWhileVisible(
-  ctx: Context,
-  event: 'containerUpdated' | 'containerRequestUpdated',
-  uuid: string,
-  visible: () => Promise<boolean>,
-  notFoundMessage: string,
-): Promise<AsyncIterable<ChangePayload>> {
-  if (!(await visible())) throw notFound(notFoundMessage);
-  return filteredChanges(ctx, ctx.services.events.subscribe(event, uuid), () => visible());
-}
-
-/**
  * Change events kept by `keep` (called with each changed uuid, in order), while the caller's
- * token stays current: a lapsed token ends the stream as subscribeWhileVisible says.
+ * token stays current. A lapsed token (expired, revoked, swept, or a remote token's cached
+ * copy past its TTL) ends the stream with one UNAUTHENTICATED error event, rather than dropping
+ * events: a stream muted forever would look to the client like a quiet object and hold its
+ * connection and listener for nothing; this way it knows to re-authenticate and subscribe again.
  */
 export function filteredChanges(
   ctx: Context,

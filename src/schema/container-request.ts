@@ -10,8 +10,9 @@ import { notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder, type SchemaTypes } from './builder.js';
 import { callerOf } from './caller.js';
-import { changedUuid, domainOf, subscribeWhileVisible } from './changes.js';
+import { changedUuid, domainOf } from './changes.js';
 import { ContainerRequestOrder, ContainerRequestStateEnum } from './enums.js';
+import { subscribeToObject } from './object-streams.js';
 import { mountsTypedField, runtimeConstraintsTypedField } from './typed-json.js';
 
 // select mode: GraphQL reads only the columns its fields need, so the secret columns
@@ -266,20 +267,22 @@ builder.mutationFields((t) => ({
 builder.subscriptionField('containerRequestUpdated', (t) =>
   t.prismaField({
     type: 'ContainerRequest',
-    description: 'An event after each committed change, to those who may see the request.',
+    description:
+      "The request's whole story, to those who may see it: first its current state, then an event after each committed change of the request or of its container (RUNNING, progress, log…), completing after the event that shows it FINAL. NOT_FOUND if the caller cannot see it; ends with NOT_FOUND if it is deleted, with UNAUTHENTICATED if the token lapses.",
     args: { uuid: t.arg.id({ required: true, description: "The request's uuid." }) },
-    subscribe: (_root, { uuid }, ctx) => {
-      const where = { uuid, AND: [containerRequestVisibleWhere(callerOf(ctx))] };
-      const visible = async () =>
-        !!(await ctx.services.db.prisma.containerRequest.findFirst({ where, select: { uuid: true } }));
-      return subscribeWhileVisible(
-        ctx,
-        'containerRequestUpdated',
+    subscribe: (_root, { uuid }, ctx) =>
+      subscribeToObject(ctx, {
         uuid,
-        visible,
-        'Container request not found',
-      );
-    },
+        topic: 'containerRequestUpdated',
+        notFoundMessage: 'Container request not found',
+        look: async () => {
+          const cr = await ctx.services.db.prisma.containerRequest.findFirst({
+            where: { uuid, AND: [containerRequestVisibleWhere(callerOf(ctx))] },
+            select: { state: true, containerUuid: true },
+          });
+          return cr && { final: cr.state === 'FINAL', followsContainer: cr.containerUuid };
+        },
+      }),
     resolve: (query, payload, _args, ctx) => loadRequest(ctx, query, changedUuid(payload)),
   }),
 );

@@ -1,5 +1,6 @@
 import type { Context } from '../core/context.js';
 import { containerAuth, containerSecretMounts } from '../domain/container-auth.js';
+import { isFinal } from '../domain/container-state.js';
 import { lockContainer, unlockContainer, updateContainer } from '../domain/containers.js';
 import { containerOrderBy, containerRequestOrderBy } from '../domain/list-order.js';
 import { dispatcherConcern } from '../domain/queue.js';
@@ -8,8 +9,9 @@ import { notFound } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { callerOf } from './caller.js';
-import { changedUuid, domainOf, filteredChanges, subscribeWhileVisible } from './changes.js';
+import { changedUuid, domainOf, filteredChanges } from './changes.js';
 import { ContainerOrder, ContainerRequestOrder, ContainerStateEnum } from './enums.js';
+import { subscribeToObject } from './object-streams.js';
 import { revealingApiToken } from './token.js';
 import { mountsTypedField, runtimeConstraintsTypedField } from './typed-json.js';
 
@@ -271,14 +273,22 @@ builder.mutationFields((t) => ({
 builder.subscriptionField('containerUpdated', (t) =>
   t.prismaField({
     type: 'Container',
-    description: 'An event after each committed change, to those who may see the container.',
+    description:
+      "The container's whole story, to those who may see it: first its current state, then an event after each committed change, completing after the event that shows it COMPLETE or CANCELLED. NOT_FOUND if the caller cannot see it; ends with NOT_FOUND if it moves out of sight, with UNAUTHENTICATED if the token lapses.",
     args: { uuid: t.arg.id({ required: true, description: "The container's uuid." }) },
-    subscribe: (_root, { uuid }, ctx) => {
-      const where = { uuid, AND: [containerVisibleWhere(callerOf(ctx))] };
-      const visible = async () =>
-        !!(await ctx.services.db.prisma.container.findFirst({ where, select: { uuid: true } }));
-      return subscribeWhileVisible(ctx, 'containerUpdated', uuid, visible, 'Container not found');
-    },
+    subscribe: (_root, { uuid }, ctx) =>
+      subscribeToObject(ctx, {
+        uuid,
+        topic: 'containerUpdated',
+        notFoundMessage: 'Container not found',
+        look: async () => {
+          const c = await ctx.services.db.prisma.container.findFirst({
+            where: { uuid, AND: [containerVisibleWhere(callerOf(ctx))] },
+            select: { state: true },
+          });
+          return c && { final: isFinal(c.state) };
+        },
+      }),
     resolve: (query, payload, _args, ctx) => loadContainer(ctx, query, changedUuid(payload)),
   }),
 );

@@ -101,7 +101,11 @@ export class SseSubscription {
  * before them, and every subscription a test opened is closed after it. With `ready`, `open`
  * returns once the server has subscribed (so no event can be missed).
  */
-export function sseClient(gateway: () => TestGateway, opts: { ready?: boolean } = {}) {
+/**
+ * `ready`: wait for the opening ping; `current`: also take the first event, the current state
+ * an object's stream starts with (for tests about what follows it).
+ */
+export function sseClient(gateway: () => TestGateway, opts: { ready?: boolean; current?: boolean } = {}) {
   let baseUrl = '';
   const subs: SseSubscription[] = [];
   beforeAll(async () => {
@@ -113,7 +117,8 @@ export function sseClient(gateway: () => TestGateway, opts: { ready?: boolean } 
   return async (query: string, variables: Record<string, unknown>, token: string) => {
     const s = await SseSubscription.open(baseUrl, query, variables, token);
     subs.push(s);
-    if (opts.ready) await s.ready();
+    if (opts.ready || opts.current) await s.ready();
+    if (opts.current) await s.next();
     return s;
   };
 }

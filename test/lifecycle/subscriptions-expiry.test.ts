@@ -32,7 +32,7 @@ async function tokenExpiringAt(gw: TestGateway, token: string, expiresAt: Date):
 
 describeBackends('subscriptions end when the token lapses', (gw) => {
   let user: { uuid: string; token: string };
-  const open = sseClient(gw, { ready: true });
+  const open = sseClient(gw, { ready: true, current: true });
   beforeAll(async () => {
     user = await gw().newUser();
   });
@@ -110,7 +110,7 @@ describeBackends('subscriptions end when the token lapses', (gw) => {
 const TTL_SECONDS = 2;
 eachBackend(`a remote token's subscription ends with its cache TTL`, (backend) => {
   const clusters = homeAndRemote(backend, TTL_SECONDS);
-  const open = sseClient(() => clusters.B, { ready: true });
+  const open = sseClient(() => clusters.B, { ready: true, current: true });
 
   test('past the TTL: UNAUTHENTICATED and the end for the remote subscriber, the event for a local admin', async () => {
     const u = await clusters.A.newUser();
