@@ -144,51 +144,58 @@ function literalNames(e: GraphQLError, documents: Map<Source, DocumentNode | nul
  * BAD_USER_INPUT, name the input field at fault (extensions.field, as badInput does), and no
  * message may carry a value or a token.
  */
+export function normalizeResult<R>(result: R, documents = new Map<Source, DocumentNode | null>()): R {
+  if (!result || typeof result !== 'object' || !('errors' in result)) return result;
+  const errors = (result as { errors?: readonly GraphQLError[] }).errors;
+  if (!errors?.length) return result;
+  return {
+    ...result,
+    errors: errors.map((e) => {
+      // yoga puts the parser's error under originalError (for a bad JSON body, a message
+      // quoting the body) and, in development, a stack: neither may leave. The name stays:
+      // yoga answers 400 rather than 200 to a bad request when originalError is present.
+      const {
+        originalError,
+        stacktrace: _stack,
+        ...extensions
+      } = (e.extensions ?? {}) as Record<string, unknown>;
+      if (originalError && typeof originalError === 'object') {
+        extensions.originalError = {
+          name: String((originalError as { name?: unknown }).name ?? 'Error'),
+        };
+      }
+      const code = extensions.code;
+      const known = isErrorCode(code);
+      const variable = variableError(e);
+      const message = variable?.message ?? withoutValueInReason(e.message);
+      if ((known ? code : 'BAD_USER_INPUT') === 'BAD_USER_INPUT' && extensions.field === undefined) {
+        const field = inputFieldOf(
+          variable?.names ?? [...literalNames(e, documents), ...fieldInReason(e.message)],
+        );
+        if (field !== undefined) extensions.field = field;
+      }
+      return errorWithCode(known ? code : 'BAD_USER_INPUT', redact(message), {
+        nodes: e.nodes,
+        positions: e.positions,
+        path: e.path,
+        extensions,
+      });
+    }),
+  };
+}
+
+/** The plugin: every result yoga sends, normalised (a batch shares its parsed documents). */
 export function normalizeErrors(): Plugin {
   return {
     onResultProcess({ result, setResult }) {
-      const results = Array.isArray(result) ? result : [result];
-      let changed = false;
       const documents = new Map<Source, DocumentNode | null>();
-      const fixed = results.map((r) => {
-        if (!r || typeof r !== 'object' || !('errors' in r) || !r.errors?.length) return r;
-        changed = true;
-        return {
-          ...r,
-          errors: r.errors.map((e: GraphQLError) => {
-            // yoga puts the parser's error under originalError (for a bad JSON body, a message
-            // quoting the body) and, in development, a stack: neither may leave. The name stays:
-            // yoga answers 400 rather than 200 to a bad request when originalError is present.
-            const {
-              originalError,
-              stacktrace: _stack,
-              ...extensions
-            } = (e.extensions ?? {}) as Record<string, unknown>;
-            if (originalError && typeof originalError === 'object') {
-              extensions.originalError = {
-                name: String((originalError as { name?: unknown }).name ?? 'Error'),
-              };
-            }
-            const code = extensions.code;
-            const known = isErrorCode(code);
-            const variable = variableError(e);
-            const message = variable?.message ?? withoutValueInReason(e.message);
-            if ((known ? code : 'BAD_USER_INPUT') === 'BAD_USER_INPUT' && extensions.field === undefined) {
-              const field = inputFieldOf(
-                variable?.names ?? [...literalNames(e, documents), ...fieldInReason(e.message)],
-              );
-              if (field !== undefined) extensions.field = field;
-            }
-            return errorWithCode(known ? code : 'BAD_USER_INPUT', redact(message), {
-              nodes: e.nodes,
-              positions: e.positions,
-              path: e.path,
-              extensions,
-            });
-          }),
-        };
-      });
-      if (changed) setResult(Array.isArray(result) ? (fixed as typeof result) : (fixed[0] as typeof result));
+      const fixed = Array.isArray(result)
+        ? result.map((r) => normalizeResult(r, documents))
+        : normalizeResult(result, documents);
+      const changed = Array.isArray(result)
+        ? (fixed as unknown[]).some((r, i) => r !== result[i])
+        : fixed !== result;
+      if (changed) setResult(fixed as typeof result);
     },
   };
 }

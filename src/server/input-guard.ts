@@ -1,4 +1,4 @@
-import { Lexer, Source, type Token, TokenKind } from 'graphql';
+import { type GraphQLError, Lexer, Source, type Token, TokenKind } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { badInput } from '../errors.js';
 
@@ -133,31 +133,32 @@ function namesOf(stack: Level[]): string[] {
 }
 
 /**
- * The plugin. Precedence, for a request with several faults: a document too deep to parse,
- * then an unstorable string in the variables, then one in the document.
+ * What the guard refuses in a request's document and variables, or null. Precedence, for a
+ * request with several faults: a document too deep to parse, then an unstorable string in the
+ * variables, then one in the document.
  */
+export function inputRefusal(params: { query?: string | null; variables?: unknown }): GraphQLError | null {
+  const scan = params.query ? scanDocument(params.query) : { tooDeep: null, nul: null };
+  if (scan.tooDeep)
+    return badInput(
+      inputFieldOf(scan.tooDeep),
+      `The document nests more than ${MAX_DOCUMENT_DEPTH} levels deep`,
+    );
+  const names = unstorablePath(params.variables) ?? scan.nul;
+  return names
+    ? badInput(
+        inputFieldOf(names),
+        'Strings must not contain the NUL character (U+0000) or an unpaired surrogate',
+      )
+    : null;
+}
+
+/** The plugin: the refusal is the whole answer, before anything parses or reads the request. */
 export function inputGuard(): Plugin {
   return {
     onParams({ params, setResult }) {
-      const scan = params.query ? scanDocument(params.query) : { tooDeep: null, nul: null };
-      if (scan.tooDeep) {
-        const field = inputFieldOf(scan.tooDeep);
-        setResult({
-          errors: [badInput(field, `The document nests more than ${MAX_DOCUMENT_DEPTH} levels deep`)],
-        });
-        return;
-      }
-      const names = unstorablePath(params.variables) ?? scan.nul;
-      if (names) {
-        setResult({
-          errors: [
-            badInput(
-              inputFieldOf(names),
-              'Strings must not contain the NUL character (U+0000) or an unpaired surrogate',
-            ),
-          ],
-        });
-      }
+      const refused = inputRefusal(params);
+      if (refused) setResult({ errors: [refused] });
     },
   };
 }

@@ -8,8 +8,10 @@ import { tokenFromAuthorizationHeader } from '../format/token-string.js';
 import { schema } from '../schema/index.js';
 import { operationAccessPlugin } from './auth-plugin.js';
 import { maskError, normalizeErrors } from './error-handling.js';
+import { graphqlSse } from './graphql-sse.js';
 import { healthPlugin } from './health.js';
 import { inputGuard } from './input-guard.js';
+import { persistedQueries } from './persisted-queries.js';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
 
@@ -47,6 +49,12 @@ export function createGatewayYoga(services: Services): Yoga {
     plugins: [
       // Answers /healthz before any GraphQL handling.
       healthPlugin(services),
+      // Serves the graphql-sse protocol at /graphql/stream (one connection for many
+      // subscriptions); its operations run through the hooks below, as on /graphql.
+      graphqlSse(services),
+      // Replaces a persisted query's hash by its document, so that everything after it sees
+      // the document (the guard included).
+      persistedQueries(),
       // Refuses documents too deep to parse and strings the database cannot store, before
       // anything parses or reads the request.
       inputGuard(),
