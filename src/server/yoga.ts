@@ -8,6 +8,7 @@ import { tokenFromAuthorizationHeader } from '../format/token-string.js';
 import { schema } from '../schema/index.js';
 import { operationAccessPlugin } from './auth-plugin.js';
 import { maskError, normalizeErrors } from './error-handling.js';
+import { closeFinishedEventStreams } from './event-streams.js';
 import { graphqlSse } from './graphql-sse.js';
 import { healthPlugin } from './health.js';
 import { inputGuard } from './input-guard.js';
@@ -49,6 +50,8 @@ export function createGatewayYoga(services: Services): Yoga {
     plugins: [
       // Answers /healthz before any GraphQL handling.
       healthPlugin(services),
+      // Event streams (here and below) close their connection when they end.
+      closeFinishedEventStreams(),
       // Serves the graphql-sse protocol at /graphql/stream (one connection for many
       // subscriptions); its operations run through the hooks below, as on /graphql.
       graphqlSse(services),

@@ -103,20 +103,19 @@ describeBackends('subscriptions over SSE', (gw) => {
         output: 'late',
       }),
     );
-    const [sub, container] = await Promise.all([
-      open(
-        `subscription($u: ID!) { containerRequestUpdated(uuid: $u) { state output } }`,
-        { u: cr.uuid },
-        user.token,
-      ),
-      open(
-        `subscription($u: ID!) { containerUpdated(uuid: $u) { state exitCode } }`,
-        { u: cr.containerUuid },
-        user.token,
-      ),
-    ]);
+    // One after the other: the second may come on the connection the first one used.
+    const sub = await open(
+      `subscription($u: ID!) { containerRequestUpdated(uuid: $u) { state output } }`,
+      { u: cr.uuid },
+      user.token,
+    );
     expect((await sub.next()).data.containerRequestUpdated).toEqual({ state: 'FINAL', output: 'late' });
     await sub.completes();
+    const container = await open(
+      `subscription($u: ID!) { containerUpdated(uuid: $u) { state exitCode } }`,
+      { u: cr.containerUuid },
+      user.token,
+    );
     expect((await container.next()).data.containerUpdated).toEqual({ state: 'COMPLETE', exitCode: 0 });
     await container.completes();
   });
