@@ -4,9 +4,9 @@
 // the graphql-sse link.
 import { gql, type TypedDocumentNode } from '@apollo/client';
 import { createGatewayClient } from '../../examples/apollo-client.js';
+import { createRequest, lock, requestInput, updateContainer } from '../helpers/api.js';
 import { type Data, describeBackends } from '../helpers/gateway.js';
 import { tag } from '../helpers/lifecycle.js';
-import { createRequest, lock, requestInput, updateContainer } from '../helpers/requests.js';
 
 /** Response data read untyped here: each assertion states the shape it expects. */
 const q = (text: TemplateStringsArray) => gql(text) as TypedDocumentNode<Data, Data>;

@@ -8,9 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { createRequest, updateRequest } from '../helpers/api.js';
+import { ok } from '../helpers/assert.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { ok, tag } from '../helpers/lifecycle.js';
-import { createRequest, updateRequest } from '../helpers/requests.js';
+import { tag } from '../helpers/lifecycle.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // The client's browser build (the package's exports do not name it).

@@ -5,9 +5,9 @@
 // is test/clients/apollo.test.ts.
 import { createClient, type ExecutionResult } from 'graphql-sse';
 import { boundedDocumentStore } from '../../src/server/persisted-queries.js';
+import { createRequest } from '../helpers/api.js';
 import { type Data, describeBackends } from '../helpers/gateway.js';
 import { tag } from '../helpers/lifecycle.js';
-import { createRequest } from '../helpers/requests.js';
 
 describeBackends('graphql-sse at /graphql/stream', (gw) => {
   let url: string;
