@@ -1,9 +1,18 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { DatabaseTarget } from './db/adapter.js';
-import { parseSystemRootToken } from './format/token-string.js';
+import { parseSystemRootToken, ROOT_SECRET_RULE, weakSecret } from './format/token-string.js';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Config {
   port: number;
+  /** Address to listen on; unset = all interfaces (IPv6 and IPv4 where available). */
+  host?: string;
+  /** Browser origins allowed to call the API from another origin; `['*']` = any; empty = same origin only. */
+  corsOrigins: string[];
+  logLevel: LogLevel;
   database: DatabaseTarget;
   clusterId: string;
   /** v2 token string or bare secret for the system user; unset = generated on first start. */
@@ -60,8 +69,49 @@ const remoteClusters = z.string().transform((raw, ctx) => {
   return out;
 });
 
+// An IP address or a DNS name; a URL or a port here is a mistake worth stopping for.
+const host = z
+  .string()
+  .trim()
+  .refine(
+    (h) =>
+      isIP(h) !== 0 ||
+      /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(
+        h,
+      ),
+    'must be an IP address or a host name',
+  );
+
+// `*`, or origins exactly as browsers send them (scheme://host[:port], no path, no slash).
+const corsOrigins = z.string().transform((raw, ctx) => {
+  const list = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  if (list.includes('*')) {
+    if (list.length > 1) {
+      ctx.addIssue({ code: 'custom', message: 'must be * alone or a list of origins, not both' });
+      return z.NEVER;
+    }
+    return list;
+  }
+  for (const [i, o] of list.entries()) {
+    if (!URL.canParse(o) || new URL(o).origin !== o || !/^https?:$/.test(new URL(o).protocol)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${i + 1} is not an origin (http(s)://host[:port], nothing after it)`,
+      });
+      return z.NEVER;
+    }
+  }
+  return list;
+});
+
 const schema = z.object({
   PORT: int(0, 65535).default(8080),
+  HOST: host.optional(),
+  CORS_ORIGINS: corsOrigins.default([]),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   DATABASE_URL: z
     .string()
     .refine((u) => /^postgres(ql)?:\/\//.test(u) && URL.canParse(u), 'must be a postgresql:// URL')
@@ -95,14 +145,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   if (c.SYSTEM_ROOT_TOKEN !== undefined) {
-    if (!parseSystemRootToken(c.SYSTEM_ROOT_TOKEN, c.CLUSTER_ID)) {
+    const root = parseSystemRootToken(c.SYSTEM_ROOT_TOKEN, c.CLUSTER_ID);
+    if (!root) {
       throw new ConfigError(
         'Invalid configuration: SYSTEM_ROOT_TOKEN must be a v2 token (v2/<uuid>/<secret>) of this CLUSTER_ID, or a bare secret of letters and digits',
       );
     }
+    if (weakSecret(root.secret)) {
+      throw new ConfigError(`Invalid configuration: SYSTEM_ROOT_TOKEN is too weak: ${ROOT_SECRET_RULE}`);
+    }
   }
   return {
     port: c.PORT,
+    host: c.HOST,
+    corsOrigins: c.CORS_ORIGINS,
+    logLevel: c.LOG_LEVEL,
     database: c.DATABASE_URL
       ? { kind: 'postgres', url: c.DATABASE_URL }
       : { kind: 'pglite', dataDir: c.DATA_DIR },

@@ -4,6 +4,9 @@ describe('loadConfig', () => {
   test('defaults (README, Configuration)', () => {
     expect(loadConfig({})).toEqual({
       port: 8080,
+      host: undefined,
+      corsOrigins: [],
+      logLevel: 'info',
       database: { kind: 'pglite', dataDir: './data' },
       clusterId: 'zzzzz',
       systemRootToken: undefined,
@@ -19,9 +22,12 @@ describe('loadConfig', () => {
   test('every variable is read', () => {
     const c = loadConfig({
       PORT: '9090',
+      HOST: '127.0.0.1',
+      CORS_ORIGINS: 'https://app.example, http://localhost:3000',
+      LOG_LEVEL: 'warn',
       DATABASE_URL: 'postgresql://u:p@db.example:5433/gw',
       CLUSTER_ID: 'x1234',
-      SYSTEM_ROOT_TOKEN: 'v2/x1234-gj3su-0123456789abcde/secretsecretsecretsecretsecret12',
+      SYSTEM_ROOT_TOKEN: 'v2/x1234-gj3su-0123456789abcde/4f1c9e27b8d05a63e1f9c2d7a8b4e06f',
       REMOTE_CLUSTERS: 'aaaaa=https://a.example/graphql, bbbbb=http://b.example:8080/graphql',
       REMOTE_TOKEN_TTL_SECONDS: '60',
       REMOTE_TIMEOUT_MS: '2000',
@@ -31,6 +37,9 @@ describe('loadConfig', () => {
     });
     expect(c).toMatchObject({
       port: 9090,
+      host: '127.0.0.1',
+      corsOrigins: ['https://app.example', 'http://localhost:3000'],
+      logLevel: 'warn',
       database: { kind: 'postgres', url: 'postgresql://u:p@db.example:5433/gw' },
       clusterId: 'x1234',
       remoteClusters: { aaaaa: 'https://a.example/graphql', bbbbb: 'http://b.example:8080/graphql' },
@@ -51,9 +60,22 @@ describe('loadConfig', () => {
   });
 
   test('a bare secret is a valid SYSTEM_ROOT_TOKEN', () => {
-    expect(loadConfig({ SYSTEM_ROOT_TOKEN: 'abcdefghij0123456789abcdefghij0123' }).systemRootToken).toBe(
-      'abcdefghij0123456789abcdefghij0123',
+    expect(loadConfig({ SYSTEM_ROOT_TOKEN: 'k3v9x0q2m7w4z8t1r5y6u0p3s9d2f7g4' }).systemRootToken).toBe(
+      'k3v9x0q2m7w4z8t1r5y6u0p3s9d2f7g4',
     );
+  });
+
+  test('a weak SYSTEM_ROOT_TOKEN is refused as too weak, with the rule (SYSTEM_ROOT_TOKEN=a made `Bearer a` an admin)', () => {
+    expect(() => loadConfig({ SYSTEM_ROOT_TOKEN: 'a' })).toThrow(
+      /^Invalid configuration: SYSTEM_ROOT_TOKEN is too weak: its secret needs at least 32 characters/,
+    );
+  });
+
+  test('HOST takes IPv4, IPv6 and host names; CORS_ORIGINS takes * alone', () => {
+    for (const host of ['0.0.0.0', '::', '::1', '10.1.2.3', 'localhost', 'gw.internal.example'])
+      expect(loadConfig({ HOST: host }).host).toBe(host);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+    expect(loadConfig({ CORS_ORIGINS: 'https://[::1]:8443' }).corsOrigins).toEqual(['https://[::1]:8443']);
   });
 
   // Each bad value must give one line that names the variable and does not contain the value
@@ -83,6 +105,23 @@ describe('loadConfig', () => {
     ['SYSTEM_ROOT_TOKEN', 'v2/aaaaa-gj3su-0123456789abcde/hunter2hunter2'],
     ['SYSTEM_ROOT_TOKEN', 'v2/zzzzz-gj3su-0123456789abcde/hunter2/zzzzz-dz642-0123456789abcde'],
     ['SYSTEM_ROOT_TOKEN', 'hunter2 with spaces'],
+    // Too weak for an admin's secret: short, few different characters, or a run repeated.
+    ['SYSTEM_ROOT_TOKEN', 'a'],
+    ['SYSTEM_ROOT_TOKEN', 'hunter2hunter2'],
+    ['SYSTEM_ROOT_TOKEN', 'a'.repeat(64)],
+    ['SYSTEM_ROOT_TOKEN', 'secretsecretsecretsecretsecret12'],
+    ['SYSTEM_ROOT_TOKEN', 'password1234hunter2password1234hunter2'],
+    ['SYSTEM_ROOT_TOKEN', 'v2/zzzzz-gj3su-0123456789abcde/hunter2hunter2hunter2hunter2hunter2'],
+    ['HOST', 'http://0.0.0.0'],
+    ['HOST', '0.0.0.0:8080'],
+    ['HOST', 'my host'],
+    ['CORS_ORIGINS', 'https://app.example/'],
+    ['CORS_ORIGINS', 'app.example'],
+    ['CORS_ORIGINS', 'https://app.example/path'],
+    ['CORS_ORIGINS', 'ftp://app.example'],
+    ['CORS_ORIGINS', '*,https://app.example'],
+    ['LOG_LEVEL', 'verbose'],
+    ['LOG_LEVEL', 'INFO'],
     ['REMOTE_TOKEN_TTL_SECONDS', '0'],
     ['REMOTE_TOKEN_TTL_SECONDS', 'five'],
     ['REMOTE_TIMEOUT_MS', '1'],

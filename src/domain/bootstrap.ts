@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../db/client.js';
-import { parseSystemRootToken } from '../format/token-string.js';
+import { parseSystemRootToken, ROOT_SECRET_RULE, weakSecret } from '../format/token-string.js';
 import { INFIX } from '../format/uuid.js';
 import { createToken } from './tokens.js';
 import { ensureSystemUser } from './users.js';
@@ -33,6 +33,8 @@ export async function bootstrapSystem(
           `Invalid configuration: SYSTEM_ROOT_TOKEN must be a v2 token of cluster ${clusterId} or a bare secret`,
         );
       }
+      if (weakSecret(parsed.secret))
+        throw new Error(`Invalid configuration: SYSTEM_ROOT_TOKEN is too weak: ${ROOT_SECRET_RULE}`);
       const uuid = parsed.version === 2 ? parsed.uuid : rootTokenUuid(clusterId);
       await tx.apiClientAuthorization.upsert({
         where: { uuid },

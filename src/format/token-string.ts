@@ -48,6 +48,27 @@ export function parseSystemRootToken(
     : null;
 }
 
+// The system root token is an admin's: a short or patterned secret (`a`, `changeme…`,
+// `password1234password1234…`) is one an attacker guesses. Random secrets pass by a wide margin:
+// 32 characters of [0-9a-f] show fewer than 10 different ones about once in 10,000 draws, and
+// repeat an 8-character run about once in 10^7 (our own have 50 of [0-9a-z]).
+const ROOT_SECRET_MIN_LENGTH = 32;
+const ROOT_SECRET_MIN_DISTINCT = 10;
+const ROOT_SECRET_RUN = 8;
+export const ROOT_SECRET_RULE = `its secret needs at least ${ROOT_SECRET_MIN_LENGTH} characters, at least ${ROOT_SECRET_MIN_DISTINCT} of them different, and no ${ROOT_SECRET_RUN}-character run twice (e.g. \`openssl rand -hex 32\`)`;
+
+/** True for a secret too short or too patterned to be an admin's (ROOT_SECRET_RULE). */
+export function weakSecret(secret: string): boolean {
+  if (secret.length < ROOT_SECRET_MIN_LENGTH || new Set(secret).size < ROOT_SECRET_MIN_DISTINCT) return true;
+  const runs = new Set<string>();
+  for (let i = 0; i + ROOT_SECRET_RUN <= secret.length; i++) {
+    const run = secret.slice(i, i + ROOT_SECRET_RUN);
+    if (runs.has(run)) return true;
+    runs.add(run);
+  }
+  return false;
+}
+
 export function formatV2(uuid: string, secret: string): string {
   return `v2/${uuid}/${secret}`;
 }

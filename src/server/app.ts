@@ -13,10 +13,28 @@ export interface Gateway {
   services: Services;
   yoga: Yoga;
   rootToken: RootTokenOutcome;
-  /** Set once listen() has been called. */
+  /** Set once listen() has been called: where a client on this machine reaches it. */
   url?: string;
+  /** Set once listen() has been called: the address and port the socket is bound to. */
+  address?: AddressInfo;
+  /** Listens on `host` (default HOST; unset = all interfaces) and returns the url. */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
+}
+
+/** `[::1]:8080`, `127.0.0.1:8080`: an address as it is written before a port. */
+export function hostPort(addr: AddressInfo): string {
+  return `${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+}
+
+/** True for `::` and `0.0.0.0`: bound to every interface. */
+export function allInterfaces(addr: AddressInfo): boolean {
+  return addr.address === '::' || addr.address === '0.0.0.0';
+}
+
+/** The URL of a bound socket; localhost when it is bound to every interface. */
+export function reachableUrl(addr: AddressInfo): string {
+  return allInterfaces(addr) ? `http://localhost:${addr.port}` : `http://${hostPort(addr)}`;
 }
 
 /**
@@ -27,7 +45,7 @@ export async function createGateway(
   config: Config,
   opts: { db?: Database; logger?: Logger } = {},
 ): Promise<Gateway> {
-  const logger = opts.logger ?? new Logger();
+  const logger = opts.logger ?? new Logger(undefined, config.logLevel);
   const db = opts.db ?? (await openDatabase(config.database));
   const rootToken = await bootstrapSystem(db.prisma, config.clusterId, config.systemRootToken);
   const services = createServices(config, db, logger);
@@ -50,14 +68,16 @@ export async function createGateway(
     services,
     yoga,
     rootToken,
-    async listen(port = config.port, host = '0.0.0.0') {
+    async listen(port = config.port, host = config.host) {
       server = http.createServer(yoga);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
-        server!.listen(port, host, resolve);
+        // No host: Node's all interfaces (`::`, which takes IPv4 too; `0.0.0.0` without IPv6).
+        if (host === undefined) server!.listen(port, resolve);
+        else server!.listen(port, host, resolve);
       });
-      const addr = server.address() as AddressInfo;
-      gateway.url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${addr.port}`;
+      gateway.address = server.address() as AddressInfo;
+      gateway.url = reachableUrl(gateway.address);
       return gateway.url;
     },
     async close() {

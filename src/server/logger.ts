@@ -1,7 +1,7 @@
+import { LOG_LEVELS, type LogLevel } from '../config.js';
 import type { Logger as LoggerInterface } from '../core/logger.js';
 
 /** Structured log lines (JSON on stderr). Tests swap the sink to capture them. */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogSink = (line: string) => void;
 
 // Defence in depth: nothing should ever hand a token to the logger, but if a message or an
@@ -15,12 +15,12 @@ export function redact(s: string): string {
 export class Logger implements LoggerInterface {
   constructor(
     public sink: LogSink = (line) => process.stderr.write(`${line}\n`),
-    private readonly minLevel: LogLevel = (process.env.LOG_LEVEL as LogLevel) || 'info',
+    // LOG_LEVEL, checked with the rest of the configuration (Config.logLevel).
+    private readonly minLevel: LogLevel = 'info',
   ) {}
 
   private write(level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void {
-    const order = ['debug', 'info', 'warn', 'error'];
-    if (order.indexOf(level) < order.indexOf(this.minLevel)) return;
+    if (LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(this.minLevel)) return;
     this.sink(redact(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })));
   }
 

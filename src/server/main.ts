@@ -1,7 +1,7 @@
 // npm start: serve GraphQL on PORT, embedded PGlite unless DATABASE_URL is set.
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { describeTarget } from '../db/adapter.js';
-import { createGateway } from './app.js';
+import { allInterfaces, createGateway, hostPort } from './app.js';
 
 let config: Config;
 try {
@@ -30,13 +30,16 @@ let url: string;
 try {
   url = await gateway.listen();
 } catch (err) {
-  console.error(`Cannot listen on port ${config.port}: ${(err as Error).message}. Set PORT to a free port.`);
+  console.error(
+    `Cannot listen on ${config.host ?? 'all interfaces'} port ${config.port}: ${(err as Error).message}. Set PORT to a free port (HOST to an address of this machine).`,
+  );
   await gateway.close();
   process.exit(1);
 }
 
+const bound = gateway.address!;
 console.log(
-  `GraphQL gateway (cluster ${config.clusterId}) at ${url}/graphql — open it in a browser for GraphiQL`,
+  `GraphQL gateway (cluster ${config.clusterId}) listening on ${hostPort(bound)}${allInterfaces(bound) ? ' (all interfaces)' : ''}: ${url}/graphql — open it in a browser for GraphiQL`,
 );
 const root = gateway.rootToken;
 if (root.kind === 'generated') {

@@ -6,7 +6,11 @@ import type { Database } from '../db/client.js';
 import { FederatedTokenValidator } from '../federation/validator.js';
 import { Logger } from './logger.js';
 
-export function createServices(config: Config, db: Database, logger: Logger = new Logger()): Services {
+export function createServices(
+  config: Config,
+  db: Database,
+  logger: Logger = new Logger(undefined, config.logLevel),
+): Services {
   return {
     config,
     db,

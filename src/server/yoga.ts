@@ -7,6 +7,7 @@ import { errorCode, unauthenticated } from '../errors.js';
 import { tokenFromAuthorizationHeader } from '../format/token-string.js';
 import { schema } from '../schema/index.js';
 import { operationAccessPlugin } from './auth-plugin.js';
+import { corsPlugin } from './cors.js';
 import { maskError, normalizeErrors } from './error-handling.js';
 import { closeFinishedEventStreams } from './event-streams.js';
 import { graphqlSse } from './graphql-sse.js';
@@ -26,6 +27,8 @@ export function createGatewayYoga(services: Services): Yoga {
     renderGraphiQL,
     graphiql: { title: 'Container request gateway' },
     logging: false,
+    // Ours (corsPlugin, below): yoga's default reflects any origin and allows credentials.
+    cors: false,
     context: async ({ request }) => {
       const raw = tokenFromAuthorizationHeader(request.headers.get('authorization'));
       const base = { services, caller: null, authError: null };
@@ -48,6 +51,8 @@ export function createGatewayYoga(services: Services): Yoga {
     },
     // One ordered list; the order matters.
     plugins: [
+      // CORS_ORIGINS: answers allowed origins' preflights, labels their responses.
+      corsPlugin(services.config.corsOrigins),
       // Answers /healthz before any GraphQL handling.
       healthPlugin(services),
       // Event streams (here and below) close their connection when they end.

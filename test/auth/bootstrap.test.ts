@@ -82,6 +82,8 @@ eachBackend('system bootstrap', (backend) => {
     ['a v2 token of another cluster', 'v2/aaaaa-gj3su-0123456789abcde/abcdefghijklmnopqrstuvwxyz0123456789'],
     ['a container-bound token', `${V2_ROOT}/zzzzz-dz642-0123456789abcde`],
     ['something that is no token', 'not a token!'],
+    ['a secret too weak for an admin', 'a'],
+    ['a v2 token with a weak secret', 'v2/zzzzz-gj3su-r00tr00tr00tr00/secretsecretsecretsecretsecret12'],
   ])('%s is refused, and creates no token', async (_name, raw) => {
     const before = await db.prisma.apiClientAuthorization.count();
     await expect(bootstrapSystem(db.prisma, 'zzzzz', raw)).rejects.toThrow(/SYSTEM_ROOT_TOKEN/);

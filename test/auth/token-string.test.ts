@@ -4,6 +4,7 @@ import {
   parseSystemRootToken,
   parseToken,
   tokenFromAuthorizationHeader,
+  weakSecret,
 } from '../../src/format/token-string.js';
 
 const UUID = 'zzzzz-gj3su-0123456789abcde';
@@ -133,5 +134,24 @@ describe('parseSystemRootToken', () => {
     ['a v2 token whose uuid only starts like ours', `v2/zzzzzz-gj3su-0123456789abcd/${SECRET}`, 'zzzzz'],
   ])('refuses %s', (_name, raw, clusterId) => {
     expect(parseSystemRootToken(raw, clusterId)).toBeNull();
+  });
+});
+
+describe('weakSecret (the SYSTEM_ROOT_TOKEN strength rule)', () => {
+  test.each([
+    ['50 characters of [0-9a-z], as we generate', '7k2m9x4q1w8z3t6r0y5u2p7s4d9f1g3h6j8l0n2b5v7c9x1z4m'],
+    ['openssl rand -hex 16', '9c1f0e7a3b5d2846f1e0c9a7b3d5e824'],
+    ['openssl rand -hex 32', '3f9a1c7e5b2d8046a1f3c9e7b5d20864e2c4a6f8b0d1e3f5a7c9b2d4f6e8a0c1'],
+  ])('accepts %s', (_name, secret) => {
+    expect(weakSecret(secret)).toBe(false);
+  });
+
+  test.each([
+    ['one character', 'a'],
+    ['31 random characters', SECRET.slice(0, 31)],
+    ['nine different characters', '012345678'.repeat(4)],
+    ['an 8-character run twice', 'password1234hunter2password1234hunter2'],
+  ])('refuses %s', (_name, secret) => {
+    expect(weakSecret(secret)).toBe(true);
   });
 });
