@@ -106,6 +106,7 @@ export async function containerToken(
  * Returns once the clock has passed `iso` (at most a millisecond later): the next timestamp
  * the server takes is then strictly later, so tie-break tests never see two equal times.
  */
-export async function clockPast(iso: string): Promise<void> {
+export async function clockPast(iso: string | null): Promise<void> {
+  if (iso === null) throw new Error('clockPast: the timestamp is not set');
   while (Date.now() <= Date.parse(iso)) await new Promise((r) => setImmediate(r));
 }
