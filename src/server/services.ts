@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createPubSub } from 'graphql-yoga';
 import { ClusterTokenValidator } from '../auth/validate.js';
 import type { Config } from '../config.js';
@@ -11,6 +12,10 @@ export function createServices(
   db: Database,
   logger: Logger = new Logger(undefined, config.logLevel),
 ): Services {
+  // One listener per open subscription (a page of live rows holds dozens): no limit here, so
+  // Node does not warn of a leak that is none.
+  const eventTarget = new EventTarget();
+  setMaxListeners(0, eventTarget);
   return {
     config,
     db,
@@ -19,7 +24,7 @@ export function createServices(
       config,
       new FederatedTokenValidator(db.prisma, config, logger),
     ),
-    events: createPubSub<ChangeEvents>(),
+    events: createPubSub<ChangeEvents>({ eventTarget }),
     logger,
   };
 }
