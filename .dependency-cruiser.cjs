@@ -62,6 +62,21 @@ module.exports = {
       from: { path: '^src/', pathNot: part(PARTS) },
       to: {},
     },
+    {
+      name: 'workbench-is-separate',
+      severity: 'error',
+      comment:
+        'workbench/ (the web UI) talks to the gateway over HTTP only: it imports nothing of the project outside workbench/ (its types come from schema.graphql through codegen).',
+      from: { path: '^workbench/' },
+      to: { path: '^(src|test|scripts|bench|examples|prisma)/' },
+    },
+    {
+      name: 'gateway-serves-not-imports-workbench',
+      severity: 'error',
+      comment: 'The gateway serves the workbench build as files; it never imports its code.',
+      from: { path: '^src/' },
+      to: { path: '^workbench/' },
+    },
     ...PARTS.map((p) => ({
       name: `${p}-may-import`,
       severity: 'error',
@@ -76,6 +91,6 @@ module.exports = {
     // Type-only imports count: a type import is still a dependency between parts.
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.cjs'] },
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs'] },
   },
 };

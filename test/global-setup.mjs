@@ -3,7 +3,8 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { prepareTemplates } = await import('./helpers/templates.ts');
+const { buildWorkbenchIfStale } = await import('./helpers/workbench-build.ts');
 
 export default async function globalSetup() {
-  await prepareTemplates();
+  await Promise.all([prepareTemplates(), buildWorkbenchIfStale()]);
 }

@@ -2,6 +2,7 @@
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { describeTarget } from '../db/adapter.js';
 import { allInterfaces, createGateway, hostPort } from './app.js';
+import { WORKBENCH_PATH, workbenchBuilt } from './workbench.js';
 
 let config: Config;
 try {
@@ -40,6 +41,11 @@ try {
 const bound = gateway.address!;
 console.log(
   `GraphQL gateway (cluster ${config.clusterId}) listening on ${hostPort(bound)}${allInterfaces(bound) ? ' (all interfaces)' : ''}: ${url}/graphql — open it in a browser for GraphiQL`,
+);
+console.log(
+  (await workbenchBuilt())
+    ? `Workbench (web UI) at ${url}${WORKBENCH_PATH} — sign in with a token`
+    : 'Workbench (web UI) not built: run `npm run build:workbench` (npm ci does)',
 );
 const root = gateway.rootToken;
 if (root.kind === 'generated') {

@@ -14,6 +14,7 @@ import { graphqlSse } from './graphql-sse.js';
 import { healthPlugin } from './health.js';
 import { inputGuard } from './input-guard.js';
 import { persistedQueries } from './persisted-queries.js';
+import { workbenchPlugin } from './workbench.js';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
 
@@ -55,6 +56,8 @@ export function createGatewayYoga(services: Services): Yoga {
       corsPlugin(services.config.corsOrigins),
       // Answers /healthz before any GraphQL handling.
       healthPlugin(services),
+      // Serves the web UI's files at /workbench/ (no GraphQL there).
+      workbenchPlugin(),
       // Event streams (here and below) close their connection when they end.
       closeFinishedEventStreams(),
       // Serves the graphql-sse protocol at /graphql/stream (one connection for many

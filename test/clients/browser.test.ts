@@ -3,63 +3,39 @@
 // starve the page's other requests. Over graphql-sse's single connection mode one page holds
 // ten subscriptions and its queries still answer. The database only serves the objects here:
 // the behaviour under test is the browser's and the transport's, so one backend is enough.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createRequest, updateRequest } from '../helpers/api.js';
 import { ok } from '../helpers/assert.js';
+import { type Browser, launchChromium, BROWSER_TIMEOUT as SLOW } from '../helpers/chromium.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { tag } from '../helpers/lifecycle.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 // The client's browser build (the package's exports do not name it).
 const SSE_CLIENT = fileURLToPath(
   new URL('../../node_modules/graphql-sse/umd/graphql-sse.js', import.meta.url),
 );
 
-// Chromium starts slowly on a loaded machine.
-const SLOW = 180_000;
-
 let gw: TestGateway;
 let url: string;
-let browser: BrowserContext;
-let profile: string;
+let browser: Browser;
 let user: { uuid: string; token: string };
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (.ci/run does)`);
   gw = await startTestGateway('pglite');
   url = await gw.gateway.listen(0, '127.0.0.1');
   user = await gw.newUser();
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'crgw-chromium-'));
-  // A fresh profile of its own: nothing cached or remembered from another run.
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 }, SLOW);
 
 afterAll(async () => {
   await browser?.close();
   await gw?.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
 });
 
 /** A page on the gateway's origin (so its requests share the per-host connection limit). */
 async function gatewayPage(): Promise<Page> {
-  const page = await browser.newPage();
+  const page = await browser.context.newPage();
   await page.goto(`${url}/healthz`);
   await page.addScriptTag({ path: SSE_CLIENT });
   return page;
