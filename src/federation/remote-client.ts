@@ -120,7 +120,7 @@ export class HomeClusterClient {
   async ask(url: string, token: { uuid: string; secret: string }): Promise<RemoteAnswer> {
     const signal = AbortSignal.timeout(this.opts.timeoutMs);
     try {
-      return await this.slots.run(() => this.post(url, token, signal), signal);
+      return await this.slots.run(() => this.postRetryingReset(url, token, signal), signal);
     } catch (err) {
       const name = (err as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError')
@@ -128,6 +128,23 @@ export class HomeClusterClient {
       // fetch reports network failures as TypeError with the system error as its cause.
       const cause = (err as { cause?: { code?: string } })?.cause?.code;
       return { ok: false, reason: `unreachable (${cause ?? name ?? 'error'})` };
+    }
+  }
+
+  /**
+   * A kept-alive connection the home closed just as we reused it fails with a reset before any
+   * answer; the question is read-only, so it is asked once more on a fresh connection.
+   */
+  private async postRetryingReset(
+    url: string,
+    token: { uuid: string; secret: string },
+    signal: AbortSignal,
+  ): Promise<RemoteAnswer> {
+    try {
+      return await this.post(url, token, signal);
+    } catch (err) {
+      if (signal.aborted || !isConnectionReset(err)) throw err;
+      return await this.post(url, token, signal);
     }
   }
 
@@ -178,6 +195,11 @@ export class HomeClusterClient {
       },
     };
   }
+}
+
+function isConnectionReset(err: unknown): boolean {
+  const code = (err as { cause?: { code?: string } })?.cause?.code;
+  return code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE';
 }
 
 /** The body as text, or null when it exceeds `limit` bytes (reading stops there). */

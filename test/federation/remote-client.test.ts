@@ -155,6 +155,26 @@ describe('HomeClusterClient', () => {
     await expect(client.ask('http://home/graphql', TOKEN)).resolves.toEqual({ ok: false, reason });
   });
 
+  test('a connection reset before any answer is asked once more (a reused keep-alive socket)', async () => {
+    let calls = 0;
+    const reset = () => Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } });
+    const { client } = clientWith(() =>
+      ++calls === 1
+        ? Promise.reject(reset())
+        : json(validAnswer(TOKEN.uuid, { uuid: 'aaaaa-tpzed-000000000000001' })),
+    );
+    await expect(client.ask('http://home/graphql', TOKEN)).resolves.toMatchObject({ ok: true });
+    expect(calls).toBe(2);
+    // Only once: a home that keeps resetting is unreachable.
+    calls = 0;
+    const { client: stubborn } = clientWith(() => (++calls, Promise.reject(reset())));
+    await expect(stubborn.ask('http://home/graphql', TOKEN)).resolves.toEqual({
+      ok: false,
+      reason: 'unreachable (ECONNRESET)',
+    });
+    expect(calls).toBe(2);
+  });
+
   test('a hanging home is given up after the timeout', async () => {
     const { client } = clientWith(
       (init) =>

@@ -165,7 +165,8 @@ describeBackends('secrecy: the introspection walk', (gw) => {
     // Not vacuous: plenty of answers had data, and each allowed secret was handed out where due.
     expect(withData).toBeGreaterThan(callers.length * 5);
     for (const m of mustShow) expect(shown).toContain(`${m.caller} ${m.field} ${m.arg} ${m.needle}`);
-  });
+    // The walk is well over a thousand queries: on a busy 2-core machine it outgrows the default.
+  }, 240_000);
 
   test('subscriptions over SSE across a whole lifecycle with a retry carry no secret', async () => {
     const url = gw().gateway.url ?? (await gw().gateway.listen(0, '127.0.0.1'));
