@@ -1,15 +1,18 @@
-import { type DocumentNode, GraphQLError, Kind, parse, type Source, visit } from 'graphql';
+import { type DocumentNode, GraphQLError, parse, type Source } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../core/logger.js';
 import { badInput, errorCode, errorWithCode, internalError, isErrorCode } from '../errors.js';
+import { schema } from '../schema/index.js';
 import { inputFieldOf } from './input-guard.js';
 import { redact } from './logger.js';
+import { namesAt, schemaNames, variableUse, withoutForeignNames } from './request-names.js';
 
 /**
  * What happens to an error on its way out, in one place: maskError (given to yoga) keeps our
  * own errors, turns graphql-js' variable errors into BAD_USER_INPUT and masks anything else;
  * normalizeErrors (a plugin, last in the list) gives every error one of our codes, names the
- * input field at fault, and drops any value graphql-js echoed.
+ * input field at fault, and drops any value graphql-js echoed and any name the schema does not
+ * have (request-names.ts).
  */
 
 const NAME = '[_A-Za-z][_0-9A-Za-z]*';
@@ -103,31 +106,9 @@ function variableError(e: GraphQLError): { message: string; names: string[] } | 
   };
 }
 
-/**
- * Literal errors point at a place in the document: the argument (or variable default) and the
- * input fields, outermost first, that enclose it.
- */
-function namesAt(document: DocumentNode, offset: number): string[] {
-  const names: string[] = [];
-  const inside = (loc: { start: number; end: number } | undefined) =>
-    !!loc && loc.start <= offset && offset < loc.end;
-  visit(document, {
-    enter(node) {
-      if (!inside(node.loc)) return false;
-      if (node.kind === Kind.ARGUMENT || node.kind === Kind.OBJECT_FIELD) names.push(node.name.value);
-      else if (node.kind === Kind.VARIABLE_DEFINITION) {
-        if (!inside(node.defaultValue?.loc)) return false;
-        names.push(node.variable.name.value);
-      }
-      return undefined;
-    },
-  });
-  return names;
-}
-
-function literalNames(e: GraphQLError, documents: Map<Source, DocumentNode | null>): string[] {
-  const offset = e.positions?.[0];
-  if (!e.source || offset === undefined) return [];
+/** The document an error points into, parsed once per result (null if it does not parse). */
+function documentOf(e: GraphQLError, documents: Map<Source, DocumentNode | null>): DocumentNode | null {
+  if (!e.source) return null;
   if (!documents.has(e.source)) {
     try {
       documents.set(e.source, parse(e.source));
@@ -135,19 +116,34 @@ function literalNames(e: GraphQLError, documents: Map<Source, DocumentNode | nul
       documents.set(e.source, null); // a syntax error: no field to name
     }
   }
-  const document = documents.get(e.source);
-  return document ? namesAt(document, offset) : [];
+  return documents.get(e.source) ?? null;
+}
+
+/** Literal errors point at a place: the argument (or variable default) and input fields around it. */
+function literalNames(e: GraphQLError, document: DocumentNode | null): string[] {
+  const offset = e.positions?.[0];
+  return document && offset !== undefined ? namesAt(document, offset) : [];
+}
+
+/**
+ * A variable's names start with the variable, whose name the request chose: where it is used
+ * names the same input with the schema's names (`$i` given as `input` → input, …).
+ */
+function throughUse(names: string[], document: DocumentNode | null): string[] {
+  const use = document && names[0] !== undefined ? variableUse(document, names[0]) : null;
+  return use ? [...use, ...names.slice(1)] : names;
 }
 
 /**
  * Every error leaves with one of our codes: parse, validation and variable errors become
  * BAD_USER_INPUT, name the input field at fault (extensions.field, as badInput does), and no
- * message may carry a value or a token.
+ * message may carry a value, a token or a name the schema does not have.
  */
 export function normalizeResult<R>(result: R, documents = new Map<Source, DocumentNode | null>()): R {
   if (!result || typeof result !== 'object' || !('errors' in result)) return result;
   const errors = (result as { errors?: readonly GraphQLError[] }).errors;
   if (!errors?.length) return result;
+  const names = schemaNames(schema);
   return {
     ...result,
     errors: errors.map((e) => {
@@ -169,12 +165,17 @@ export function normalizeResult<R>(result: R, documents = new Map<Source, Docume
       const variable = variableError(e);
       const message = variable?.message ?? withoutValueInReason(e.message);
       if ((known ? code : 'BAD_USER_INPUT') === 'BAD_USER_INPUT' && extensions.field === undefined) {
+        const document = documentOf(e, documents);
         const field = inputFieldOf(
-          variable?.names ?? [...literalNames(e, documents), ...fieldInReason(e.message)],
+          variable
+            ? throughUse(variable.names, document)
+            : [...literalNames(e, document), ...fieldInReason(e.message)],
         );
         if (field !== undefined) extensions.field = field;
       }
-      return errorWithCode(known ? code : 'BAD_USER_INPUT', redact(message), {
+      // Whoever made it, the field is a name of the schema's or none.
+      if (typeof extensions.field !== 'string' || !names.has(extensions.field)) delete extensions.field;
+      return errorWithCode(known ? code : 'BAD_USER_INPUT', redact(withoutForeignNames(message, names)), {
         nodes: e.nodes,
         positions: e.positions,
         path: e.path,

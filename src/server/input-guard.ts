@@ -1,6 +1,7 @@
-import { type GraphQLError, Lexer, Source, type Token, TokenKind } from 'graphql';
+import { type GraphQLError, Lexer, parse, Source, type Token, TokenKind } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { badInput } from '../errors.js';
+import { variableUse } from './request-names.js';
 
 /**
  * The input guard: refuses, before anything parses or reads a request, what would otherwise
@@ -144,13 +145,29 @@ export function inputRefusal(params: { query?: string | null; variables?: unknow
       inputFieldOf(scan.tooDeep),
       `The document nests more than ${MAX_DOCUMENT_DEPTH} levels deep`,
     );
-  const names = unstorablePath(params.variables) ?? scan.nul;
+  const inVariables = unstorablePath(params.variables);
+  const names = inVariables ? throughUse(inVariables, params.query) : scan.nul;
   return names
     ? badInput(
         inputFieldOf(names),
         'Strings must not contain the NUL character (U+0000) or an unpaired surrogate',
       )
     : null;
+}
+
+/**
+ * Names in the variables start with the variable's, which the request chose: where the
+ * document uses it names the same input with the schema's names. The document is not too
+ * deep to parse here (that refusal comes first).
+ */
+function throughUse(names: string[], query: string | null | undefined): string[] {
+  let use: string[] | null = null;
+  try {
+    use = query && names[0] !== undefined ? variableUse(parse(query), names[0]) : null;
+  } catch {
+    // Does not parse: the parser reports it; the names stay as they are.
+  }
+  return use ? [...use, ...names.slice(1)] : names;
 }
 
 /** The plugin: the refusal is the whole answer, before anything parses or reads the request. */

@@ -104,9 +104,9 @@ describeBackends('client-facing shapes', (gw) => {
       expectError(await set('-1'), 'BAD_USER_INPUT', { field: 'priority' });
     });
 
-    test('minPriority: a bad BigInt variable is BAD_USER_INPUT naming it', async () => {
+    test('minPriority: a bad BigInt variable is BAD_USER_INPUT naming the input field it gives', async () => {
       const q = `query($m: BigInt) { containers(filter: {minPriority: $m}) { totalCount } }`;
-      expectError(await gw().gql(q, { m: 'x' }), 'BAD_USER_INPUT', { field: 'm' });
+      expectError(await gw().gql(q, { m: 'x' }), 'BAD_USER_INPUT', { field: 'minPriority' });
     });
   });
 

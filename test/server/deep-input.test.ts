@@ -57,7 +57,7 @@ describeBackends('deeply nested input', (gw) => {
       const r = await createWith(field!, value!);
       expect([field, r.errors?.[0]?.extensions]).toEqual([field, { code: 'BAD_USER_INPUT', field }]);
       expect(r.errors?.[0]?.message).toBe(
-        `Variable "$i" got invalid value at "i.${field}"; JSON values may nest at most 64 levels deep`,
+        `Variable "$…" got invalid value at "….${field}"; JSON values may nest at most 64 levels deep`,
       );
     }
     expect(await count()).toBe(before);
@@ -100,13 +100,11 @@ describeBackends('deeply nested input', (gw) => {
     expect(await count()).toBe(before);
   });
 
-  test('a document nested too deep elsewhere is refused, naming what encloses it', async () => {
+  test('a document nested too deep elsewhere is refused', async () => {
     for (const [query, extensions] of [
       [`{ ${'containerRequests { '.repeat(DEEP)}${'}'.repeat(DEEP)} }`, { code: 'BAD_USER_INPUT' }],
-      [
-        `query($v: ${'['.repeat(DEEP)}String${']'.repeat(DEEP)}) { me { uuid } }`,
-        { code: 'BAD_USER_INPUT', field: 'v' },
-      ],
+      // A variable's own name is the request's, not the schema's: not echoed as the field.
+      [`query($v: ${'['.repeat(DEEP)}String${']'.repeat(DEEP)}) { me { uuid } }`, { code: 'BAD_USER_INPUT' }],
     ] as const) {
       const r = await post(JSON.stringify({ query }));
       expect(r.errors?.[0]?.extensions).toEqual(extensions);

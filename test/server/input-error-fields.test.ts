@@ -1,7 +1,8 @@
 // design.md §9: validation errors carry extensions.field — GraphQL's own input errors included
 // (variable coercion, literal arguments, the DateTime scalar, the NUL guard), named the way the
-// domain's badInput names them: the top-level input field at fault, or the argument or
-// variable when it is wrong as a whole.
+// domain's badInput names them: the top-level input field at fault, or the argument when it is
+// wrong as a whole (for a variable, the argument it gives: its own name is the request's, as is
+// an unknown field's, and errors name only what the schema has).
 
 import { requestInput } from '../helpers/api.js';
 import { errorCode } from '../helpers/assert.js';
@@ -21,17 +22,17 @@ function fault(what: string, r: GqlResult) {
 }
 
 describeBackends('input errors name the field', (gw) => {
-  test('variable coercion errors: the top-level input field, else the variable', async () => {
-    const cases: [string, string, Record<string, unknown>, string][] = [
+  test('variable coercion errors: the top-level input field, else the argument it gives', async () => {
+    const cases: [string, string, Record<string, unknown>, string | undefined][] = [
       ['a mistyped field', CREATE, { i: requestInput({ priority: 'high' }) }, 'priority'],
       ['a mistyped list item', CREATE, { i: requestInput({ command: ['echo', 1] }) }, 'command'],
       ['a missing required field', CREATE, { i: { ...requestInput(), command: undefined } }, 'command'],
-      ['an unknown field', CREATE, { i: requestInput({ bogus: 1 }) }, 'bogus'],
+      ['an unknown field', CREATE, { i: requestInput({ bogus: 1 }) }, undefined],
       ['a filter field', LIST, { f: { nameContains: 5 } }, 'nameContains'],
       ['a DateTime that is not one', TOKEN, { i: { expiresAt: 'tomorrow' } }, 'expiresAt'],
-      ['the whole input of the wrong type', CREATE, { i: 5 }, 'i'],
-      ['the whole input missing', CREATE, {}, 'i'],
-      ['an ID variable of the wrong type', GET, { u: { x: 1 } }, 'u'],
+      ['the whole input of the wrong type', CREATE, { i: 5 }, 'input'],
+      ['the whole input missing', CREATE, {}, 'input'],
+      ['an ID variable of the wrong type', GET, { u: { x: 1 } }, 'uuid'],
     ];
     for (const [what, query, variables, field] of cases) {
       expect(fault(what, await gw().gql(query, variables))).toEqual([what, 'BAD_USER_INPUT', field]);
@@ -41,11 +42,11 @@ describeBackends('input errors name the field', (gw) => {
   test('variable errors keep the path and the reason in the message', async () => {
     const r = await gw().gql(CREATE, { i: requestInput({ priority: 'high' }) });
     expect(r.errors?.[0]?.message).toBe(
-      'Variable "$i" got invalid value at "i.priority"; Int cannot represent non-integer value.',
+      'Variable "$…" got invalid value at "….priority"; Int cannot represent non-integer value.',
     );
     const d = await gw().gql(TOKEN, { i: { expiresAt: 'tomorrow' } });
     expect(d.errors?.[0]?.message).toBe(
-      'Variable "$i" got invalid value at "i.expiresAt"; DateTime must be an ISO 8601 string',
+      'Variable "$…" got invalid value at "….expiresAt"; DateTime must be an ISO 8601 string',
     );
   });
 
@@ -68,7 +69,7 @@ describeBackends('input errors name the field', (gw) => {
   });
 
   test('literal argument errors: the top-level input field, else the argument', async () => {
-    const cases: [string, string, string][] = [
+    const cases: [string, string, string | undefined][] = [
       [
         'a mistyped field',
         `mutation { createContainerRequest(input: {${REQUIRED}, name: 1}) { uuid } }`,
@@ -87,7 +88,7 @@ describeBackends('input errors name the field', (gw) => {
       [
         'an unknown field',
         `mutation { createContainerRequest(input: {${REQUIRED}, bogus: 1}) { uuid } }`,
-        'bogus',
+        undefined,
       ],
       ['a filter field', '{ containerRequests(filter: {nameContains: 5}) { totalCount } }', 'nameContains'],
       [
@@ -97,7 +98,7 @@ describeBackends('input errors name the field', (gw) => {
       ],
       ['an argument of the wrong type', '{ containerRequest(uuid: {x: 1}) { uuid } }', 'uuid'],
       ['a missing argument', '{ containerRequest { uuid } }', 'uuid'],
-      ['an unknown argument', '{ containerRequest(uuid: "x", bogus: 1) { uuid } }', 'bogus'],
+      ['an unknown argument', '{ containerRequest(uuid: "x", bogus: 1) { uuid } }', undefined],
       [
         'a variable default',
         'query($f: ContainerRequestFilter = {nameContains: 5}) { containerRequests(filter: $f) { totalCount } }',
@@ -140,7 +141,7 @@ describeBackends('input errors name the field', (gw) => {
         'a variable that is a string',
         'query($d: String) { containerRequests(filter: {nameContains: $d}) { totalCount } }',
         { d: 'a\u0000' },
-        'd',
+        'nameContains',
       ],
       [
         'a literal, spelled \\u0000',
