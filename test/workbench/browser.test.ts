@@ -1,7 +1,8 @@
 // The workbench in a real browser (Debian's chromium through playwright-core) against a
 // listening gateway: sign in with a pasted token, see your requests newest first, page and
 // filter them, watch a row change in place as its container runs, and be sent back to sign-in
-// with the reason when the token is revoked. Every request the page makes goes to the gateway,
+// with the reason when the token is revoked; submit a request (errors on the field at fault,
+// found by the page or by the gateway; the runtime token gone from the page once sent). Every request the page makes goes to the gateway,
 // and the Content-Security-Policy blocks nothing the app needs. The behaviour under test is the
 // page's: one backend is enough.
 import { lock, updateContainer } from '../helpers/api.js';
@@ -126,6 +127,79 @@ test(
 
     // Nothing went anywhere but the gateway, and the policy blocked nothing.
     expect(wb.requests.length).toBeGreaterThan(0);
+    expect(wb.requests.filter((r) => !r.startsWith(`${url}/`))).toEqual([]);
+    expect(wb.cspViolations).toEqual([]);
+  },
+  BROWSER_TIMEOUT,
+);
+
+test(
+  'submit: errors on the right field, a draft and a commit, the runtime token sent once and kept nowhere',
+  async () => {
+    const user = await gw.newUser();
+    const other = await gw.newUser();
+    wb = await openWorkbench(browser.context, url);
+    const { page } = wb;
+    await signIn(page, user.token);
+    await page.getByText('Showing 0 of 0').waitFor();
+    await page.getByRole('link', { name: 'Submit' }).click();
+    await page.getByRole('heading', { name: 'Submit a request' }).waitFor();
+
+    // Found by the page: nothing to run, no image. The first field at fault gets the focus.
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
+    const command = page.getByLabel('Command');
+    await expect(command.getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(command.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+    await page.getByText('Give the command').waitFor();
+    await page.getByText('Give the image').waitFor();
+    await wb.screenshot('submit-errors');
+
+    await command.fill('sh\n-c\necho hello');
+    await page.getByLabel('Container image').fill('debian:12');
+    await page.getByLabel('Name').fill('wb-submitted');
+    await page.getByLabel('Environment').fill('GREETING=hello');
+    // Found by the gateway: a well-formed runtime token it does not know.
+    const runtime = page.getByLabel('Runtime token (optional)');
+    await runtime.fill('v2/zzzzz-gj3su-aaaaaaaaaaaaaaa/unknownsecret');
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
+    await expect(runtime.getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(runtime.inputValue()).resolves.toBe('');
+    await expect(page.getByLabel('Command').getAttribute('aria-invalid')).resolves.toBeNull();
+
+    // A draft, then the real thing with another user's token to run as.
+    await page.getByRole('button', { name: 'Save as draft' }).click();
+    await page.getByRole('heading', { name: 'wb-submitted' }).waitFor();
+    await page.getByText('UNCOMMITTED').waitFor();
+    await page.getByRole('link', { name: 'Submit' }).click();
+    await page.getByLabel('Command').fill('true');
+    await page.getByLabel('Container image').fill('debian:12');
+    await page.getByLabel('Name').fill('wb-as-other');
+    await page.getByLabel('Runtime token (optional)').fill(other.token);
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
+    await page.getByRole('heading', { name: 'wb-as-other' }).waitFor();
+    await page.getByText('COMMITTED').waitFor();
+
+    // The list shows both, newest first, from the cache the submit updated.
+    await page.getByRole('link', { name: 'Requests' }).click();
+    await page.getByText('Showing 2 of 2').waitFor();
+    expect(await shownNames()).toEqual(['wb-as-other', 'wb-submitted']);
+    const saved = await sql<{ runtime_token: string | null }>(
+      gw,
+      'SELECT runtime_token FROM container_requests WHERE name = $1',
+      'wb-as-other',
+    );
+    expect(saved[0]?.runtime_token).toBeTruthy();
+
+    // The token is nowhere in the page: not in its DOM (input values included), not in storage.
+    const { html, values, stored } = await page.evaluate(() => ({
+      html: document.documentElement.outerHTML,
+      values: [...document.querySelectorAll('input, textarea')].map((e) => (e as HTMLInputElement).value),
+      stored: [...Object.values(sessionStorage), ...Object.values(localStorage)],
+    }));
+    const secret = other.token.split('/')[2]!;
+    expect(html).not.toContain(secret);
+    expect(values.join('\n')).not.toContain(secret);
+    expect(stored.join('\n')).not.toContain(secret);
     expect(wb.requests.filter((r) => !r.startsWith(`${url}/`))).toEqual([]);
     expect(wb.cspViolations).toEqual([]);
   },

@@ -1,14 +1,21 @@
 // The workbench's Apollo Client: queries and mutations on /graphql (automatic persisted queries
 // where the page may hash), subscriptions on /graphql/stream, both on the page's own origin.
 // A refused token (UNAUTHENTICATED anywhere) signs the user out with the gateway's reason.
-import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache } from '@apollo/client';
+import {
+  ApolloClient,
+  ApolloLink,
+  CombinedGraphQLErrors,
+  HttpLink,
+  InMemoryCache,
+  type TypePolicies,
+} from '@apollo/client';
 import { ErrorLink } from '@apollo/client/link/error';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { relayStylePagination } from '@apollo/client/utilities';
 import { OperationTypeNode } from 'graphql';
 import { SSELink } from './sse-link';
 
-export const typePolicies = {
+export const typePolicies: TypePolicies = {
   Query: {
     fields: {
       containerRequests: relayStylePagination(['filter', 'orderBy']),
@@ -16,6 +23,9 @@ export const typePolicies = {
     },
   },
   Container: { fields: { containerRequests: relayStylePagination(['orderBy']) } },
+  // A mutation's result is stored under its arguments unless told otherwise: the input may
+  // carry a runtime token, which must not stay in the cache.
+  Mutation: { fields: { createContainerRequest: { keyArgs: false } } },
 };
 
 async function sha256(text: string): Promise<string> {

@@ -30,3 +30,18 @@ export const FollowRow = graphql(`
     containerRequestUpdated(uuid: $uuid) { ...RequestRow }
   }
 `);
+
+export const SubmitRequest = graphql(`
+  mutation SubmitRequest($input: CreateContainerRequestInput!) {
+    createContainerRequest(input: $input) { ...RequestRow }
+  }
+`);
+
+export const RequestDetail = graphql(`
+  query RequestDetail($uuid: ID!) {
+    containerRequest(uuid: $uuid) {
+      ...RequestRow
+      command containerImage cwd outputPath environment useExisting
+    }
+  }
+`);

@@ -3,7 +3,9 @@ import { useQuery } from '@apollo/client/react';
 import { Link, Route, Switch } from 'wouter';
 import { useExpiry } from '../expiry';
 import { WhoAmI } from '../operations';
+import { RequestPage } from './request';
 import { RequestsPage } from './requests';
+import { SubmitPage } from './submit';
 
 export function Shell({ onSignOut }: { onSignOut(why?: string): void }) {
   const { data } = useQuery(WhoAmI);
@@ -20,6 +22,7 @@ export function Shell({ onSignOut }: { onSignOut(why?: string): void }) {
             Workbench
           </Link>
           <Link href="/">Requests</Link>
+          <Link href="/submit">Submit</Link>
         </nav>
         <div className="who">
           {me && (
@@ -38,6 +41,12 @@ export function Shell({ onSignOut }: { onSignOut(why?: string): void }) {
         <Switch>
           <Route path="/">
             <RequestsPage />
+          </Route>
+          <Route path="/submit">
+            <SubmitPage />
+          </Route>
+          <Route path="/requests/:uuid">
+            {(params) => <RequestPage key={params.uuid} uuid={params.uuid} />}
           </Route>
           <Route>
             <h1>Not found</h1>
