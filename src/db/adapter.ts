@@ -39,7 +39,7 @@ export async function openAdapter(
   if (!target.dataDir.startsWith('memory://')) {
     // PGlite does not create missing parent folders.
     fs.mkdirSync(path.resolve(target.dataDir), { recursive: true });
-    release = lockDataDir(target.dataDir);
+    release = await lockDataDir(target.dataDir);
   }
   let pglite: PGlite;
   try {

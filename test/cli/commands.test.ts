@@ -321,7 +321,7 @@ describe('the CLI on an embedded database the server holds', () => {
       await server.close();
     }
     expect(err).toBeInstanceOf(CliError);
-    expect((err as Error).message).toMatch(/in use by another process[\s\S]*stop the server/);
+    expect((err as Error).message).toMatch(/is in use by another gateway process[\s\S]*stop the server/);
 
     const out: string[] = [];
     const code = await runCli(
