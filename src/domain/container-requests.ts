@@ -12,40 +12,15 @@ import {
   checkStateChange,
   validateFields,
 } from './container-request-input.js';
+import { dropClaim } from './containers.js';
 import type { DomainContext } from './context.js';
 import { finalizeRequests } from './finalize.js';
 import { lockActiveParent, lockRequestWithContainer } from './locks.js';
+import { COPIED_FIELDS, copiedFields, createContainer } from './new-container.js';
 import { inheritedRequestPriority, recomputeContainerPriority } from './priority.js';
 import { findReusableContainer, reuseHash } from './reuse.js';
 import { type RuntimeIdentity, resolveRuntimeIdentity } from './runtime-identity.js';
 import { containerRequestVisibleWhere } from './visibility.js';
-
-/** The request fields a container copies at commit (design.md §3 step 2); they never change on it. */
-export const COPIED_FIELDS = {
-  command: true,
-  containerImage: true,
-  cwd: true,
-  environment: true,
-  mounts: true,
-  outputPath: true,
-  runtimeConstraints: true,
-  schedulingParameters: true,
-} as const;
-type CopiedRow = Prisma.ContainerRequestGetPayload<{ select: typeof COPIED_FIELDS }>;
-
-/** The copied fields as a new container is written (null JSON as {}). */
-export function copiedFields(row: CopiedRow) {
-  return {
-    command: row.command,
-    containerImage: row.containerImage,
-    cwd: row.cwd,
-    environment: objectOrEmpty(row.environment),
-    mounts: objectOrEmpty(row.mounts),
-    outputPath: row.outputPath,
-    runtimeConstraints: objectOrEmpty(row.runtimeConstraints),
-    schedulingParameters: objectOrEmpty(row.schedulingParameters),
-  };
-}
 
 // Everything a commit needs from the request row. Not the runtime token: the commit gets it,
 // validated, in the RuntimeIdentity, so no create or update has to read the column back.
@@ -205,14 +180,17 @@ export async function updateContainerRequest(
           })
         : null;
       await finalizeRequests(tx, { uuid }, container ?? { log: null, output: null }, changes);
-      if (updated.containerUuid) await recomputeContainerPriority(tx, updated.containerUuid, changes);
+      if (updated.containerUuid) await dropClaim(tx, updated.containerUuid, changes);
     } else if (row.state === 'COMMITTED' && updated.containerUuid && fields.priority !== undefined) {
-      await recomputeContainerPriority(tx, updated.containerUuid, changes);
+      await dropClaim(tx, updated.containerUuid, changes);
     }
   });
 }
 
-/** Deletes a request; a non-final one is first set to priority 0 (its container re-prioritised). */
+/**
+ * Deletes a request; a COMMITTED one drops its claim on its container (re-prioritised, and
+ * cancelled if it is QUEUED and no other request wants it: design.md §3).
+ */
 export async function deleteContainerRequest(ctx: DomainContext, uuid: string): Promise<void> {
   const { caller } = ctx;
   await writeTransaction(ctx, async (tx, changes) => {
@@ -223,12 +201,10 @@ export async function deleteContainerRequest(ctx: DomainContext, uuid: string): 
       select: { state: true, containerUuid: true },
     });
     if (!row) throw notFound('Container request not found');
-    if (row.state === 'COMMITTED') {
-      await tx.containerRequest.update({ where: { uuid }, data: { priority: 0 }, select: { uuid: true } });
-      if (row.containerUuid) await recomputeContainerPriority(tx, row.containerUuid, changes);
-    }
     await tx.containerRequest.delete({ where: { uuid }, select: { uuid: true } });
     changes.containerRequest(uuid);
+    // Its claim goes with it: the container's priority is worked out again without it.
+    if (row.state === 'COMMITTED' && row.containerUuid) await dropClaim(tx, row.containerUuid, changes);
   });
 }
 
@@ -281,18 +257,4 @@ export async function commitRequest(
   if (container.state === 'COMPLETE') await finalizeRequests(tx, { uuid: cr.uuid }, container, changes);
   // After the finalize: a request finalized at once gives a COMPLETE container no claim.
   await recomputeContainerPriority(tx, containerUuid, changes);
-}
-
-/** A new QUEUED container with these (already normalised) fields. */
-export async function createContainer(
-  tx: Db,
-  clusterId: string,
-  data: Omit<Prisma.ContainerUncheckedCreateInput, 'uuid' | 'state' | 'priority'>,
-): Promise<string> {
-  const uuid = newUuid(clusterId, 'container');
-  await tx.container.create({
-    data: { ...data, uuid, state: 'QUEUED', priority: 0 },
-    select: { uuid: true },
-  });
-  return uuid;
 }

@@ -4,11 +4,11 @@ import { badInput, conflict, forbidden, notFound } from '../errors.js';
 import type { ContainerState, Prisma } from '../generated/prisma/client.js';
 import { isPlainObject } from './canonical.js';
 import { type ChangeSet, writeTransaction } from './changes.js';
-import { COPIED_FIELDS, copiedFields, createContainer } from './container-requests.js';
 import { canTransition, isActive, isFinal } from './container-state.js';
 import type { DomainContext } from './context.js';
 import { finalizeRequests } from './finalize.js';
 import { lockRow } from './locks.js';
+import { COPIED_FIELDS, copiedFields, createContainer } from './new-container.js';
 import { recomputeContainerPriority } from './priority.js';
 import { createToken, expireToken } from './tokens.js';
 import { containerVisibleWhere, isOwnToken } from './visibility.js';
@@ -230,6 +230,32 @@ async function applyTransition(
   });
   changes.container(c.uuid);
   if (entering && isFinal(to)) await afterFinal(tx, c.uuid, after, retry, changes);
+  // Back in the queue (unlocked) with nobody wanting it: withdrawn work, cancelled now.
+  if (entering && to === 'QUEUED') await cancelIfUnwanted(tx, c.uuid, changes);
+}
+
+/**
+ * A request dropped its claim on a container (its priority set to 0, finalized, deleted, or its
+ * parent finished): the container's priority is worked out again, and a QUEUED container that
+ * no active request wants any more is cancelled in the same transaction (design.md §3,
+ * "Withdrawn work"), so its secrets are scrubbed and its requests finalized now rather than
+ * waiting at priority 0 forever.
+ */
+export async function dropClaim(tx: Db, containerUuid: string, changes: ChangeSet): Promise<void> {
+  await recomputeContainerPriority(tx, containerUuid, changes);
+  await cancelIfUnwanted(tx, containerUuid, changes);
+}
+
+/** Cancels the container if it is QUEUED and no COMMITTED request with priority > 0 points at it. */
+async function cancelIfUnwanted(tx: Db, containerUuid: string, changes: ChangeSet): Promise<void> {
+  await lockRow(tx, 'containers', containerUuid);
+  const c = await tx.container.findUnique({ where: { uuid: containerUuid }, select: STATE_SELECT });
+  if (c?.state !== 'QUEUED') return;
+  const wanted = await tx.containerRequest.findFirst({
+    where: { containerUuid, state: 'COMMITTED', priority: { gt: 0 } },
+    select: { uuid: true },
+  });
+  if (!wanted) await applyTransition(tx, c, { state: 'CANCELLED' }, changes);
 }
 
 /** A retry after CANCELLED: the requests that move, and the secrets read before the scrub. */
@@ -308,6 +334,6 @@ async function cancelChildren(tx: Db, parentUuid: string, changes: ChangeSet): P
     );
   for (const c of children) changes.containerRequest(c.uuid);
   for (const containerUuid of new Set(children.map((c) => c.containerUuid).filter((u): u is string => !!u))) {
-    await recomputeContainerPriority(tx, containerUuid, changes);
+    await dropClaim(tx, containerUuid, changes);
   }
 }

@@ -71,8 +71,9 @@ describeBackends('deleteContainerRequest', (gw) => {
     expect(await priorityOf()).toBe(String(1 * 2 ** 50 - Date.parse(low.createdAt as string)));
     ok(await gw().gql(DELETE, { u: low.uuid }, user.token));
     expect(await priorityOf()).toBe('0');
-    // The container stays; with no request pointing at it, only admins see it.
-    expect((await readContainer(gw(), gw().rootToken, container)).state).toBe('QUEUED');
+    // Nobody wants it any more: withdrawn work is cancelled at once (design.md §3); with no
+    // request pointing at it, only admins see it.
+    expect((await readContainer(gw(), gw().rootToken, container)).state).toBe('CANCELLED');
     expectError(
       await gw().gql(`query($u: ID!) { container(uuid: $u) { uuid } }`, { u: container }, user.token),
       'NOT_FOUND',

@@ -106,10 +106,12 @@ describeBackends('list filters and Relay pagination', (gw) => {
 
   test('containers filter state, minPriority, lockedByUuid', async () => {
     const set = (r: { nodes: { uuid: string }[] }) => new Set(r.nodes.map((n) => n.uuid));
-    // The FINAL request still points at its (QUEUED, priority 0) container.
+    // 'cancelled' was committed at priority 0 (held: its container waits, QUEUED); the FINAL
+    // request withdrew its container, which was cancelled with it (design.md §3).
     expect(set(await listContainers({ state: 'QUEUED' }))).toEqual(
-      new Set(cuuids(['queued', 'cancelled', 'child', 'final'])),
+      new Set(cuuids(['queued', 'cancelled', 'child'])),
     );
+    expect(set(await listContainers({ state: 'CANCELLED' }))).toEqual(new Set(cuuids(['final'])));
     expect(set(await listContainers({ state: 'RUNNING' }))).toEqual(new Set(cuuids(['running'])));
     expect(set(await listContainers({ minPriority: 1 }))).toEqual(
       new Set(cuuids(['queued', 'running', 'child'])),

@@ -36,7 +36,7 @@ describeBackends('container priority (design.md §3)', (gw) => {
     expect(await priorityOf(zero.containerUuid)).toBe('0');
   });
 
-  test('several requests on one container: the maximum; cancelling one falls back to the others; cancelling all gives 0', async () => {
+  test('several requests on one container: the maximum; cancelling one falls back to the others; cancelling all cancels the container', async () => {
     const t = tag();
     const input = { command: ['echo', t], priority: 2 };
     const r1 = await readRequest(gw(), user.token, (await createRequest(gw(), user.token, input)).uuid);
@@ -58,31 +58,21 @@ describeBackends('container priority (design.md §3)', (gw) => {
     expect(await priorityOf(container)).toBe(claim(2, r1.createdAt));
     ok(await updateRequest(gw(), user.token, r1.uuid as string, { priority: 0 }));
     expect(await priorityOf(container)).toBe(claim(2, r2.createdAt));
+    // The last claim withdrawn: a QUEUED container nobody wants is cancelled, and its requests
+    // finalized, in the same write (design.md §3, withdrawn work; test/lifecycle/withdrawn.test.ts).
     ok(await updateRequest(gw(), user.token, r2.uuid as string, { priority: 0 }));
-    expect(await priorityOf(container)).toBe('0');
-
-    // Cancelled requests stay COMMITTED while their container is not final.
+    expect(await readContainer(gw(), gw().rootToken, container)).toMatchObject({
+      state: 'CANCELLED',
+      priority: '0',
+    });
     for (const r of [r1, r2, r3])
       expect(await readRequest(gw(), user.token, r.uuid as string)).toMatchObject({
-        state: 'COMMITTED',
+        state: 'FINAL',
         priority: 0,
       });
-    // And the dispatcher no longer sees the container as runnable.
-    const queue = ok(
-      await gw().gql(
-        `{ containers(filter: {state: QUEUED, minPriority: 1}, first: 1000) { nodes { uuid } } }`,
-        {},
-        gw().rootToken,
-      ),
-    );
-    expect(queue.containers.nodes.map((n: { uuid: string }) => n.uuid)).not.toContain(container);
     expect((await lock(gw(), gw().rootToken, container)).errors?.[0]?.message).toBe(
-      'cannot lock when priority<=0',
+      'cannot lock when CANCELLED',
     );
-
-    // Raising one again restores its claim.
-    ok(await updateRequest(gw(), user.token, r2.uuid as string, { priority: 1 }));
-    expect(await priorityOf(container)).toBe(claim(1, r2.createdAt));
   });
 
   describe('children follow their top-level ancestor', () => {

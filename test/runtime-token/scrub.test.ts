@@ -167,6 +167,7 @@ describeBackends('scrub of runtime token and secret mounts', (gw) => {
 
   test('CANCELLED without retry (request cancelled, priority 0): container and request scrubbed', async () => {
     const { rt, cr, containerUuid, md5 } = await submit();
+    await lockAndRun(gw(), dispatcher, containerUuid);
     const cancel = await updateRequest(gw(), owner.token, cr.uuid, { priority: 0 });
     expect(cancel.errors).toBeUndefined();
     expect((await requestRow(gw(), cr.uuid)).runtime_token).toBe(rt.apiToken); // still COMMITTED

@@ -186,13 +186,9 @@ eachBackend(`secrecy: which operations read the runtime token column`, (backend)
     await op('COMPLETE', () => updateContainer(g, dispatcher, retried, { state: 'COMPLETE', exitCode: 0 }));
     await op('update FINAL: rename', () => updateRequest(g, owner.token, cr.uuid, { name: 'done' }));
 
-    // Cancel without retry (the request cancelled first).
-    await op('update COMMITTED: cancel (priority 0)', () =>
-      updateRequest(g, owner.token, crDirect.uuid, { priority: 0 }),
-    );
-    await op('CANCELLED without retry', () =>
-      updateContainer(g, dispatcher, crDirect.containerUuid, { state: 'CANCELLED' }),
-    );
+    // Cancel without retry: the request's priority set to 0 while its container is QUEUED
+    // withdraws the container, which is cancelled in the same write (design.md §3).
+    await op('CANCELLED without retry', () => updateRequest(g, owner.token, crDirect.uuid, { priority: 0 }));
 
     // A container without a runtime token: lock generates one.
     const plain = await createRequest(g, owner.token, { command: ['echo', 'no runtime token'] });

@@ -107,19 +107,24 @@ describeBackends('secrecy: the database after everything is final', (gw) => {
         .errors,
     ).toBeUndefined();
 
-    // 4. A request cancelled (priority 0), then its container cancelled by the dispatcher.
+    // 4. A request cancelled (priority 0) while its container is queued: the container is
+    // withdrawn (cancelled) with it. 5. The same with a request set FINAL by its owner.
     const d = await submit(owner, owner);
     expect((await updateRequest(gw(), owner.token, d.uuid, { priority: 0 })).errors).toBeUndefined();
-    // 5. A request set FINAL by its owner while its container is queued; the container is then cancelled.
     const f = await submit(owner, owner);
     expect((await updateRequest(gw(), owner.token, f.uuid, { state: 'FINAL' })).errors).toBeUndefined();
-    for (const x of [d, f])
-      expect(
-        (await updateContainer(gw(), dispatcher, x.containerUuid, { state: 'CANCELLED' })).errors,
-      ).toBeUndefined();
     expect(
-      await sql(gw(), `SELECT state::text FROM container_requests WHERE uuid IN ($1, $2)`, d.uuid, f.uuid),
-    ).toEqual([{ state: 'FINAL' }, { state: 'FINAL' }]);
+      await sql(
+        gw(),
+        `SELECT r.state::text AS request, c.state::text AS container FROM container_requests r
+           JOIN containers c ON c.uuid = r.container_uuid WHERE r.uuid IN ($1, $2)`,
+        d.uuid,
+        f.uuid,
+      ),
+    ).toEqual([
+      { request: 'FINAL', container: 'CANCELLED' },
+      { request: 'FINAL', container: 'CANCELLED' },
+    ]);
     // 6. An uncommitted request deleted.
     const e = await submit(owner, owner, { state: 'UNCOMMITTED' });
     expect(
@@ -132,23 +137,15 @@ describeBackends('secrecy: the database after everything is final', (gw) => {
       ).errors,
     ).toBeUndefined();
 
-    // The owner gives up on what is left (so nothing is retried), and the dispatcher cancels
-    // every container still waiting (the queued one's, the container's child's).
+    // The owner gives up on what is left: the container still waiting (the queued one's; the
+    // child's went with its cancelled parent) is withdrawn work, cancelled with its request
+    // (design.md §3).
     const open = await sql<{ uuid: string }>(
       gw(),
       `SELECT uuid FROM container_requests WHERE state = 'COMMITTED'`,
     );
     for (const r of open)
       expect((await updateRequest(gw(), gw().rootToken, r.uuid, { state: 'FINAL' })).errors).toBeUndefined();
-    const waiting = await sql<{ uuid: string }>(
-      gw(),
-      `SELECT uuid FROM containers WHERE state IN ('QUEUED', 'LOCKED', 'RUNNING')`,
-    );
-    expect(waiting.length).toBe(2);
-    for (const w of waiting)
-      expect(
-        (await updateContainer(gw(), dispatcher, w.uuid, { state: 'CANCELLED' })).errors,
-      ).toBeUndefined();
 
     // Everything final.
     expect(
