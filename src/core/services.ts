@@ -2,6 +2,7 @@ import type { PubSub } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import type { TokenValidator } from './validator.js';
 
 /** Change notifications carry only uuids: subscribers re-read (and re-check visibility). */
@@ -19,4 +20,5 @@ export interface Services {
   validator: TokenValidator;
   events: PubSub<ChangeEvents>;
   logger: Logger;
+  metrics: Metrics;
 }

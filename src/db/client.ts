@@ -11,7 +11,16 @@ export type Db = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$trans
 export interface Database {
   prisma: PrismaClient;
   adapter: OpenedAdapter;
+  /** PostgreSQL's connection pool as it is now; null on PGlite (one connection, no pool). */
+  poolUse(): PoolUse | null;
   close(): Promise<void>;
+}
+
+/** Connections open, of which idle, and callers waiting for one. */
+export interface PoolUse {
+  total: number;
+  idle: number;
+  waiting: number;
 }
 
 export interface OpenDatabaseOptions {
@@ -30,8 +39,22 @@ export async function openDatabase(
   const adapter = await openAdapter(target, { loadDataDir: opts.loadDataDir });
   try {
     if (opts.migrate !== false) await applyMigrations(adapter);
+    // The driver the client connects through: pg's Pool on PostgreSQL, read for poolUse().
+    let driver: Partial<{ totalCount: number; idleCount: number; waitingCount: number }> = {};
+    const factory = adapter.factory;
+    const observed: typeof factory = Object.create(factory, {
+      connect: {
+        value: async () => {
+          const connected = await factory.connect();
+          // Not in the adapter interface; PrismaPg has it (its Pool), PGlite's adapter has not.
+          const pg = connected as { underlyingDriver?: () => unknown };
+          driver = (pg.underlyingDriver?.() ?? {}) as typeof driver;
+          return connected;
+        },
+      },
+    });
     const prisma = new PrismaClient({
-      adapter: adapter.factory,
+      adapter: observed,
       // PGlite has one connection, so transactions queue behind each other: wait rather than fail.
       transactionOptions: { maxWait: 10_000, timeout: 20_000 },
       ...(opts.log ? { log: [{ emit: 'event', level: 'query' }] } : {}),
@@ -43,6 +66,10 @@ export async function openDatabase(
     return {
       prisma,
       adapter,
+      poolUse: () =>
+        driver.totalCount === undefined
+          ? null
+          : { total: driver.totalCount, idle: driver.idleCount ?? 0, waiting: driver.waitingCount ?? 0 },
       close: async () => {
         await prisma.$disconnect();
         await adapter.close();

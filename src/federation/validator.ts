@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Config } from '../config.js';
 import type { ValidToken } from '../core/caller.js';
 import type { Logger } from '../core/logger.js';
+import { type Metrics, NO_METRICS } from '../core/metrics.js';
 import type { RemoteTokenValidator } from '../core/validator.js';
 import type { PrismaClient } from '../db/client.js';
 import { findLocalToken } from '../domain/tokens.js';
@@ -18,13 +19,15 @@ import { HomeClusterClient, SingleFlight } from './remote-client.js';
 export class FederatedTokenValidator implements RemoteTokenValidator {
   private readonly client: HomeClusterClient;
   private readonly flights = new SingleFlight<ValidToken | null>();
+  private readonly metrics: Metrics;
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly config: Config,
     private readonly logger: Logger,
-    opts: { fetch?: typeof fetch } = {},
+    opts: { fetch?: typeof fetch; metrics?: Metrics } = {},
   ) {
+    this.metrics = opts.metrics ?? NO_METRICS;
     this.client = new HomeClusterClient({
       clusterId: config.clusterId,
       timeoutMs: config.remoteTimeoutMs,
@@ -49,6 +52,10 @@ export class FederatedTokenValidator implements RemoteTokenValidator {
       const url = this.config.remoteClusters[cluster];
       if (!url) return null;
       const answer = await this.client.ask(url, token);
+      this.metrics.remoteValidation(
+        cluster,
+        answer.ok ? 'accepted' : answer.reason.startsWith('refused by') ? 'refused' : 'failed',
+      );
       if (!answer.ok) return this.refuse(cluster, answer.reason);
       const { info } = answer;
       const now = new Date();

@@ -6,11 +6,12 @@ import { type Database, openDatabase } from '../db/client.js';
 import { bootstrapSystem, type RootTokenOutcome } from '../domain/bootstrap.js';
 import { sweepExpiredTokens } from '../domain/tokens.js';
 import { Logger } from './logger.js';
+import type { GatewayMetrics } from './metrics.js';
 import { createServices } from './services.js';
 import { createGatewayYoga, type Yoga } from './yoga.js';
 
 export interface Gateway {
-  services: Services;
+  services: Services & { metrics: GatewayMetrics };
   yoga: Yoga;
   rootToken: RootTokenOutcome;
   /** Set once listen() has been called: where a client on this machine reaches it. */
@@ -54,8 +55,10 @@ export async function createGateway(
   const sweep = async () => {
     try {
       const n = await sweepExpiredTokens(db.prisma);
+      services.metrics.tokenSweep('ok', n);
       if (n) logger.info('swept expired tokens', { count: n });
     } catch (err) {
+      services.metrics.tokenSweep('failed');
       logger.warn('token sweep failed', { message: (err as Error).message });
     }
   };

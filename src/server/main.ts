@@ -38,6 +38,7 @@ try {
   process.exit(1);
 }
 
+gateway.services.metrics.collectProcessMetrics();
 const bound = gateway.address!;
 console.log(
   `GraphQL gateway (cluster ${config.clusterId}) listening on ${hostPort(bound)}${allInterfaces(bound) ? ' (all interfaces)' : ''}: ${url}/graphql — open it in a browser for GraphiQL`,

@@ -6,12 +6,14 @@ import type { ChangeEvents, Services } from '../core/services.js';
 import type { Database } from '../db/client.js';
 import { FederatedTokenValidator } from '../federation/validator.js';
 import { Logger } from './logger.js';
+import { GatewayMetrics } from './metrics.js';
 
 export function createServices(
   config: Config,
   db: Database,
   logger: Logger = new Logger(undefined, config.logLevel),
-): Services {
+  metrics: GatewayMetrics = new GatewayMetrics(db.poolUse),
+): Services & { metrics: GatewayMetrics } {
   // One listener per open subscription (a page of live rows holds dozens): no limit here, so
   // Node does not warn of a leak that is none.
   const eventTarget = new EventTarget();
@@ -22,9 +24,10 @@ export function createServices(
     validator: new ClusterTokenValidator(
       db.prisma,
       config,
-      new FederatedTokenValidator(db.prisma, config, logger),
+      new FederatedTokenValidator(db.prisma, config, logger, { metrics }),
     ),
     events: createPubSub<ChangeEvents>({ eventTarget }),
     logger,
+    metrics,
   };
 }

@@ -13,13 +13,16 @@ import { closeFinishedEventStreams } from './event-streams.js';
 import { graphqlSse } from './graphql-sse.js';
 import { healthPlugin } from './health.js';
 import { inputGuard } from './input-guard.js';
+import { type GatewayMetrics, metricsPlugin } from './metrics.js';
+import { operationLog } from './operation-log.js';
 import { persistedQueries } from './persisted-queries.js';
+import { requestIdPlugin } from './request-id.js';
 import { workbenchPlugin } from './workbench.js';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
 
 /** Builds the GraphQL server; listening is someone else's job (main.ts, tests use fetch). */
-export function createGatewayYoga(services: Services): Yoga {
+export function createGatewayYoga(services: Services & { metrics: GatewayMetrics }): Yoga {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -52,10 +55,14 @@ export function createGatewayYoga(services: Services): Yoga {
     },
     // One ordered list; the order matters.
     plugins: [
+      // X-Request-Id: the client's if it is safe, else a new one; in the response and the logs.
+      requestIdPlugin(),
       // CORS_ORIGINS: answers allowed origins' preflights, labels their responses.
       corsPlugin(services.config.corsOrigins),
       // Answers /healthz before any GraphQL handling.
       healthPlugin(services),
+      // GET /metrics (Prometheus), and the HTTP and phase timings it shows.
+      metricsPlugin(services.metrics),
       // Serves the web UI's files at /workbench/ (no GraphQL there).
       workbenchPlugin(),
       // Event streams (here and below) close their connection when they end.
@@ -69,6 +76,8 @@ export function createGatewayYoga(services: Services): Yoga {
       // Refuses documents too deep to parse and strings the database cannot store, before
       // anything parses or reads the request.
       inputGuard(),
+      // A log line and metrics per operation; before the access check, to see its refusals.
+      operationLog(services.logger, services.metrics),
       // Refuses invalid tokens, inactive users and root fields out of scope before any resolver.
       operationAccessPlugin(),
       // Sees every result last: our codes only, the field at fault, no echoed values.

@@ -4,6 +4,7 @@
 import { expireToken } from '../../src/domain/tokens.js';
 import { errorCode } from '../helpers/assert.js';
 import { eachBackend } from '../helpers/gateway.js';
+import { scrape } from '../helpers/metrics.js';
 import { secretOf, uuidOf } from '../helpers/tokens.js';
 import { dataOf, expectNoSecretsInLogs, homeAndRemote, sleep } from './clusters.js';
 
@@ -31,11 +32,17 @@ eachBackend(`remote token cache with a short TTL`, (backend) => {
     await sleep(Math.max(0, row.expiresAt!.getTime() - Date.now()) + 20);
   };
   const meAtB = (token: string) => clusters.B.gql(ME, {}, token);
+  /** B's count of questions to A, by outcome, from its /metrics. */
+  const askedA = async (outcome: 'accepted' | 'refused' | 'failed') =>
+    (await scrape(clusters.B)).value('gateway_remote_validations_total', { cluster: 'aaaaa', outcome });
 
   test('home down: valid from cache within the TTL, invalid after it, valid again when home is back', async () => {
+    const accepted = await askedA('accepted');
     const u = await newUserAtA();
     expect(dataOf(await meAtB(u.token), clusters.B).me.uuid).toBe(u.uuid);
     const calls = clusters.slotA.remoteCalls.length;
+    expect(await askedA('accepted')).toBe(accepted + 1);
+    const failed = await askedA('failed');
 
     await clusters.slotA.stop();
     try {
@@ -51,6 +58,7 @@ eachBackend(`remote token cache with a short TTL`, (backend) => {
       expect(clusters.B.logs.some((l) => l.includes('"cluster":"aaaaa"') && l.includes('unreachable'))).toBe(
         true,
       );
+      expect(await askedA('failed')).toBe(failed + 1);
       expect((await clusters.B.gql(ME)).data.me.uuid).toBe('bbbbb-tpzed-000000000000000');
     } finally {
       await clusters.slotA.start();
@@ -69,7 +77,9 @@ eachBackend(`remote token cache with a short TTL`, (backend) => {
     expect(dataOf(await meAtB(u.token), clusters.B).me.uuid).toBe(u.uuid);
     // ...until the TTL runs out; then home says no.
     await untilCacheExpires(u.token);
+    const refused = await askedA('refused');
     expect(errorCode(await meAtB(u.token))).toBe('UNAUTHENTICATED');
+    expect(await askedA('refused')).toBe(refused + 1);
     expect(clusters.B.logs.some((l) => l.includes('refused by the home cluster (UNAUTHENTICATED)'))).toBe(
       true,
     );

@@ -167,7 +167,10 @@ describe('HomeClusterClient', () => {
     expect(calls).toBe(2);
     // Only once: a home that keeps resetting is unreachable.
     calls = 0;
-    const { client: stubborn } = clientWith(() => (++calls, Promise.reject(reset())));
+    const { client: stubborn } = clientWith(() => {
+      calls++;
+      return Promise.reject(reset());
+    });
     await expect(stubborn.ask('http://home/graphql', TOKEN)).resolves.toEqual({
       ok: false,
       reason: 'unreachable (ECONNRESET)',
