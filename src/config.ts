@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import type { DatabaseTarget } from './db/adapter.js';
+import { type DatabaseTarget, DEFAULT_DB_TIMEOUTS } from './db/adapter.js';
 import { parseSystemRootToken, ROOT_SECRET_RULE, weakSecret } from './format/token-string.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -24,6 +24,10 @@ export interface Config {
   remoteConcurrency: number;
   tokenSweepSeconds: number;
   containerCountMax: number;
+  /** Deadline of one query or mutation (not of a subscription's life). */
+  operationTimeoutMs: number;
+  /** How long GET /healthz waits for the database before answering 503. */
+  healthTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -125,6 +129,10 @@ const schema = z.object({
   REMOTE_CONCURRENCY: int(1, 1000).default(8),
   TOKEN_SWEEP_SECONDS: int(0, 86_400).default(60),
   CONTAINER_COUNT_MAX: int(1, 100).default(3),
+  OPERATION_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  DB_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(DEFAULT_DB_TIMEOUTS.statementMs),
+  DB_CONNECT_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_DB_TIMEOUTS.connectMs),
+  HEALTH_TIMEOUT_MS: int(100, 60_000).default(2_000),
 });
 
 /** Reads and validates the environment; a bad variable throws one line naming it. */
@@ -161,7 +169,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: c.CORS_ORIGINS,
     logLevel: c.LOG_LEVEL,
     database: c.DATABASE_URL
-      ? { kind: 'postgres', url: c.DATABASE_URL }
+      ? {
+          kind: 'postgres',
+          url: c.DATABASE_URL,
+          timeouts: { statementMs: c.DB_STATEMENT_TIMEOUT_MS, connectMs: c.DB_CONNECT_TIMEOUT_MS },
+        }
       : { kind: 'pglite', dataDir: c.DATA_DIR },
     clusterId: c.CLUSTER_ID,
     systemRootToken: c.SYSTEM_ROOT_TOKEN,
@@ -171,5 +183,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     remoteConcurrency: c.REMOTE_CONCURRENCY,
     tokenSweepSeconds: c.TOKEN_SWEEP_SECONDS,
     containerCountMax: c.CONTAINER_COUNT_MAX,
+    operationTimeoutMs: c.OPERATION_TIMEOUT_MS,
+    healthTimeoutMs: c.HEALTH_TIMEOUT_MS,
   };
 }

@@ -8,6 +8,10 @@ export const ERROR_CODES = [
   'BAD_USER_INPUT',
   'CONFLICT',
   'INTERNAL_SERVER_ERROR',
+  // Limits (README, Limits): an operation or a database statement ran past its time, or the
+  // database cannot be reached or stopped answering.
+  'TIMEOUT',
+  'SERVICE_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -49,6 +53,11 @@ export const badInput = (field: string | undefined, message: string, place: Erro
   errorWithCode('BAD_USER_INPUT', message, {
     ...place,
     extensions: { ...place.extensions, ...(field === undefined ? {} : { field }) },
+  });
+/** A time limit ran out; `limit` names the setting (e.g. OPERATION_TIMEOUT_MS) and its value. */
+export const timeout = (message: string, limit: { name: string; ms?: number }) =>
+  errorWithCode('TIMEOUT', message, {
+    extensions: { limit: limit.name, ...(limit.ms === undefined ? {} : { limitMs: limit.ms }) },
   });
 /** What the client sees of an unexpected error: a fixed message, nothing of the cause. */
 export const internalError = (message = 'Unexpected error.') =>

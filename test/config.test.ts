@@ -16,6 +16,8 @@ describe('loadConfig', () => {
       remoteConcurrency: 8,
       tokenSweepSeconds: 60,
       containerCountMax: 3,
+      operationTimeoutMs: 30_000,
+      healthTimeoutMs: 2_000,
     });
   });
 
@@ -34,13 +36,21 @@ describe('loadConfig', () => {
       REMOTE_CONCURRENCY: '4',
       TOKEN_SWEEP_SECONDS: '0',
       CONTAINER_COUNT_MAX: '5',
+      OPERATION_TIMEOUT_MS: '5000',
+      DB_STATEMENT_TIMEOUT_MS: '4000',
+      DB_CONNECT_TIMEOUT_MS: '1500',
+      HEALTH_TIMEOUT_MS: '800',
     });
     expect(c).toMatchObject({
       port: 9090,
       host: '127.0.0.1',
       corsOrigins: ['https://app.example', 'http://localhost:3000'],
       logLevel: 'warn',
-      database: { kind: 'postgres', url: 'postgresql://u:p@db.example:5433/gw' },
+      database: {
+        kind: 'postgres',
+        url: 'postgresql://u:p@db.example:5433/gw',
+        timeouts: { statementMs: 4000, connectMs: 1500 },
+      },
       clusterId: 'x1234',
       remoteClusters: { aaaaa: 'https://a.example/graphql', bbbbb: 'http://b.example:8080/graphql' },
       remoteTokenTtlSeconds: 60,
@@ -48,6 +58,8 @@ describe('loadConfig', () => {
       remoteConcurrency: 4,
       tokenSweepSeconds: 0,
       containerCountMax: 5,
+      operationTimeoutMs: 5000,
+      healthTimeoutMs: 800,
     });
   });
 
@@ -130,6 +142,11 @@ describe('loadConfig', () => {
     ['TOKEN_SWEEP_SECONDS', '1.5'],
     ['CONTAINER_COUNT_MAX', '0'],
     ['CONTAINER_COUNT_MAX', '1000'],
+    ['OPERATION_TIMEOUT_MS', '0'],
+    ['OPERATION_TIMEOUT_MS', '30s'],
+    ['DB_STATEMENT_TIMEOUT_MS', '99'],
+    ['DB_CONNECT_TIMEOUT_MS', '-1'],
+    ['HEALTH_TIMEOUT_MS', '600000'],
   ])('%s=%j is refused with one line naming it', (name, value) => {
     let err: unknown;
     try {

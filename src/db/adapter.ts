@@ -6,12 +6,33 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import { lockDataDir } from './data-dir-lock.js';
 import { AwaitingPGliteAdapterFactory } from './pglite-adapter.js';
 
+/**
+ * How long PostgreSQL may take before the gateway gives up (README, Limits): a statement
+ * (statement_timeout on the server, and the same plus READ_MARGIN_MS on the client, for a
+ * server that stopped answering altogether), and getting a connection from the pool (waiting
+ * for a free one, or opening one).
+ */
+export interface DatabaseTimeouts {
+  statementMs: number;
+  connectMs: number;
+}
+
+export const DEFAULT_DB_TIMEOUTS: DatabaseTimeouts = { statementMs: 10_000, connectMs: 3_000 };
+
+// The server cancels a statement at statement_timeout and says so; the client waits this much
+// longer for that answer before it calls the server stalled.
+const READ_MARGIN_MS = 2_000;
+
 /** Where the data lives: a PostgreSQL server (url) or an embedded PGlite directory. */
-export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string; timeouts?: DatabaseTimeouts }
+  | { kind: 'pglite'; dataDir: string };
 
 export interface OpenedAdapter {
   target: DatabaseTarget;
   factory: SqlMigrationAwareDriverAdapterFactory;
+  /** For migrations: no statement timeout (building an index on a big table takes its time). */
+  migrationFactory: SqlMigrationAwareDriverAdapterFactory;
   /** The PGlite instance in embedded mode (tests dump/load it). */
   pglite?: PGlite;
   close(): Promise<void>;
@@ -32,8 +53,14 @@ export async function openAdapter(
   opts: { loadDataDir?: Blob } = {},
 ): Promise<OpenedAdapter> {
   if (target.kind === 'postgres') {
-    const factory = new PrismaPg({ connectionString: target.url, max: 10 });
-    return { target, factory, close: async () => {} };
+    const { statementMs, connectMs } = target.timeouts ?? DEFAULT_DB_TIMEOUTS;
+    const pool = { connectionString: target.url, max: 10, connectionTimeoutMillis: connectMs };
+    const factory = new PrismaPg({
+      ...pool,
+      statement_timeout: statementMs,
+      query_timeout: statementMs + READ_MARGIN_MS,
+    });
+    return { target, factory, migrationFactory: new PrismaPg(pool), close: async () => {} };
   }
   let release = () => {};
   if (!target.dataDir.startsWith('memory://')) {
@@ -52,6 +79,7 @@ export async function openAdapter(
   return {
     target,
     factory,
+    migrationFactory: factory,
     pglite,
     close: async () => {
       try {

@@ -14,7 +14,7 @@ const MIGRATION_LOCK_KEY = 7_270_736_914;
 export async function applyMigrations(db: OpenedAdapter): Promise<string[]> {
   const migrationsList = readMigrations();
   const run = () =>
-    withSchemaEngine(db.factory, async (engine) => {
+    withSchemaEngine(db.migrationFactory, async (engine) => {
       const out = await engine.applyMigrations({
         migrationsList,
         filters: { externalTables: [], externalEnums: [] },

@@ -1,6 +1,7 @@
 import { type DocumentNode, GraphQLError, parse, type Source } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../core/logger.js';
+import { databaseFailure } from '../db/errors.js';
 import { badInput, errorCode, errorWithCode, internalError, isErrorCode } from '../errors.js';
 import { schema } from '../schema/index.js';
 import { inputFieldOf } from './input-guard.js';
@@ -225,11 +226,27 @@ export function maskError(logger: Logger) {
     if (original instanceof GraphQLError && errorCode(original))
       return error instanceof GraphQLError && error.originalError === original ? error : original;
     if (error instanceof GraphQLError && errorCode(error) && !error.originalError) return error;
+    // The database's own time limits and outages are the client's to retry, not our bugs; the
+    // path stays (it tells a client with partial data which field failed).
+    const path = error instanceof GraphQLError ? error.path : undefined;
+    const where = error instanceof GraphQLError ? { nodes: error.nodes, path } : {};
+    const failure = databaseFailure(original);
+    if (failure === 'timeout') {
+      logger.warn('database statement timed out', { path });
+      return errorWithCode('TIMEOUT', 'A database statement took longer than its limit; try again later.', {
+        ...where,
+        extensions: { limit: 'DB_STATEMENT_TIMEOUT_MS' },
+      });
+    }
+    if (failure === 'unavailable') {
+      logger.warn('database unavailable', { path });
+      return errorWithCode('SERVICE_UNAVAILABLE', 'The database is not answering; try again later.', where);
+    }
     const code = (original as { code?: unknown } | null | undefined)?.code;
     logger.error('unexpected error', {
       name: (original as Error | null | undefined)?.name,
       code: typeof code === 'string' ? code : undefined,
-      path: error instanceof GraphQLError ? error.path : undefined,
+      path,
     });
     return internalError(message);
   };

@@ -8,6 +8,7 @@ import { tokenFromAuthorizationHeader } from '../format/token-string.js';
 import { schema } from '../schema/index.js';
 import { operationAccessPlugin } from './auth-plugin.js';
 import { corsPlugin } from './cors.js';
+import { operationDeadline } from './deadline.js';
 import { maskError, normalizeErrors } from './error-handling.js';
 import { closeFinishedEventStreams } from './event-streams.js';
 import { graphqlSse } from './graphql-sse.js';
@@ -80,6 +81,8 @@ export function createGatewayYoga(services: Services & { metrics: GatewayMetrics
       operationLog(services.logger, services.metrics),
       // Refuses invalid tokens, inactive users and root fields out of scope before any resolver.
       operationAccessPlugin(),
+      // Stops an operation at OPERATION_TIMEOUT_MS, or when its client goes away.
+      operationDeadline(services.config.operationTimeoutMs),
       // Sees every result last: our codes only, the field at fault, no echoed values.
       normalizeErrors(),
     ],

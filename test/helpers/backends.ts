@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import pg from 'pg';
+import type { DatabaseTimeouts } from '../../src/db/adapter.js';
 import { type Database, type OpenDatabaseOptions, openDatabase } from '../../src/db/client.js';
 import { pgliteTemplatePath, postgresTemplateName, runDatabasePrefix, withDatabase } from './templates.js';
 
@@ -9,16 +10,24 @@ export type BackendName = 'pglite' | 'postgres';
 /** PGlite always; PostgreSQL too when TEST_DATABASE_URL is set. */
 export const BACKENDS: BackendName[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 
+/**
+ * How a test opens its database: `log` receives every SQL statement; on PostgreSQL, `via`
+ * rewrites the url the gateway connects to (a proxy in between) and `timeouts` replace the
+ * defaults (DEFAULT_DB_TIMEOUTS).
+ */
+export interface TestDatabaseOptions extends Pick<OpenDatabaseOptions, 'log'> {
+  via?: (url: string) => string;
+  timeouts?: DatabaseTimeouts;
+}
+
 /** A fresh, migrated database of its own for the calling test file. */
-export async function freshDatabase(
-  backend: BackendName,
-  opts: Pick<OpenDatabaseOptions, 'log'> = {},
-): Promise<Database> {
+export async function freshDatabase(backend: BackendName, opts: TestDatabaseOptions = {}): Promise<Database> {
+  const { via, timeouts, ...open } = opts;
   if (backend === 'pglite') {
     const dump = new Blob([fs.readFileSync(pgliteTemplatePath())]);
     return openDatabase(
       { kind: 'pglite', dataDir: 'memory://' },
-      { loadDataDir: dump, migrate: false, ...opts },
+      { loadDataDir: dump, migrate: false, ...open },
     );
   }
   const url = process.env.TEST_DATABASE_URL!;
@@ -39,9 +48,10 @@ export async function freshDatabase(
   } finally {
     await admin.end();
   }
+  const own = withDatabase(url, name);
   const db = await openDatabase(
-    { kind: 'postgres', url: withDatabase(url, name) },
-    { migrate: false, ...opts },
+    { kind: 'postgres', url: via ? via(own) : own, ...(timeouts ? { timeouts } : {}) },
+    { migrate: false, ...open },
   );
   return {
     ...db,

@@ -1,9 +1,8 @@
 import { insertFillerContainers } from '../../bench/fill-containers.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import type { OpenDatabaseOptions } from '../../src/db/client.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
 import { Logger } from '../../src/server/logger.js';
-import { BACKENDS, type BackendName, freshDatabase } from './backends.js';
+import { BACKENDS, type BackendName, freshDatabase, type TestDatabaseOptions } from './backends.js';
 import { issueToken } from './tokens.js';
 
 /**
@@ -50,7 +49,7 @@ export interface TestGateway {
 export async function startTestGateway(
   backend: BackendName,
   env: Record<string, string> = {},
-  dbOpts: Pick<OpenDatabaseOptions, 'log'> = {},
+  dbOpts: TestDatabaseOptions = {},
 ): Promise<TestGateway> {
   const config: Config = loadConfig({ TOKEN_SWEEP_SECONDS: '0', ...env });
   const db = await freshDatabase(backend, dbOpts);
@@ -116,7 +115,7 @@ export function describeBackends(
   name: string,
   fn: (gw: () => TestGateway) => void,
   env: Record<string, string> = {},
-  dbOpts: Pick<OpenDatabaseOptions, 'log'> = {},
+  dbOpts: TestDatabaseOptions = {},
 ): void {
   eachBackend(name, (backend) => {
     let gw: TestGateway | undefined;
