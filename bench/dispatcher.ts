@@ -10,6 +10,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { createGateway } from '../src/server/app.js';
 import { Logger } from '../src/server/logger.js';
+import { ratioLine } from './stats.js';
 
 const CONTAINERS = Number(process.env.BENCH_DISPATCH_CONTAINERS ?? 60);
 const ROUNDS = Number(process.env.BENCH_DISPATCH_ROUNDS ?? 3);
@@ -32,8 +33,6 @@ async function bareSpawns(n: number, concurrency: number): Promise<number> {
   await Promise.all(Array.from({ length: concurrency }, worker));
   return n / (Number(process.hrtime.bigint() - start) / 1e9);
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function benchDispatcher(): Promise<void> {
   const config = loadConfig({ ...process.env, DATA_DIR: 'memory://', TOKEN_SWEEP_SECONDS: '0' });
@@ -125,9 +124,7 @@ export async function benchDispatcher(): Promise<void> {
         `  round ${r}: dispatcher ${dispatched.toFixed(1)} containers/s, bare spawn ${spawned.toFixed(0)}/s, ratio ${(dispatched / spawned).toFixed(4)}`,
       );
     }
-    console.log(
-      `  dispatcher / bare spawn: median ratio ${median(ratios).toFixed(4)} (spread ${Math.min(...ratios).toFixed(4)}–${Math.max(...ratios).toFixed(4)})`,
-    );
+    console.log(`  ${ratioLine('dispatcher / bare spawn', ratios, 4)}`);
   } finally {
     dispatcher.kill('SIGTERM');
     await new Promise((r) => dispatcher.once('exit', r));

@@ -1,8 +1,18 @@
-// npm run bench: benchmark scripts; figures are ratios against a baseline from the same run.
-// BENCH_ONLY=reuse or BENCH_ONLY=dispatcher runs one of them.
+// npm run bench: benchmark scripts; every figure is a ratio against a baseline from the same run
+// (bench/README.md). BENCH_ONLY=throughput, reuse or dispatcher (comma-separated) runs only those.
 import { benchDispatcher } from './dispatcher.js';
 import { benchReuseLookup } from './reuse-lookup.js';
+import { benchThroughput } from './throughput.js';
 
-const only = process.env.BENCH_ONLY;
-if (!only || only === 'reuse') await benchReuseLookup();
-if (!only || only === 'dispatcher') await benchDispatcher();
+const BENCHES: Record<string, () => Promise<void>> = {
+  throughput: benchThroughput,
+  reuse: benchReuseLookup,
+  dispatcher: benchDispatcher,
+};
+const only = process.env.BENCH_ONLY?.split(',').filter(Boolean) ?? Object.keys(BENCHES);
+const unknown = only.filter((name) => !BENCHES[name]);
+if (unknown.length) {
+  console.error(`BENCH_ONLY: unknown ${unknown.join(', ')} (known: ${Object.keys(BENCHES).join(', ')})`);
+  process.exit(2);
+}
+for (const name of only) await BENCHES[name]!();

@@ -1,0 +1,193 @@
+// Gateway throughput on PostgreSQL, each figure a ratio against a baseline measured in the same
+// run, interleaved with it (bench/baselines.ts): `{ me }` and `containerAuth` against a static
+// yoga + Pothos field, a commit that creates a container against one `pg` INSERT into the same
+// table. Every measurement is `BENCH_SECONDS` of HTTP requests at concurrency 8 from a worker
+// thread (autocannon); the figure is the median of `BENCH_REPS` ratios, with their spread.
+import crypto from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { loadConfig } from '../src/config.js';
+import { createGateway } from '../src/server/app.js';
+import { Logger } from '../src/server/logger.js';
+import { startBaselineServer } from './baselines.js';
+import { median, ratioLine } from './stats.js';
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+const CONCURRENCY = 8;
+// A file, not a function: autocannon's worker thread loads it.
+const UNIQUE_ID = fileURLToPath(new URL('./unique-id.cjs', import.meta.url));
+
+interface Load {
+  url: string;
+  /** A GraphQL request; `[<id>]` in it is replaced by a fresh id per request. */
+  body: { query: string; variables?: Record<string, unknown> };
+  token?: string;
+}
+
+function headersOf(load: Load): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    ...(load.token ? { authorization: `Bearer ${load.token}` } : {}),
+  };
+}
+
+/** One request answered without errors, so that a broken figure fails instead of measuring errors. */
+async function check(load: Load): Promise<void> {
+  const body = JSON.stringify(load.body).replaceAll('[<id>]', crypto.randomUUID());
+  const res = await fetch(load.url, { method: 'POST', headers: headersOf(load), body });
+  const json = (await res.json()) as { errors?: unknown };
+  if (!res.ok || json.errors) throw new Error(`bench request failed: ${res.status} ${JSON.stringify(json)}`);
+}
+
+/** Requests per second over `seconds` at `CONCURRENCY`. */
+async function rate(load: Load, seconds: number): Promise<number> {
+  const r = await autocannon({
+    url: load.url,
+    method: 'POST',
+    headers: headersOf(load),
+    requests: [{ body: JSON.stringify(load.body), setupRequest: UNIQUE_ID }],
+    connections: CONCURRENCY,
+    duration: seconds,
+    workers: 1,
+  });
+  if (r.errors || r.non2xx || r.timeouts)
+    throw new Error(`bench load failed: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
+  return r.requests.total / r.duration;
+}
+
+/** Warm-up, then REPS interleaved pairs (alternating which goes first); prints the ratio subject/baseline. */
+async function figure(name: string, subject: Load, baseline: Load): Promise<number> {
+  await check(subject);
+  await check(baseline);
+  // Unmeasured: JIT, query plans, pools.
+  await rate(baseline, 1);
+  await rate(subject, 1);
+  const ratios: number[] = [];
+  const subjects: number[] = [];
+  const baselines: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    let s: number;
+    let b: number;
+    if (i % 2 === 0) {
+      b = await rate(baseline, SECONDS);
+      s = await rate(subject, SECONDS);
+    } else {
+      s = await rate(subject, SECONDS);
+      b = await rate(baseline, SECONDS);
+    }
+    subjects.push(s);
+    baselines.push(b);
+    ratios.push(s / b);
+  }
+  console.log(
+    `  ${ratioLine(name, ratios)}; ${median(subjects).toFixed(0)} vs ${median(baselines).toFixed(0)} req/s (medians)`,
+  );
+  return median(ratios);
+}
+
+export async function benchThroughput(): Promise<void> {
+  const name = `bench_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), TOKEN_SWEEP_SECONDS: '0' });
+  let gateway: Awaited<ReturnType<typeof createGateway>> | undefined;
+  let baseline: Awaited<ReturnType<typeof startBaselineServer>> | undefined;
+  try {
+    gateway = await createGateway(config, { logger: new Logger(() => {}) });
+    baseline = await startBaselineServer(url.toString());
+    const gw = `${await gateway.listen(0, '127.0.0.1')}/graphql`;
+    const root = gateway.rootToken;
+    if (root.kind !== 'generated') throw new Error('expected a generated root token on a scratch database');
+    const token = root.apiToken;
+    console.log(
+      `throughput: PostgreSQL (scratch database ${name}), concurrency ${CONCURRENCY}, ${REPS} × ${SECONDS} s per side, ratio = gateway / baseline`,
+    );
+
+    const staticField: Load = { url: baseline.url, body: { query: '{ static { uuid isAdmin } }' } };
+    const insert: Load = {
+      url: baseline.url,
+      body: {
+        query: 'mutation($c: [String!]!) { insertContainer(command: $c) }',
+        variables: { c: ['bench', '[<id>]'] },
+      },
+    };
+    await figure(
+      '{ me } / static field',
+      { url: gw, token, body: { query: '{ me { uuid isAdmin } }' } },
+      staticField,
+    );
+
+    await figure(
+      'commit (new container) / one pg INSERT',
+      {
+        url: gw,
+        token,
+        body: {
+          query:
+            'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid containerUuid } }',
+          variables: {
+            i: {
+              state: 'COMMITTED',
+              priority: 1,
+              command: ['bench', '[<id>]'],
+              containerImage: 'img',
+              outputPath: '/out',
+              runtimeConstraints: { vcpus: 1, ram: 1000 },
+            },
+          },
+        },
+      },
+      insert,
+    );
+
+    // The dispatcher's call: the token of a container its token has locked.
+    const gql = async (query: string, variables: Record<string, unknown>) => {
+      const res = await fetch(gw, {
+        method: 'POST',
+        headers: headersOf({ url: gw, token, body: { query } }),
+        body: JSON.stringify({ query, variables }),
+      });
+      const json = (await res.json()) as { data?: Record<string, Record<string, string>>; errors?: unknown };
+      if (json.errors || !json.data) throw new Error(JSON.stringify(json));
+      return json.data;
+    };
+    const made = await gql(
+      'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { containerUuid } }',
+      {
+        i: {
+          state: 'COMMITTED',
+          priority: 1000,
+          command: ['bench', 'auth'],
+          containerImage: 'img',
+          outputPath: '/out',
+          runtimeConstraints: { vcpus: 1, ram: 1000 },
+        },
+      },
+    );
+    const containerUuid = made.createContainerRequest!.containerUuid!;
+    await gql('mutation($u: ID!) { lockContainer(uuid: $u) { uuid } }', { u: containerUuid });
+    await figure(
+      'containerAuth / static field',
+      {
+        url: gw,
+        token,
+        body: {
+          query: 'query($u: ID!) { containerAuth(uuid: $u) { uuid apiToken } }',
+          variables: { u: containerUuid },
+        },
+      },
+      staticField,
+    );
+  } finally {
+    await baseline?.close();
+    await gateway?.close();
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
+    await admin.end();
+  }
+}
