@@ -2,10 +2,12 @@
 // listening gateway: sign in with a pasted token, see your requests newest first, page and
 // filter them, watch a row change in place as its container runs, and be sent back to sign-in
 // with the reason when the token is revoked; submit a request (errors on the field at fault,
-// found by the page or by the gateway; the runtime token gone from the page once sent). Every request the page makes goes to the gateway,
+// found by the page or by the gateway; the runtime token gone from the page once sent); follow
+// one request's page as its container runs (whom it runs as, the log growing, exit code and
+// output), cancel another, see a retry; and, as an admin, the queue in priority order, live. Every request the page makes goes to the gateway,
 // and the Content-Security-Policy blocks nothing the app needs. The behaviour under test is the
 // page's: one backend is enough.
-import { lock, updateContainer } from '../helpers/api.js';
+import { createRequest, lock, updateContainer } from '../helpers/api.js';
 import { ok } from '../helpers/assert.js';
 import { BROWSER_TIMEOUT, type Browser, launchChromium } from '../helpers/chromium.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -93,8 +95,8 @@ test(
     await page.getByText('No requests match these filters.').waitFor();
     await page.getByLabel('State').selectOption('');
     await page.getByLabel('Name contains').fill('');
-    // Back to the unfiltered list as it was: both pages, from the cache.
-    await page.getByText('Showing 21 of 21').waitFor();
+    // Back to the unfiltered list: its first page again, fresh from the gateway.
+    await page.getByText('Showing 20 of 21').waitFor();
 
     // The newest row follows its container as a dispatcher reports, without a reload.
     const newest = made[20]!;
@@ -148,7 +150,7 @@ test(
     // Found by the page: nothing to run, no image. The first field at fault gets the focus.
     await page.getByRole('button', { name: 'Submit', exact: true }).click();
     const command = page.getByLabel('Command');
-    await expect(command.getAttribute('aria-invalid')).resolves.toBe('true');
+    await command.and(page.locator('[aria-invalid="true"]')).waitFor();
     await expect(command.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
     await page.getByText('Give the command').waitFor();
     await page.getByText('Give the image').waitFor();
@@ -162,7 +164,7 @@ test(
     const runtime = page.getByLabel('Runtime token (optional)');
     await runtime.fill('v2/zzzzz-gj3su-aaaaaaaaaaaaaaa/unknownsecret');
     await page.getByRole('button', { name: 'Submit', exact: true }).click();
-    await expect(runtime.getAttribute('aria-invalid')).resolves.toBe('true');
+    await runtime.and(page.locator('[aria-invalid="true"]')).waitFor();
     await expect(runtime.inputValue()).resolves.toBe('');
     await expect(page.getByLabel('Command').getAttribute('aria-invalid')).resolves.toBeNull();
 
@@ -180,7 +182,7 @@ test(
     await page.getByText('COMMITTED').waitFor();
 
     // The list shows both, newest first, from the cache the submit updated.
-    await page.getByRole('link', { name: 'Requests' }).click();
+    await page.getByRole('link', { name: 'Requests', exact: true }).click();
     await page.getByText('Showing 2 of 2').waitFor();
     expect(await shownNames()).toEqual(['wb-as-other', 'wb-submitted']);
     const saved = await sql<{ runtime_token: string | null }>(
@@ -200,6 +202,117 @@ test(
     expect(html).not.toContain(secret);
     expect(values.join('\n')).not.toContain(secret);
     expect(stored.join('\n')).not.toContain(secret);
+    expect(wb.requests.filter((r) => !r.startsWith(`${url}/`))).toEqual([]);
+    expect(wb.cspViolations).toEqual([]);
+  },
+  BROWSER_TIMEOUT,
+);
+
+test(
+  "a request's page live through its run, cancel, a retry; the admin queue in priority order, live",
+  async () => {
+    const admin = await gw.newUser({ isAdmin: true });
+    const other = await gw.newUser();
+    const dispatcherUuid = await tokenUuid(gw, gw.rootToken);
+    const low = await createRequest(gw, admin.token, {
+      name: 'wb-low',
+      command: ['echo', 'low'],
+      priority: 5,
+      useExisting: false,
+      runtimeToken: other.token,
+    });
+    const high = await createRequest(gw, admin.token, {
+      name: 'wb-high',
+      command: ['echo', 'high'],
+      priority: 9,
+      useExisting: false,
+    });
+    const retried = await createRequest(gw, admin.token, {
+      name: 'wb-retried',
+      command: ['echo', 'retried'],
+      useExisting: false,
+      containerCountMax: 2,
+    });
+
+    wb = await openWorkbench(browser.context, url);
+    const { page } = wb;
+    await signIn(page, admin.token);
+    await page.getByRole('link', { name: 'Queue' }).click();
+    const queued = page.locator('section[aria-labelledby="queue-queued"] tbody tr');
+    await page.getByRole('heading', { name: 'Container queue' }).waitFor();
+    await queued.first().waitFor();
+    // Highest priority first (9, then the two of 5 and 1).
+    const mine = [high.containerUuid, low.containerUuid, retried.containerUuid];
+    const order = await queued.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-uuid')));
+    expect(order.filter((u) => mine.includes(u!))).toEqual([
+      high.containerUuid,
+      low.containerUuid,
+      retried.containerUuid,
+    ]);
+    // A dispatcher takes one: it moves to Locked, with its lock holder, without a reload.
+    ok(await lock(gw, gw.rootToken, low.containerUuid));
+    const lockedRow = page.locator(
+      `section[aria-labelledby="queue-locked"] tr[data-uuid="${low.containerUuid}"]`,
+    );
+    await lockedRow.getByText(dispatcherUuid).waitFor();
+    await wb.screenshot('queue');
+
+    // The low request's page: it runs as the runtime token's user; the log grows live.
+    await page.getByRole('link', { name: 'Requests', exact: true }).click();
+    await page.getByRole('link', { name: 'wb-low' }).click();
+    await page.getByRole('heading', { name: 'wb-low' }).waitFor();
+    await page.getByTestId('runs-as').getByText(other.uuid).waitFor();
+    expect(await page.getByTestId('runs-as').textContent()).toContain('through the runtime token');
+    ok(
+      await updateContainer(gw, gw.rootToken, low.containerUuid, {
+        state: 'RUNNING',
+        progress: 0.3,
+        log: 'line one\n',
+      }),
+    );
+    await page.getByTestId('log').getByText('line one').waitFor();
+    await page.getByTestId('container-state').getByText('30%').waitFor();
+    ok(await updateContainer(gw, gw.rootToken, low.containerUuid, { log: 'line one\nline two\n' }));
+    await page.getByTestId('log').getByText('line two').waitFor();
+    const output = JSON.stringify({ files: [], fileCount: 0, totalBytes: 0 });
+    ok(
+      await updateContainer(gw, gw.rootToken, low.containerUuid, { state: 'COMPLETE', exitCode: 3, output }),
+    );
+    await page.getByTestId('exit-code').getByText('3').waitFor();
+    await page.getByTestId('output').getByText('"fileCount": 0').waitFor();
+    await page.getByText('FINAL').first().waitFor();
+    await wb.screenshot('request');
+
+    // Cancel the high one from its page: priority 0, and it ends.
+    await page.goto(`${url}/workbench/requests/${high.uuid}`);
+    await page.getByRole('button', { name: 'Cancel request' }).click();
+    await page.getByRole('button', { name: 'Yes, cancel it' }).click();
+    await page.getByTestId('priority').getByText(/^0/).waitFor();
+    await expect(page.getByRole('button', { name: 'Cancel request' }).count()).resolves.toBe(0);
+    // A container nothing wants any more is cancelled (by the gateway while queued, else by
+    // its dispatcher): the request ends, not retried.
+    await page.getByTestId('container-state').getByText('CANCELLED').waitFor();
+    await page.getByTestId('request-state').getByText('FINAL').waitFor();
+
+    // A container cancelled under a request that may try twice: the page shows both attempts.
+    await page.goto(`${url}/workbench/requests/${retried.uuid}`);
+    await page.getByTestId('attempts').getByText('1 of at most 2').waitFor();
+    ok(await updateContainer(gw, gw.rootToken, retried.containerUuid, { state: 'CANCELLED' }));
+    await page.getByTestId('attempts').getByText('2 of at most 2').waitFor();
+    await page.getByTestId('attempts').locator('li').nth(1).waitFor();
+    expect(await page.getByTestId('attempts').textContent()).toContain(retried.containerUuid);
+
+    // A phone's width: the list and a request's page in one column.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('link', { name: 'Requests', exact: true }).click();
+    await page.getByRole('link', { name: 'wb-retried' }).waitFor();
+    await wb.screenshot('requests-phone');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.getByRole('link', { name: 'wb-low' }).click();
+    await page.getByTestId('log').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await wb.screenshot('request-phone');
+
     expect(wb.requests.filter((r) => !r.startsWith(`${url}/`))).toEqual([]);
     expect(wb.cspViolations).toEqual([]);
   },

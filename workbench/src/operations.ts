@@ -39,9 +39,67 @@ export const SubmitRequest = graphql(`
 
 export const RequestDetail = graphql(`
   query RequestDetail($uuid: ID!) {
-    containerRequest(uuid: $uuid) {
-      ...RequestRow
-      command containerImage cwd outputPath environment useExisting
+    me { id uuid }
+    containerRequest(uuid: $uuid) { ...RequestDetailFields }
+  }
+`);
+
+export const RequestDetailFields = graphql(`
+  fragment RequestDetailFields on ContainerRequest {
+    ...RequestRow
+    ownerUuid modifiedAt command containerImage cwd outputPath environment useExisting
+    containerCount containerCountMax log output
+    runtimeConstraintsTyped { vcpus ram }
+    container {
+      id uuid state progress exitCode startedAt finishedAt runtimeUserUuid log output
     }
+  }
+`);
+
+export const FollowRequest = graphql(`
+  subscription FollowRequest($uuid: ID!) {
+    containerRequestUpdated(uuid: $uuid) { ...RequestDetailFields }
+  }
+`);
+
+export const UpdateRequest = graphql(`
+  mutation UpdateRequest($uuid: ID!, $input: UpdateContainerRequestInput!) {
+    updateContainerRequest(uuid: $uuid, input: $input) { ...RequestDetailFields }
+  }
+`);
+
+export const QueueRow = graphql(`
+  fragment QueueRow on Container {
+    id uuid state priority lockedByUuid runtimeUserUuid progress createdAt startedAt command containerImage
+    runtimeConstraintsTyped { vcpus ram }
+  }
+`);
+
+export const Queue = graphql(`
+  query Queue {
+    queued: containers(first: 100, filter: { state: QUEUED, minPriority: "1" }, orderBy: { field: PRIORITY, direction: DESC }) {
+      edges { node { ...QueueRow } }
+      totalCount
+    }
+    locked: containers(first: 100, filter: { state: LOCKED }, orderBy: { field: PRIORITY, direction: DESC }) {
+      edges { node { ...QueueRow } }
+      totalCount
+    }
+    running: containers(first: 100, filter: { state: RUNNING }, orderBy: { field: PRIORITY, direction: DESC }) {
+      edges { node { ...QueueRow } }
+      totalCount
+    }
+  }
+`);
+
+export const QueueUpdates = graphql(`
+  subscription QueueUpdates {
+    containerQueueUpdated { ...QueueRow }
+  }
+`);
+
+export const FollowContainer = graphql(`
+  subscription FollowContainer($uuid: ID!) {
+    containerUpdated(uuid: $uuid) { ...QueueRow }
   }
 `);

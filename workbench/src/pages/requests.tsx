@@ -37,6 +37,9 @@ export function RequestsPage() {
   };
   const { data, loading, error, fetchMore } = useQuery(RequestList, {
     variables: { first: PAGE_SIZE, filter },
+    // What the cache has at once, then the gateway's first page: requests made elsewhere show.
+    fetchPolicy: 'cache-and-network',
+    nextFetchPolicy: 'cache-first',
     notifyOnNetworkStatusChange: true,
   });
   const [more, setMore] = useState(false);

@@ -1,11 +1,23 @@
 // The signed-in frame: who you are, the navigation, sign out; the page below.
 import { useQuery } from '@apollo/client/react';
-import { Link, Route, Switch } from 'wouter';
+import type { ReactNode } from 'react';
+import { Link, Route, Switch, useLocation } from 'wouter';
 import { useExpiry } from '../expiry';
 import { WhoAmI } from '../operations';
+import { QueuePage } from './queue';
 import { RequestPage } from './request';
 import { RequestsPage } from './requests';
 import { SubmitPage } from './submit';
+
+/** A navigation link that says when it is the current page. */
+function NavLink({ href, children }: { href: string; children: ReactNode }) {
+  const [location] = useLocation();
+  return (
+    <Link href={href} aria-current={location === href ? 'page' : undefined}>
+      {children}
+    </Link>
+  );
+}
 
 export function Shell({ onSignOut }: { onSignOut(why?: string): void }) {
   const { data } = useQuery(WhoAmI);
@@ -21,8 +33,9 @@ export function Shell({ onSignOut }: { onSignOut(why?: string): void }) {
           <Link href="/" className="brand">
             Workbench
           </Link>
-          <Link href="/">Requests</Link>
-          <Link href="/submit">Submit</Link>
+          <NavLink href="/">Requests</NavLink>
+          <NavLink href="/submit">Submit</NavLink>
+          {me?.isAdmin && <NavLink href="/queue">Queue</NavLink>}
         </nav>
         <div className="who">
           {me && (
@@ -41,6 +54,9 @@ export function Shell({ onSignOut }: { onSignOut(why?: string): void }) {
         <Switch>
           <Route path="/">
             <RequestsPage />
+          </Route>
+          <Route path="/queue">
+            {me?.isAdmin ? <QueuePage /> : me ? <p>The queue is for admins.</p> : null}
           </Route>
           <Route path="/submit">
             <SubmitPage />
