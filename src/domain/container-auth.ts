@@ -1,6 +1,7 @@
 import { forbidden, notFound } from '../errors.js';
 import { formatV2 } from '../format/token-string.js';
 import type { DomainContext } from './context.js';
+import { RUNTIME_TOKEN_USER_INACTIVE, runtimeUserActive } from './runtime-identity.js';
 import { containerVisibleWhere } from './visibility.js';
 
 /**
@@ -27,6 +28,7 @@ export async function containerAuth(
     });
     const valid = runtimeToken ? await validator.validateRuntimeToken(runtimeToken) : null;
     if (!runtimeToken || !valid) throw forbidden('Invalid runtime_token');
+    if (!runtimeUserActive(valid)) throw forbidden(RUNTIME_TOKEN_USER_INACTIVE);
     return { tokenUuid: valid.token.uuid, apiToken: runtimeToken };
   }
   const token = c.authUuid

@@ -1,3 +1,4 @@
+import type { ValidToken } from '../core/caller.js';
 import type { TokenValidator } from '../core/validator.js';
 import { badInput } from '../errors.js';
 
@@ -11,6 +12,15 @@ export interface RuntimeIdentity {
 }
 
 export const RUNTIME_TOKEN_INVALID = 'Runtime token failed validation';
+export const RUNTIME_TOKEN_USER_INACTIVE = "Runtime token's user is inactive";
+
+/**
+ * Whether a validated token may be a runtime token: its user must be active (design.md §4). An
+ * inactive user's token may call only `me` itself, so a container must not run as it either.
+ */
+export function runtimeUserActive(valid: ValidToken): boolean {
+  return valid.user.isActive;
+}
 
 /**
  * Validates a runtime token now (locally, or by its home cluster) and returns the identity it
@@ -31,6 +41,7 @@ export async function resolveRuntimeIdentity(
   }
   const valid = await validator.validateRuntimeToken(runtimeToken);
   if (!valid) throw badInput('runtimeToken', RUNTIME_TOKEN_INVALID);
+  if (!runtimeUserActive(valid)) throw badInput('runtimeToken', RUNTIME_TOKEN_USER_INACTIVE);
   return {
     runtimeUserUuid: valid.user.uuid,
     runtimeAuthScopes: [...valid.token.scopes].sort(),

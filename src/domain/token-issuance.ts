@@ -43,9 +43,20 @@ export function checkScopes(scopes: readonly string[] | null | undefined): reado
 }
 
 /**
- * Issues a token after every rule of issuance: this cluster's users only, by this cluster's
- * tokens; for another user only by an admin; valid scopes (1 to MAX_SCOPES), each covered by
- * the issuer's own; an expiry in the future. Throws FORBIDDEN, NOT_FOUND or BAD_USER_INPUT.
+ * A minted token never outlives the token that minted it (design.md §2): the expiry asked for
+ * (null: never) is clamped to the maker's, as Arvados clamps to its MaxTokenLifetime, rather
+ * than refused — a client asking for "no expiry" gets the longest it may have.
+ */
+export function clampExpiry(asked: Date | null, maker: Date | null): Date | null {
+  if (maker === null) return asked;
+  return asked === null || asked.getTime() > maker.getTime() ? maker : asked;
+}
+
+/**
+ * Issues a token after every rule of issuance: never by a container's token; this cluster's
+ * users only, by this cluster's tokens; for another user only by an admin; valid scopes (1 to
+ * MAX_SCOPES), each covered by the issuer's own; an expiry in the future, clamped to the
+ * issuer's. Throws FORBIDDEN, NOT_FOUND or BAD_USER_INPUT.
  */
 export async function issueToken(
   db: Db,
@@ -55,6 +66,11 @@ export async function issueToken(
   now = new Date(),
 ): Promise<IssuedToken> {
   const caller = 'caller' in issuer ? issuer.caller : null;
+  // A container's token is for the container's own work: a token it minted would outlive the
+  // container (its generated token expires when the container leaves RUNNING).
+  if (caller && (await caller.containerUuid()) !== null) {
+    throw forbidden("A container's token cannot create tokens");
+  }
   const userUuid = request.userUuid ?? caller?.user.uuid;
   if (!userUuid) throw badInput('userUuid', 'userUuid is required');
   // A local token for another cluster's user would outlive a revocation at its home.
@@ -78,7 +94,7 @@ export async function issueToken(
   const { token, apiToken } = await createToken(db, clusterId, {
     userUuid,
     scopes: normalizeScopes(scopes),
-    expiresAt: request.expiresAt ?? null,
+    expiresAt: clampExpiry(request.expiresAt ?? null, caller?.token.expiresAt ?? null),
   });
   return { token, apiToken, user: { uuid: user.uuid, isActive: user.isActive } };
 }

@@ -1,5 +1,5 @@
 import type { Caller } from '../../src/core/caller.js';
-import { checkScopes, issueToken, MAX_SCOPES } from '../../src/domain/token-issuance.js';
+import { checkScopes, clampExpiry, issueToken, MAX_SCOPES } from '../../src/domain/token-issuance.js';
 import { errorCode } from '../../src/errors.js';
 import { describeBackends } from '../helpers/gateway.js';
 
@@ -35,6 +35,19 @@ describe('checkScopes', () => {
     }
     expect(errorCode(thrown)).toBe('BAD_USER_INPUT');
     expect((thrown as { extensions: { field: string } }).extensions.field).toBe('scopes');
+  });
+});
+
+describe('clampExpiry: a minted token never outlives its maker', () => {
+  const [early, late] = [new Date('2030-01-01T00:00:00Z'), new Date('2031-01-01T00:00:00Z')];
+  test.each([
+    ['a maker that never expires: what was asked', null, early, early],
+    ['a maker that never expires, nothing asked: never', null, null, null],
+    ["nothing asked: the maker's expiry", early, null, early],
+    ["later than the maker: the maker's expiry", early, late, early],
+    ['earlier than the maker: what was asked', late, early, early],
+  ])('%s', (_what, maker, asked, expected) => {
+    expect(clampExpiry(asked, maker)).toEqual(expected);
   });
 });
 
