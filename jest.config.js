@@ -15,6 +15,8 @@ export default {
   globalTeardown: '<rootDir>/test/global-teardown.mjs',
   // PGlite takes ~0.5 GiB per open database: two workers fit a 2-core machine comfortably.
   maxWorkers: 2,
-  testTimeout: 60_000,
+  // Tests assert behaviour, not speed (npm run bench measures speed). Starting several embedded
+  // databases for one fixture took over 60 s on a 2-core machine busy with other work.
+  testTimeout: 120_000,
   verbose: false,
 };
