@@ -1,5 +1,6 @@
-// Driving the workbench in a browser: a page that records every request it makes and every
-// Content-Security-Policy complaint, screenshots into test-artifacts/, and the sign-in step.
+// Driving the workbench in a browser: a page that records every request it makes, every
+// response body and every Content-Security-Policy complaint, screenshots into test-artifacts/,
+// and the sign-in step.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -14,7 +15,43 @@ export interface WorkbenchPage {
   requests: string[];
   /** Console messages about the Content-Security-Policy (a blocked script, style, connection). */
   cspViolations: string[];
+  /** Every response body so far (event streams as received). */
+  bodies(): Promise<string[]>;
   screenshot(name: string): Promise<void>;
+}
+
+/**
+ * Every response body the page receives, event streams included as they arrive (through the
+ * DevTools protocol: a streamed body is never complete while the page holds it).
+ */
+async function recordBodies(context: BrowserContext, page: Page): Promise<() => Promise<string[]>> {
+  const cdp = await context.newCDPSession(page);
+  const chunks: string[] = [];
+  const pending: Promise<unknown>[] = [];
+  const streams = new Set<string>();
+  const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
+  const keep = <T>(p: Promise<T>, use: (r: T) => void) => pending.push(p.then(use, () => {}));
+  cdp.on('Network.responseReceived', (e) => {
+    if (e.response.mimeType !== 'text/event-stream') return;
+    streams.add(e.requestId);
+    keep(cdp.send('Network.streamResourceContent', { requestId: e.requestId }), (r) =>
+      chunks.push(decode(r.bufferedData)),
+    );
+  });
+  cdp.on('Network.dataReceived', (e) => {
+    if (e.data) chunks.push(decode(e.data));
+  });
+  cdp.on('Network.loadingFinished', (e) => {
+    if (streams.has(e.requestId)) return;
+    keep(cdp.send('Network.getResponseBody', { requestId: e.requestId }), (r) =>
+      chunks.push(r.base64Encoded ? decode(r.body) : r.body),
+    );
+  });
+  await cdp.send('Network.enable');
+  return async () => {
+    await Promise.all(pending);
+    return chunks;
+  };
 }
 
 export async function openWorkbench(
@@ -27,6 +64,7 @@ export async function openWorkbench(
   const requests: string[] = [];
   const cspViolations: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
+  const bodies = await recordBodies(context, page);
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
   });
@@ -35,6 +73,7 @@ export async function openWorkbench(
     page,
     requests,
     cspViolations,
+    bodies,
     async screenshot(name) {
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
