@@ -28,6 +28,11 @@ export interface Config {
   operationTimeoutMs: number;
   /** How long GET /healthz waits for the database before answering 503. */
   healthTimeoutMs: number;
+  /** Operations one non-admin token may run per window (0 = no limit). */
+  rateLimit: { operations: number; windowSeconds: number };
+  /** Subscriptions open at once: per token, and on this server. */
+  maxSubscriptionsPerToken: number;
+  maxSubscriptions: number;
 }
 
 export class ConfigError extends Error {}
@@ -133,6 +138,10 @@ const schema = z.object({
   DB_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(DEFAULT_DB_TIMEOUTS.statementMs),
   DB_CONNECT_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_DB_TIMEOUTS.connectMs),
   HEALTH_TIMEOUT_MS: int(100, 60_000).default(2_000),
+  RATE_LIMIT_OPERATIONS: int(0, 10_000_000).default(1_000),
+  RATE_LIMIT_WINDOW_SECONDS: int(1, 3_600).default(10),
+  MAX_SUBSCRIPTIONS_PER_TOKEN: int(1, 100_000).default(200),
+  MAX_SUBSCRIPTIONS: int(1, 1_000_000).default(5_000),
 });
 
 /** Reads and validates the environment; a bad variable throws one line naming it. */
@@ -185,5 +194,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     containerCountMax: c.CONTAINER_COUNT_MAX,
     operationTimeoutMs: c.OPERATION_TIMEOUT_MS,
     healthTimeoutMs: c.HEALTH_TIMEOUT_MS,
+    rateLimit: { operations: c.RATE_LIMIT_OPERATIONS, windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS },
+    maxSubscriptionsPerToken: c.MAX_SUBSCRIPTIONS_PER_TOKEN,
+    maxSubscriptions: c.MAX_SUBSCRIPTIONS,
   };
 }

@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   // database cannot be reached or stopped answering.
   'TIMEOUT',
   'SERVICE_UNAVAILABLE',
+  // A caller past its share: too many operations in a window, or too many open subscriptions.
+  'RATE_LIMITED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -58,6 +60,22 @@ export const badInput = (field: string | undefined, message: string, place: Erro
 export const timeout = (message: string, limit: { name: string; ms?: number }) =>
   errorWithCode('TIMEOUT', message, {
     extensions: { limit: limit.name, ...(limit.ms === undefined ? {} : { limitMs: limit.ms }) },
+  });
+/**
+ * A caller past its share (README, Limits): `limit` names the setting; `retryAfterSeconds`,
+ * when there is one, is also the HTTP response's Retry-After (and its status 429).
+ */
+export const rateLimited = (message: string, limit: string, retryAfterSeconds?: number) =>
+  errorWithCode('RATE_LIMITED', message, {
+    extensions: {
+      limit,
+      ...(retryAfterSeconds === undefined
+        ? { http: { status: 429 } }
+        : {
+            retryAfterSeconds,
+            http: { status: 429, headers: { 'retry-after': String(retryAfterSeconds) } },
+          }),
+    },
   });
 /** What the client sees of an unexpected error: a fixed message, nothing of the cause. */
 export const internalError = (message = 'Unexpected error.') =>

@@ -18,6 +18,9 @@ describe('loadConfig', () => {
       containerCountMax: 3,
       operationTimeoutMs: 30_000,
       healthTimeoutMs: 2_000,
+      rateLimit: { operations: 1_000, windowSeconds: 10 },
+      maxSubscriptionsPerToken: 200,
+      maxSubscriptions: 5_000,
     });
   });
 
@@ -40,6 +43,10 @@ describe('loadConfig', () => {
       DB_STATEMENT_TIMEOUT_MS: '4000',
       DB_CONNECT_TIMEOUT_MS: '1500',
       HEALTH_TIMEOUT_MS: '800',
+      RATE_LIMIT_OPERATIONS: '0',
+      RATE_LIMIT_WINDOW_SECONDS: '60',
+      MAX_SUBSCRIPTIONS_PER_TOKEN: '20',
+      MAX_SUBSCRIPTIONS: '300',
     });
     expect(c).toMatchObject({
       port: 9090,
@@ -60,6 +67,9 @@ describe('loadConfig', () => {
       containerCountMax: 5,
       operationTimeoutMs: 5000,
       healthTimeoutMs: 800,
+      rateLimit: { operations: 0, windowSeconds: 60 },
+      maxSubscriptionsPerToken: 20,
+      maxSubscriptions: 300,
     });
   });
 
@@ -147,6 +157,10 @@ describe('loadConfig', () => {
     ['DB_STATEMENT_TIMEOUT_MS', '99'],
     ['DB_CONNECT_TIMEOUT_MS', '-1'],
     ['HEALTH_TIMEOUT_MS', '600000'],
+    ['RATE_LIMIT_OPERATIONS', '-5'],
+    ['RATE_LIMIT_WINDOW_SECONDS', '0'],
+    ['MAX_SUBSCRIPTIONS_PER_TOKEN', '0'],
+    ['MAX_SUBSCRIPTIONS', 'many'],
   ])('%s=%j is refused with one line naming it', (name, value) => {
     let err: unknown;
     try {

@@ -17,6 +17,7 @@ import { inputGuard } from './input-guard.js';
 import { type GatewayMetrics, metricsPlugin } from './metrics.js';
 import { operationLog } from './operation-log.js';
 import { persistedQueries } from './persisted-queries.js';
+import { rateLimitPlugin, subscriptionCaps } from './quotas.js';
 import { requestIdPlugin } from './request-id.js';
 import { workbenchPlugin } from './workbench.js';
 
@@ -81,6 +82,9 @@ export function createGatewayYoga(services: Services & { metrics: GatewayMetrics
       operationLog(services.logger, services.metrics),
       // Refuses invalid tokens, inactive users and root fields out of scope before any resolver.
       operationAccessPlugin(),
+      // Each token's share: operations per window, subscriptions open at once (README, Limits).
+      rateLimitPlugin(services.config.rateLimit),
+      subscriptionCaps(services.config.maxSubscriptionsPerToken, services.config.maxSubscriptions),
       // Stops an operation at OPERATION_TIMEOUT_MS, or when its client goes away.
       operationDeadline(services.config.operationTimeoutMs),
       // Sees every result last: our codes only, the field at fault, no echoed values.
