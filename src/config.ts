@@ -33,6 +33,8 @@ export interface Config {
   /** Subscriptions open at once: per token, and on this server. */
   maxSubscriptionsPerToken: number;
   maxSubscriptions: number;
+  /** After SIGTERM/SIGINT: how long in-flight requests may take before their connections are cut. */
+  shutdownGraceSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -142,6 +144,7 @@ const schema = z.object({
   RATE_LIMIT_WINDOW_SECONDS: int(1, 3_600).default(10),
   MAX_SUBSCRIPTIONS_PER_TOKEN: int(1, 100_000).default(200),
   MAX_SUBSCRIPTIONS: int(1, 1_000_000).default(5_000),
+  SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(25),
 });
 
 /** Reads and validates the environment; a bad variable throws one line naming it. */
@@ -197,5 +200,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimit: { operations: c.RATE_LIMIT_OPERATIONS, windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS },
     maxSubscriptionsPerToken: c.MAX_SUBSCRIPTIONS_PER_TOKEN,
     maxSubscriptions: c.MAX_SUBSCRIPTIONS,
+    shutdownGraceSeconds: c.SHUTDOWN_GRACE_SECONDS,
   };
 }

@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       rateLimit: { operations: 1_000, windowSeconds: 10 },
       maxSubscriptionsPerToken: 200,
       maxSubscriptions: 5_000,
+      shutdownGraceSeconds: 25,
     });
   });
 
@@ -47,6 +48,7 @@ describe('loadConfig', () => {
       RATE_LIMIT_WINDOW_SECONDS: '60',
       MAX_SUBSCRIPTIONS_PER_TOKEN: '20',
       MAX_SUBSCRIPTIONS: '300',
+      SHUTDOWN_GRACE_SECONDS: '7',
     });
     expect(c).toMatchObject({
       port: 9090,
@@ -70,6 +72,7 @@ describe('loadConfig', () => {
       rateLimit: { operations: 0, windowSeconds: 60 },
       maxSubscriptionsPerToken: 20,
       maxSubscriptions: 300,
+      shutdownGraceSeconds: 7,
     });
   });
 

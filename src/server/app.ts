@@ -1,17 +1,20 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
-import type { Services } from '../core/services.js';
 import { type Database, openDatabase } from '../db/client.js';
 import { bootstrapSystem, type RootTokenOutcome } from '../domain/bootstrap.js';
 import { sweepExpiredTokens } from '../domain/tokens.js';
+import { SSE_ENDPOINT } from './graphql-sse.js';
 import { Logger } from './logger.js';
-import type { GatewayMetrics } from './metrics.js';
-import { createServices } from './services.js';
+import { createServices, type ServerServices } from './services.js';
 import { createGatewayYoga, type Yoga } from './yoga.js';
 
+// While draining: how long a kept-alive connection may stay idle before it is closed (a busy
+// client sends on it within this and gets its answer with Connection: close).
+const IDLE_NOTICE_MS = 1_000;
+
 export interface Gateway {
-  services: Services & { metrics: GatewayMetrics };
+  services: ServerServices;
   yoga: Yoga;
   rootToken: RootTokenOutcome;
   /** Set once listen() has been called: where a client on this machine reaches it. */
@@ -20,6 +23,13 @@ export interface Gateway {
   address?: AddressInfo;
   /** Listens on `host` (default HOST; unset = all interfaces) and returns the url. */
   listen(port?: number, host?: string): Promise<string>;
+  /**
+   * The graceful stop (SIGTERM/SIGINT): /readyz 503 and no new connections at once, open
+   * subscriptions end with a completion, requests in flight finish (cut after `graceMs`,
+   * default SHUTDOWN_GRACE_SECONDS), then everything closes as in close().
+   */
+  shutdown(graceMs?: number): Promise<void>;
+  /** Stops at once: connections are cut, the database closed. */
   close(): Promise<void>;
 }
 
@@ -67,12 +77,26 @@ export async function createGateway(
   timer?.unref();
 
   let server: http.Server | undefined;
+  // graphql-sse's reserved streams (single connection mode): they outlive their operations, so
+  // the drain ends them once their subscriptions have completed.
+  const streams = new Set<http.ServerResponse>();
+  const release = async () => {
+    if (timer) clearInterval(timer);
+    await yoga.dispose?.();
+    if (!opts.db) await db.close();
+  };
   const gateway: Gateway = {
     services,
     yoga,
     rootToken,
     async listen(port = config.port, host = config.host) {
-      server = http.createServer(yoga);
+      server = http.createServer((req, res) => {
+        if (req.method === 'GET' && req.url?.startsWith(SSE_ENDPOINT)) {
+          streams.add(res);
+          res.once('close', () => streams.delete(res));
+        }
+        return yoga(req, res);
+      });
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         // No host: Node's all interfaces (`::`, which takes IPv4 too; `0.0.0.0` without IPv6).
@@ -83,14 +107,43 @@ export async function createGateway(
       gateway.url = reachableUrl(gateway.address);
       return gateway.url;
     },
+    async shutdown(graceMs = config.shutdownGraceSeconds * 1000) {
+      const { drain } = services;
+      drain.start();
+      logger.info('draining', { graceSeconds: graceMs / 1000 });
+      if (server) {
+        const s = server;
+        // Stops listening (net's close: http's would also close idle kept-alive connections at
+        // once, and a client sending on one just then would see it reset, its request lost).
+        // A request on a kept-alive connection is still served, with Connection: close; what is
+        // still idle after IDLE_NOTICE_MS is closed. `closed` resolves when the last has gone.
+        const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(s, () => resolve()));
+        const idle = setTimeout(() => s.closeIdleConnections(), IDLE_NOTICE_MS);
+        let cut: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => {
+          cut = setTimeout(() => resolve('late'), graceMs);
+        });
+        await Promise.race([drain.subscriptionsEnded(), late]);
+        // Their completions are written; the streams that carried them end now.
+        await new Promise((resolve) => setImmediate(resolve));
+        for (const res of streams) res.end();
+        if ((await Promise.race([closed, late])) === 'late') {
+          logger.warn('shutdown grace over: cutting the connections left');
+          s.closeAllConnections();
+          await closed;
+        }
+        clearTimeout(cut);
+        clearTimeout(idle);
+      }
+      await release();
+      logger.info('shut down');
+    },
     async close() {
-      if (timer) clearInterval(timer);
       if (server) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
-      await yoga.dispose?.();
-      if (!opts.db) await db.close();
+      await release();
     },
   };
   return gateway;

@@ -41,7 +41,7 @@ try {
 gateway.services.metrics.collectProcessMetrics();
 const bound = gateway.address!;
 console.log(
-  `GraphQL gateway (cluster ${config.clusterId}) listening on ${hostPort(bound)}${allInterfaces(bound) ? ' (all interfaces)' : ''}: ${url}/graphql — open it in a browser for GraphiQL`,
+  `GraphQL gateway (cluster ${config.clusterId}, pid ${process.pid}) listening on ${hostPort(bound)}${allInterfaces(bound) ? ' (all interfaces)' : ''}: ${url}/graphql — open it in a browser for GraphiQL`,
 );
 console.log(
   (await workbenchBuilt())
@@ -63,12 +63,22 @@ if (root.kind === 'generated') {
   console.log('System root token: SYSTEM_ROOT_TOKEN.');
 }
 
+// SIGTERM (an orchestrator, `kill`) or SIGINT (Ctrl-C; npm passes it on too, so it may come
+// twice): drain, then exit 0. A repeated signal does not cut the drain short.
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.log(`${signal}: shutting down`);
-    gateway.close().then(
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(
+      `${signal}: draining (up to ${config.shutdownGraceSeconds} s for requests in flight), then shutting down`,
+    );
+    gateway.shutdown().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (err: Error) => {
+        console.error(`Shutdown failed: ${err.message}`);
+        process.exit(1);
+      },
     );
   });
 }

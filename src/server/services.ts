@@ -5,15 +5,19 @@ import type { Config } from '../config.js';
 import type { ChangeEvents, Services } from '../core/services.js';
 import type { Database } from '../db/client.js';
 import { FederatedTokenValidator } from '../federation/validator.js';
+import { Drain } from './drain.js';
 import { Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
+
+/** What the server adds for itself: its metrics and its drain. */
+export type ServerServices = Services & { metrics: GatewayMetrics; drain: Drain };
 
 export function createServices(
   config: Config,
   db: Database,
   logger: Logger = new Logger(undefined, config.logLevel),
   metrics: GatewayMetrics = new GatewayMetrics(db.poolUse),
-): Services & { metrics: GatewayMetrics } {
+): ServerServices {
   // One listener per open subscription (a page of live rows holds dozens): no limit here, so
   // Node does not warn of a leak that is none.
   const eventTarget = new EventTarget();
@@ -29,5 +33,6 @@ export function createServices(
     events: createPubSub<ChangeEvents>({ eventTarget }),
     logger,
     metrics,
+    drain: new Drain(),
   };
 }

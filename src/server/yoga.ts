@@ -2,29 +2,31 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Context } from '../core/context.js';
-import type { Services } from '../core/services.js';
 import { errorCode, unauthenticated } from '../errors.js';
 import { tokenFromAuthorizationHeader } from '../format/token-string.js';
 import { schema } from '../schema/index.js';
 import { operationAccessPlugin } from './auth-plugin.js';
 import { corsPlugin } from './cors.js';
 import { operationDeadline } from './deadline.js';
+import { drainPlugin } from './drain.js';
 import { maskError, normalizeErrors } from './error-handling.js';
 import { closeFinishedEventStreams } from './event-streams.js';
 import { graphqlSse } from './graphql-sse.js';
 import { healthPlugin } from './health.js';
 import { inputGuard } from './input-guard.js';
-import { type GatewayMetrics, metricsPlugin } from './metrics.js';
+import { metricsPlugin } from './metrics.js';
 import { operationLog } from './operation-log.js';
 import { persistedQueries } from './persisted-queries.js';
 import { rateLimitPlugin, subscriptionCaps } from './quotas.js';
+import { readinessPlugin } from './readiness.js';
 import { requestIdPlugin } from './request-id.js';
+import type { ServerServices } from './services.js';
 import { workbenchPlugin } from './workbench.js';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
 
 /** Builds the GraphQL server; listening is someone else's job (main.ts, tests use fetch). */
-export function createGatewayYoga(services: Services & { metrics: GatewayMetrics }): Yoga {
+export function createGatewayYoga(services: ServerServices): Yoga {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -32,6 +34,9 @@ export function createGatewayYoga(services: Services & { metrics: GatewayMetrics
     // Served from the package, not a CDN: works behind a firewall.
     renderGraphiQL,
     graphiql: { title: 'Container request gateway' },
+    // yoga's own health check answers 200 at any path ending in /health, whatever the
+    // database: off (no request URL ends with a fragment). Ours: /healthz and /readyz.
+    healthCheckEndpoint: '#',
     logging: false,
     // Ours (corsPlugin, below): yoga's default reflects any origin and allows credentials.
     cors: false,
@@ -63,6 +68,10 @@ export function createGatewayYoga(services: Services & { metrics: GatewayMetrics
       corsPlugin(services.config.corsOrigins),
       // Answers /healthz before any GraphQL handling.
       healthPlugin(services),
+      // GET /readyz: 503 while draining or when the database does not answer.
+      readinessPlugin(services, services.drain),
+      // While draining: Connection: close on every response; subscriptions end (completion).
+      drainPlugin(services.drain),
       // GET /metrics (Prometheus), and the HTTP and phase timings it shows.
       metricsPlugin(services.metrics),
       // Serves the web UI's files at /workbench/ (no GraphQL there).

@@ -30,6 +30,26 @@ export async function freshDatabase(backend: BackendName, opts: TestDatabaseOpti
       { loadDataDir: dump, migrate: false, ...open },
     );
   }
+  const fresh = await freshPostgresDatabase();
+  const db = await openDatabase(
+    { kind: 'postgres', url: via ? via(fresh.url) : fresh.url, ...(timeouts ? { timeouts } : {}) },
+    { migrate: false, ...open },
+  );
+  return {
+    ...db,
+    close: async () => {
+      await db.close();
+      await fresh.drop();
+    },
+  };
+}
+
+/**
+ * A fresh, migrated PostgreSQL database of the test run (TEST_DATABASE_URL's server), for
+ * servers started as processes of their own: its URL, and how to drop it (with whatever is
+ * still connected).
+ */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const url = process.env.TEST_DATABASE_URL!;
   const name = `${runDatabasePrefix()}${crypto.randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url });
@@ -48,15 +68,9 @@ export async function freshDatabase(backend: BackendName, opts: TestDatabaseOpti
   } finally {
     await admin.end();
   }
-  const own = withDatabase(url, name);
-  const db = await openDatabase(
-    { kind: 'postgres', url: via ? via(own) : own, ...(timeouts ? { timeouts } : {}) },
-    { migrate: false, ...open },
-  );
   return {
-    ...db,
-    close: async () => {
-      await db.close();
+    url: withDatabase(url, name),
+    drop: async () => {
       const a = new pg.Client({ connectionString: url });
       await a.connect();
       await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => a.end());

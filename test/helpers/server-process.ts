@@ -49,6 +49,30 @@ export class ServerProcess {
     return new ServerProcess(child);
   }
 
+  /**
+   * The server as the README starts it, `npm start`: npm's process is `child`, the server's own
+   * is serverPid() once it serves (npm passes SIGTERM and SIGINT on to it).
+   */
+  static startWithNpm(env: Record<string, string>): ServerProcess {
+    const child = spawn('npm', ['start'], {
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/tmp',
+        PORT: '0',
+        TOKEN_SWEEP_SECONDS: '0',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new ServerProcess(child);
+  }
+
+  /** The server's pid, from its start-up line (once ready() has resolved). */
+  serverPid(): number | undefined {
+    const line = this.lines.find((l) => l.startsWith('GraphQL gateway'));
+    return line ? Number(/, pid (\d+)\)/.exec(line)?.[1]) : undefined;
+  }
+
   /** The GraphQL URL once it serves; fails if it exits first. */
   async ready(timeoutMs = 120_000): Promise<string> {
     let exit: { code: number | null } | undefined;
@@ -72,6 +96,12 @@ export class ServerProcess {
 
   /** SIGKILL: no clean-up of any kind (with --kill-child, unshare passes it to the server). */
   async kill(): Promise<void> {
+    const server = this.serverPid();
+    if (server && server !== this.child.pid) {
+      try {
+        process.kill(server, 'SIGKILL'); // started through npm: the server is npm's child
+      } catch {} // gone already
+    }
     this.child.kill('SIGKILL');
     await this.exited;
   }

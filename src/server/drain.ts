@@ -1,0 +1,63 @@
+import { isAsyncIterable, type Plugin, Repeater } from 'graphql-yoga';
+
+/**
+ * The gateway's drain: once started (SIGTERM/SIGINT), /readyz answers 503, every response
+ * says `Connection: close` (a client sends its next request elsewhere), and every open
+ * subscription ends with a completion, as if its object had finished: the client knows to
+ * subscribe again, to another instance. A subscription that starts during the drain ends at once.
+ */
+export class Drain {
+  private readonly controller = new AbortController();
+  private readonly open = new Set<Promise<void>>();
+
+  get draining(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  start(): void {
+    this.controller.abort();
+  }
+
+  /** Resolves when every subscription has ended (or at once when none is open). */
+  async subscriptionsEnded(): Promise<void> {
+    while (this.open.size > 0) await Promise.all(this.open);
+  }
+
+  /** `source`, ended (its iterator returned) when the drain starts. */
+  endsOnDrain<T>(source: AsyncIterable<T>): AsyncIterableIterator<T> {
+    const signal = this.controller.signal;
+    let ended = () => {};
+    const done = new Promise<void>((resolve) => (ended = resolve));
+    this.open.add(done);
+    return new Repeater<T>(async (push, stop) => {
+      const events = source[Symbol.asyncIterator]();
+      const onDrain = () => stop();
+      signal.addEventListener('abort', onDrain, { once: true });
+      if (signal.aborted) stop();
+      void stop.then(() => events.return?.());
+      try {
+        for (let e = await events.next(); !e.done; e = await events.next()) await push(e.value);
+      } finally {
+        signal.removeEventListener('abort', onDrain);
+        this.open.delete(done);
+        ended();
+        stop();
+      }
+    });
+  }
+}
+
+export function drainPlugin(drain: Drain): Plugin {
+  return {
+    onSubscribe() {
+      return {
+        onSubscribeResult({ result, setResult }) {
+          if (isAsyncIterable(result)) setResult(drain.endsOnDrain(result));
+        },
+      };
+    },
+    onResponse({ response }) {
+      if (drain.draining) response.headers.set('connection', 'close');
+    },
+  };
+}
