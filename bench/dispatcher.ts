@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
+import { newSecretsKey } from '../src/format/secret-box.js';
 import { createGateway } from '../src/server/app.js';
 import { Logger } from '../src/server/logger.js';
 import { ratioLine } from './stats.js';
@@ -35,7 +36,12 @@ async function bareSpawns(n: number, concurrency: number): Promise<number> {
 }
 
 export async function benchDispatcher(): Promise<void> {
-  const config = loadConfig({ ...process.env, DATA_DIR: 'memory://', TOKEN_SWEEP_SECONDS: '0' });
+  const config = loadConfig({
+    SECRETS_KEY: newSecretsKey().toString('hex'), // a scratch database: a key of this run
+    ...process.env,
+    DATA_DIR: 'memory://',
+    TOKEN_SWEEP_SECONDS: '0',
+  });
   const gateway = await createGateway(config, { logger: new Logger(() => {}) });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dispatch-'));
   const url = await gateway.listen(0, '127.0.0.1');

@@ -8,6 +8,7 @@ import type { PrismaClient } from '../src/db/client.js';
 import { openDatabase } from '../src/db/client.js';
 import { bootstrapSystem } from '../src/domain/bootstrap.js';
 import { createContainerRequest } from '../src/domain/container-requests.js';
+import { newSecretsKey } from '../src/format/secret-box.js';
 import { Logger } from '../src/server/logger.js';
 import { createServices } from '../src/server/services.js';
 import { insertFillerContainers } from './fill-containers.js';
@@ -16,7 +17,12 @@ const SIZES = (process.env.BENCH_SIZES ?? '1000,100000').split(',').map(Number);
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 200);
 
 export async function benchReuseLookup(): Promise<void> {
-  const config = loadConfig({ ...process.env, DATA_DIR: 'memory://', TOKEN_SWEEP_SECONDS: '0' });
+  const config = loadConfig({
+    SECRETS_KEY: newSecretsKey().toString('hex'), // a scratch database: a key of this run
+    ...process.env,
+    DATA_DIR: 'memory://',
+    TOKEN_SWEEP_SECONDS: '0',
+  });
   const db = await openDatabase(config.database);
   try {
     await bootstrapSystem(db.prisma, config.clusterId, undefined);
@@ -34,7 +40,14 @@ export async function benchReuseLookup(): Promise<void> {
       },
     });
     const caller: Caller = { user, token, containerUuid: async () => null };
-    const domain = { prisma: db.prisma, validator: services.validator, config, caller, announce: () => {} };
+    const domain = {
+      prisma: db.prisma,
+      validator: services.validator,
+      config,
+      caller,
+      secrets: services.secrets,
+      announce: () => {},
+    };
     console.log(`reuse lookup: ${config.database.kind}, ${COMMITS} commits per size`);
 
     // Half the commits reuse (same fields as an earlier one), half create a new container.

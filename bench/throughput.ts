@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
+import { newSecretsKey } from '../src/format/secret-box.js';
 import { createGateway } from '../src/server/app.js';
 import { Logger } from '../src/server/logger.js';
 import { startBaselineServer } from './baselines.js';
@@ -95,7 +96,12 @@ export async function benchThroughput(): Promise<void> {
   await admin.query(`CREATE DATABASE "${name}"`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
-  const config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), TOKEN_SWEEP_SECONDS: '0' });
+  const config = loadConfig({
+    SECRETS_KEY: newSecretsKey().toString('hex'), // a scratch database: a key of this run
+    ...process.env,
+    DATABASE_URL: url.toString(),
+    TOKEN_SWEEP_SECONDS: '0',
+  });
   let gateway: Awaited<ReturnType<typeof createGateway>> | undefined;
   let baseline: Awaited<ReturnType<typeof startBaselineServer>> | undefined;
   try {

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { type DatabaseTarget, DEFAULT_DB_TIMEOUTS } from './db/adapter.js';
+import { parseSecretsKey } from './format/secret-box.js';
 import { parseSystemRootToken, ROOT_SECRET_RULE, weakSecret } from './format/token-string.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -35,6 +36,11 @@ export interface Config {
   maxSubscriptions: number;
   /** After SIGTERM/SIGINT: how long in-flight requests may take before their connections are cut. */
   shutdownGraceSeconds: number;
+  /**
+   * Keys of the secrets at rest (SECRETS_KEY): the first seals, all open. Unset = the key file
+   * beside the embedded data directory (src/domain/secrets-key.ts).
+   */
+  secretsKeys?: Buffer[];
 }
 
 export class ConfigError extends Error {}
@@ -118,6 +124,18 @@ const corsOrigins = z.string().transform((raw, ctx) => {
   return list;
 });
 
+// One key or several, comma-separated (the first seals; the others still open what they sealed).
+const secretsKeys = z.string().transform((raw, ctx) => {
+  const keys = raw.split(',').map((k) => parseSecretsKey(k));
+  const bad = keys.indexOf(null);
+  if (bad >= 0) {
+    // Named by position, never echoed: it is a key.
+    ctx.addIssue({ code: 'custom', message: `entry ${bad + 1} is not 32 bytes as 64 hex digits or base64` });
+    return z.NEVER;
+  }
+  return keys as Buffer[];
+});
+
 const schema = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: host.optional(),
@@ -145,6 +163,7 @@ const schema = z.object({
   MAX_SUBSCRIPTIONS_PER_TOKEN: int(1, 100_000).default(200),
   MAX_SUBSCRIPTIONS: int(1, 1_000_000).default(5_000),
   SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(25),
+  SECRETS_KEY: secretsKeys.optional(),
 });
 
 /** Reads and validates the environment; a bad variable throws one line naming it. */
@@ -201,5 +220,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxSubscriptionsPerToken: c.MAX_SUBSCRIPTIONS_PER_TOKEN,
     maxSubscriptions: c.MAX_SUBSCRIPTIONS,
     shutdownGraceSeconds: c.SHUTDOWN_GRACE_SECONDS,
+    secretsKeys: c.SECRETS_KEY,
   };
 }

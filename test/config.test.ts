@@ -76,6 +76,31 @@ describe('loadConfig', () => {
     });
   });
 
+  test('SECRETS_KEY: 32 bytes as hex or base64, several comma-separated (the first seals); a bad one is named by position, never echoed', () => {
+    const hex = 'ab'.repeat(32);
+    const b64 = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ SECRETS_KEY: hex }).secretsKeys).toEqual([Buffer.from(hex, 'hex')]);
+    expect(loadConfig({ SECRETS_KEY: `${b64}, ${hex}` }).secretsKeys).toEqual([
+      Buffer.alloc(32, 7),
+      Buffer.from(hex, 'hex'),
+    ]);
+    for (const bad of [
+      'ab'.repeat(31),
+      `${hex},nothexnorbase64secretvalue`,
+      Buffer.alloc(16).toString('base64'),
+    ]) {
+      let err: unknown;
+      try {
+        loadConfig({ SECRETS_KEY: bad });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toMatch(/^Invalid configuration: SECRETS_KEY entry \d is not 32 bytes/);
+      expect((err as Error).message).not.toContain(bad.split(',').at(-1));
+    }
+  });
+
   test('DATA_DIR is used when DATABASE_URL is unset; empty variables count as unset', () => {
     expect(loadConfig({ DATA_DIR: '/var/lib/gw', DATABASE_URL: '', PORT: '' }).database).toEqual({
       kind: 'pglite',

@@ -9,6 +9,7 @@ import { type CliContext, CliError, type CliIo, type Command, UsageError } from 
 import { createTokenCommand } from './create-token.js';
 import { createUserCommand } from './create-user.js';
 import { openCliDatabase } from './database.js';
+import { rotateSecretsKeyCommand } from './rotate-secrets-key.js';
 import { saltTokenCommand } from './salt-token.js';
 import { sweepTokensCommand } from './sweep-tokens.js';
 
@@ -17,6 +18,7 @@ export const COMMANDS: Command[] = [
   createTokenCommand,
   sweepTokensCommand,
   saltTokenCommand,
+  rotateSecretsKeyCommand,
 ];
 
 const EXIT_OK = 0;

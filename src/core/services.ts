@@ -1,6 +1,7 @@
 import type { PubSub } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import type { SecretBox } from '../format/secret-box.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { TokenValidator } from './validator.js';
@@ -21,4 +22,6 @@ export interface Services {
   events: PubSub<ChangeEvents>;
   logger: Logger;
   metrics: Metrics;
+  /** Seals and opens the secrets at rest (runtime tokens, secret mounts). */
+  secrets: SecretBox;
 }

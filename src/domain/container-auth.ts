@@ -21,11 +21,12 @@ export async function containerAuth(
   if (!c) throw notFound('Container not found');
   if (!c.lockedByUuid || c.lockedByUuid !== caller.token.uuid) throw forbidden('Not locked by your token');
   if (c.runtimeTokenUuid) {
-    // One of the few paths that reads the runtime token column.
-    const { runtimeToken } = await prisma.container.findUniqueOrThrow({
+    // The one path that opens the sealed runtime token: for the lock holder only.
+    const stored = await prisma.container.findUniqueOrThrow({
       where: { uuid },
       select: { runtimeToken: true },
     });
+    const runtimeToken = ctx.secrets.openToken(stored.runtimeToken);
     const valid = runtimeToken ? await validator.validateRuntimeToken(runtimeToken) : null;
     if (!runtimeToken || !valid) throw forbidden('Invalid runtime_token');
     if (!runtimeUserActive(valid)) throw forbidden(RUNTIME_TOKEN_USER_INACTIVE);
@@ -60,5 +61,5 @@ export async function containerSecretMounts(ctx: DomainContext, uuid: string): P
     where: { uuid },
     select: { secretMounts: true },
   });
-  return secretMounts ?? {};
+  return ctx.secrets.openMounts(secretMounts);
 }

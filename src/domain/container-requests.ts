@@ -1,8 +1,9 @@
 import type { Db } from '../db/client.js';
 import { badInput, conflict, notFound } from '../errors.js';
+import type { SecretBox } from '../format/secret-box.js';
 import { newUuid } from '../format/uuid.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { objectOrEmpty, secretMountsMd5 } from './canonical.js';
+import { secretMountsMd5 } from './canonical.js';
 import { type ChangeSet, writeTransaction } from './changes.js';
 import {
   type ContainerRequestInput,
@@ -86,20 +87,20 @@ export async function createContainerRequest(
         mounts: fields.mounts ?? {},
         runtimeConstraints: fields.runtimeConstraints ?? {},
         schedulingParameters: fields.schedulingParameters ?? {},
-        secretMounts: fields.secretMounts ?? {},
+        secretMounts: ctx.secrets.sealMounts(fields.secretMounts ?? {}),
         containerCountMax: fields.containerCountMax ?? ctx.config.containerCountMax,
         uuid,
         ownerUuid: caller.user.uuid,
         modifiedByUserUuid: caller.user.uuid,
         priority,
-        runtimeToken,
+        runtimeToken: ctx.secrets.sealToken(runtimeToken),
         requestingContainerUuid: parent,
         state: 'UNCOMMITTED',
       },
       select: COMMIT_SELECT,
     });
     changes.containerRequest(uuid);
-    if (state === 'COMMITTED') await commitRequest(tx, row, identity, changes);
+    if (state === 'COMMITTED') await commitRequest(tx, row, identity, changes, ctx.secrets);
     return uuid;
   });
 }
@@ -130,7 +131,7 @@ export async function updateContainerRequest(
         select: { runtimeToken: true },
       });
       if (!stored) throw notFound('Container request not found'); // deleted meanwhile
-      validatedToken = stored.runtimeToken;
+      validatedToken = ctx.secrets.openToken(stored.runtimeToken);
     }
     identity = await resolveRuntimeIdentity(ctx.validator, validatedToken, caller.user.uuid);
   }
@@ -151,8 +152,10 @@ export async function updateContainerRequest(
     const tokenChanged =
       committing &&
       input.runtimeToken === undefined &&
-      (await tx.containerRequest.findUniqueOrThrow({ where: { uuid }, select: { runtimeToken: true } }))
-        .runtimeToken !== validatedToken;
+      ctx.secrets.openToken(
+        (await tx.containerRequest.findUniqueOrThrow({ where: { uuid }, select: { runtimeToken: true } }))
+          .runtimeToken,
+      ) !== validatedToken;
     if (committing && (!identity || tokenChanged))
       throw conflict('The container request changed concurrently; retry');
     const merged = { ...row, ...fields };
@@ -163,7 +166,12 @@ export async function updateContainerRequest(
       where: { uuid },
       data: {
         ...fields,
-        ...(input.runtimeToken !== undefined ? { runtimeToken: input.runtimeToken } : {}),
+        ...(fields.secretMounts !== undefined
+          ? { secretMounts: ctx.secrets.sealMounts(fields.secretMounts) }
+          : {}),
+        ...(input.runtimeToken !== undefined
+          ? { runtimeToken: ctx.secrets.sealToken(input.runtimeToken) }
+          : {}),
         modifiedByUserUuid: caller.user.uuid,
       },
       select: { ...COMMIT_SELECT, containerUuid: true },
@@ -171,7 +179,7 @@ export async function updateContainerRequest(
     changes.containerRequest(uuid);
 
     if (committing) {
-      await commitRequest(tx, updated, identity!, changes);
+      await commitRequest(tx, updated, identity!, changes, ctx.secrets);
     } else if (row.state === 'COMMITTED' && target === 'FINAL') {
       const container = updated.containerUuid
         ? await tx.container.findUnique({
@@ -218,10 +226,13 @@ export async function commitRequest(
   cr: CommitRow,
   identity: RuntimeIdentity,
   changes: ChangeSet,
+  secrets: SecretBox,
 ): Promise<void> {
   // A child committed after its parent finished would wait forever at priority 0.
   if (cr.requestingContainerUuid) await lockActiveParent(tx, cr.requestingContainerUuid);
-  const md5 = secretMountsMd5(cr.secretMounts);
+  // The request's secret mounts are stored sealed: opened here for their digest only, and
+  // handed to the container sealed as they are.
+  const md5 = secretMountsMd5(secrets.openMounts(cr.secretMounts));
   const hash = reuseHash({
     ...cr,
     secretMountsMd5: md5,
@@ -237,10 +248,11 @@ export async function commitRequest(
   if (!containerUuid) {
     containerUuid = await createContainer(tx, cr.uuid.slice(0, 5), {
       ...copiedFields(cr),
-      secretMounts: objectOrEmpty(cr.secretMounts),
+      secretMounts: cr.secretMounts ?? {},
       secretMountsMd5: md5,
       reuseHash: hash,
       ...identity,
+      runtimeToken: secrets.sealToken(identity.runtimeToken),
     });
     changes.container(containerUuid);
   }

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Caller } from '../core/caller.js';
 import type { TokenValidator } from '../core/validator.js';
 import type { PrismaClient } from '../db/client.js';
+import type { SecretBox } from '../format/secret-box.js';
 import type { ChangeSet } from './changes.js';
 
 /**
@@ -13,6 +14,8 @@ export interface DomainContext {
   validator: TokenValidator;
   config: Config;
   caller: Caller;
+  /** Seals the secrets this operation writes; opens them only where they are handed out. */
+  secrets: SecretBox;
   /** Told what a writing transaction changed, once it has committed (see writeTransaction). */
   announce(changes: ChangeSet): void;
 }

@@ -12,12 +12,13 @@ import { callerOf } from './caller.js';
  * subscribers re-read).
  */
 export function domainOf(ctx: Context): DomainContext {
-  const { db, validator, config, events } = ctx.services;
+  const { db, validator, config, events, secrets } = ctx.services;
   return {
     prisma: db.prisma,
     validator,
     config,
     caller: callerOf(ctx),
+    secrets,
     announce(changes: ChangeSet) {
       for (const uuid of changes.containers) {
         events.publish('containerUpdated', uuid, { uuid });

@@ -4,6 +4,7 @@ import { ClusterTokenValidator } from '../auth/validate.js';
 import type { Config } from '../config.js';
 import type { ChangeEvents, Services } from '../core/services.js';
 import type { Database } from '../db/client.js';
+import { loadSecretBox } from '../domain/secrets-key.js';
 import { FederatedTokenValidator } from '../federation/validator.js';
 import { Drain } from './drain.js';
 import { Logger } from './logger.js';
@@ -34,5 +35,6 @@ export function createServices(
     logger,
     metrics,
     drain: new Drain(),
+    secrets: loadSecretBox(config, db.adapter.target).box,
   };
 }

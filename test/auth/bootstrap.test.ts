@@ -5,7 +5,7 @@ import { bootstrapSystem, rootTokenUuid } from '../../src/domain/bootstrap.js';
 import { createGateway } from '../../src/server/app.js';
 import { Logger } from '../../src/server/logger.js';
 import { freshDatabase } from '../helpers/backends.js';
-import { eachBackend } from '../helpers/gateway.js';
+import { eachBackend, TEST_SECRETS_KEY } from '../helpers/gateway.js';
 
 const SYSTEM_USER = 'zzzzz-tpzed-000000000000000';
 const V2_ROOT = 'v2/zzzzz-gj3su-r00tr00tr00tr00/abcdefghijklmnopqrstuvwxyz0123456789';
@@ -96,7 +96,7 @@ eachBackend('system bootstrap', (backend) => {
 
   test('a gateway started with SYSTEM_ROOT_TOKEN answers me as the system user over GraphQL', async () => {
     const gateway = await createGateway(
-      loadConfig({ TOKEN_SWEEP_SECONDS: '0', SYSTEM_ROOT_TOKEN: V2_ROOT }),
+      loadConfig({ TOKEN_SWEEP_SECONDS: '0', SYSTEM_ROOT_TOKEN: V2_ROOT, SECRETS_KEY: TEST_SECRETS_KEY }),
       { db, logger: new Logger(() => {}) },
     );
     try {

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { insertFillerContainers } from '../../bench/fill-containers.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
@@ -46,12 +47,15 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+/** The secrets key of the test gateways (PostgreSQL needs one configured; PGlite in memory would make its own). */
+export const TEST_SECRETS_KEY = crypto.randomBytes(32).toString('hex');
+
 export async function startTestGateway(
   backend: BackendName,
   env: Record<string, string> = {},
   dbOpts: TestDatabaseOptions = {},
 ): Promise<TestGateway> {
-  const config: Config = loadConfig({ TOKEN_SWEEP_SECONDS: '0', ...env });
+  const config: Config = loadConfig({ TOKEN_SWEEP_SECONDS: '0', SECRETS_KEY: TEST_SECRETS_KEY, ...env });
   const db = await freshDatabase(backend, dbOpts);
   const logs: string[] = [];
   const gateway = await createGateway(config, { db, logger: new Logger((l) => logs.push(l), 'debug') });

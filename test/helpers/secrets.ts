@@ -2,6 +2,7 @@
 // reads (the API never shows a secret, so only the database can say where one is stored), and
 // needle searches over response bodies, logs and dumps.
 import crypto from 'node:crypto';
+import { isSealed } from '../../src/format/secret-box.js';
 import { lock, updateContainer } from './api.js';
 import type { Data, TestGateway } from './gateway.js';
 import { sql } from './sql.js';
@@ -52,6 +53,24 @@ export interface SecretColumns {
   modified_at: Date;
 }
 
+/**
+ * The secret columns as the gateway reads them (opened with its key), after checking that they
+ * are stored sealed (README "Secrets at rest"): a secret in the clear fails the calling test.
+ */
+function opened<T extends SecretColumns>(gw: TestGateway, row: T): T {
+  const box = gw.gateway.services.secrets;
+  if (row.runtime_token !== null && !isSealed(row.runtime_token))
+    throw new Error(`${row.uuid}: runtime_token is stored in the clear`);
+  const mounts: unknown = JSON.parse(row.secret_mounts);
+  if (!isSealed(mounts) && Object.keys(mounts as object).length > 0)
+    throw new Error(`${row.uuid}: secret_mounts are stored in the clear`);
+  return {
+    ...row,
+    runtime_token: box.openToken(row.runtime_token),
+    secret_mounts: JSON.stringify(box.openMounts(mounts)),
+  };
+}
+
 export async function requestRow(
   gw: TestGateway,
   uuid: string,
@@ -63,7 +82,7 @@ export async function requestRow(
     uuid,
   );
   if (!rows[0]) throw new Error(`no container request ${uuid}`);
-  return rows[0];
+  return opened(gw, rows[0]);
 }
 
 export async function containerRow(
@@ -86,7 +105,7 @@ export async function containerRow(
     uuid,
   );
   if (!rows[0]) throw new Error(`no container ${uuid}`);
-  return rows[0];
+  return opened(gw, rows[0]);
 }
 
 export async function count(

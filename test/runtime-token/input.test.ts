@@ -4,7 +4,7 @@
 import { createRequest, requestInput, updateRequest } from '../helpers/api.js';
 import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
-import { count, expireTokenNow, found, requestRow, tokenNeedles } from '../helpers/secrets.js';
+import { containerRow, count, expireTokenNow, found, requestRow, tokenNeedles } from '../helpers/secrets.js';
 import { type IssuedToken, issueToken } from '../helpers/tokens.js';
 
 const CREATE = `mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid state containerUuid } }`;
@@ -37,11 +37,7 @@ describeBackends('runtimeToken input', (gw) => {
     });
     expect(cr.state).toBe('COMMITTED');
     expect((await requestRow(gw(), cr.uuid)).runtime_token).toBe(rt.apiToken);
-    const [c] = await gw().gateway.services.db.prisma.$queryRawUnsafe<{ runtime_token: string }[]>(
-      'SELECT runtime_token FROM containers WHERE uuid = $1',
-      cr.containerUuid,
-    );
-    expect(c!.runtime_token).toBe(rt.apiToken);
+    expect((await containerRow(gw(), cr.containerUuid)).runtime_token).toBe(rt.apiToken);
   });
 
   test('may be set, replaced and cleared by updates while UNCOMMITTED', async () => {

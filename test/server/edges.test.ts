@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { BACKENDS, freshDatabase } from '../helpers/backends.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { startTestGateway, TEST_SECRETS_KEY, type TestGateway } from '../helpers/gateway.js';
 
 // The server's edges (issue 8, item 6): who may call it from a browser, where it listens, and
 // what its start-up refuses. None of this depends on the database: PGlite only, except the
@@ -162,7 +162,13 @@ describe('start-up', () => {
     async () => {
       const db = await freshDatabase('postgres');
       const url = (db.adapter.target as { url: string }).url;
-      const server = startServer({ DATABASE_URL: url, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn' });
+      const server = startServer({
+        DATABASE_URL: url,
+        SECRETS_KEY: TEST_SECRETS_KEY,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+      });
       try {
         const banner = await new Promise<string>((resolve, reject) => {
           let out = '';
