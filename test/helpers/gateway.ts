@@ -134,20 +134,22 @@ export function describeBackends(
 }
 
 /**
- * A gateway whose containers table holds 30,000 filler containers of distinct hashes in every
- * state, a fifth QUEUED (as the benchmark fills it), analysed, for query-plan tests; `log`
- * receives every SQL statement. Started before the calling block's tests, closed after.
+ * A gateway whose containers table holds `rows` (30,000) filler containers of distinct hashes in
+ * every state, a fifth QUEUED (as the benchmark fills it; the highest QUEUED priority is the
+ * largest multiple of 5 ≤ rows), analysed, for query-plan tests; `log` receives every SQL
+ * statement. Started before the calling block's tests, closed after.
  */
 export function filledGateway(
   backend: BackendName,
   log: { query: string; params: string }[],
+  rows = 30_000,
 ): { gw: TestGateway } {
   const filled = {} as { gw: TestGateway };
   beforeAll(async () => {
     filled.gw = await startTestGateway(backend, {}, { log: (e) => log.push(e) });
-    await insertFillerContainers(filled.gw.gateway.services.db.prisma, 1, 30_001);
+    await insertFillerContainers(filled.gw.gateway.services.db.prisma, 1, rows + 1);
     await filled.gw.gateway.services.db.prisma.$executeRawUnsafe('ANALYZE containers');
-  });
+  }, 300_000); // 100k rows take about a minute and a half in PGlite on a busy machine
   afterAll(async () => {
     await filled.gw?.close();
   });

@@ -202,10 +202,12 @@ describeBackends('the dispatch queue', (gw) => {
   });
 });
 
-eachBackend(`the queue page on a filled table`, (backend) => {
+const FILLED = 100_000;
+
+eachBackend(`the queue page on a table of ${FILLED} containers`, (backend) => {
   const log: { query: string; params: string }[] = [];
   let gw: TestGateway;
-  const filled = filledGateway(backend, log);
+  const filled = filledGateway(backend, log, FILLED);
   beforeAll(() => {
     gw = filled.gw;
   });
@@ -218,7 +220,7 @@ eachBackend(`the queue page on a filled table`, (backend) => {
       ),
     ).containers.nodes;
     expect(page).toHaveLength(100);
-    expect(page[0].priority).toBe('30000'); // the highest QUEUED filler (g % 5 = 0)
+    expect(page[0].priority).toBe(String(FILLED)); // the highest QUEUED filler (g % 5 = 0)
     const selects = log.filter(
       (e) => /^\s*SELECT/i.test(e.query) && /"containers"/.test(e.query) && /ORDER BY/i.test(e.query),
     );

@@ -1,0 +1,77 @@
+// How many SQL statements an operation costs, counted from Prisma's query log: each round trip
+// to the database is latency and CPU that no index can save, so the hot operations have a
+// budget (issue 12: 1 for authentication, 6 per commit). A transaction counts its BEGIN and its
+// COMMIT. Counts, not timings: speed itself is measured by `npm run bench`.
+
+import { createRequest } from '../helpers/api.js';
+import { ok } from '../helpers/assert.js';
+import { describeBackends } from '../helpers/gateway.js';
+import { tag } from '../helpers/lifecycle.js';
+
+const BUDGET = {
+  authentication: 2,
+  me: 3,
+  commitNewContainer: 18,
+  commitReuse: 16,
+  commitWithRuntimeToken: 20,
+};
+
+const log: { query: string; params: string }[] = [];
+
+/** The statements `work` ran; Prisma logs a transaction's end (an implicit COMMIT or ROLLBACK) but not its BEGIN. */
+async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
+  log.length = 0;
+  await work();
+  const out: string[] = [];
+  for (const { query } of log) {
+    if (/Implicit "(COMMIT|ROLLBACK)"/.test(query)) out.push('BEGIN');
+    out.push(query.replace(/\s+/g, ' ').trim());
+  }
+  return out;
+}
+
+describeBackends(
+  'SQL statements per operation',
+  (gw) => {
+    let user: { uuid: string; token: string };
+    let other: { uuid: string; token: string };
+    beforeAll(async () => {
+      user = await gw().newUser();
+      other = await gw().newUser();
+      // Unmeasured: anything done once per process.
+      await createRequest(gw(), user.token, { command: ['echo', tag(), 'warm-up'] });
+    });
+
+    test(`authentication: ${BUDGET.authentication} (a query that reads nothing else)`, async () => {
+      const s = await statementsOf(async () => ok(await gw().gql('{ __typename }', {}, user.token)));
+      expect(s.length).toBeGreaterThan(0); // the token was checked
+      expect(s.length).toBeLessThanOrEqual(BUDGET.authentication);
+      expect(s.every((q) => /api_client_authorizations|users/.test(q))).toBe(true);
+    });
+
+    test(`{ me }: ${BUDGET.me}`, async () => {
+      const s = await statementsOf(async () => ok(await gw().gql('{ me { uuid isAdmin } }', {}, user.token)));
+      expect(s.length).toBeLessThanOrEqual(BUDGET.me);
+    });
+
+    test(`a commit that creates a container: ${BUDGET.commitNewContainer}; onto a reused one: ${BUDGET.commitReuse}`, async () => {
+      const command = ['echo', tag(), 'budget'];
+      const created = await statementsOf(() => createRequest(gw(), user.token, { command }));
+      expect(created.filter((q) => /^INSERT INTO "public"."containers"/.test(q))).toHaveLength(1);
+      expect(created.length).toBeLessThanOrEqual(BUDGET.commitNewContainer);
+      const reused = await statementsOf(() => createRequest(gw(), user.token, { command }));
+      expect(reused.filter((q) => /^INSERT INTO "public"."containers"/.test(q))).toHaveLength(0);
+      expect(reused.length).toBeLessThanOrEqual(BUDGET.commitReuse);
+    });
+
+    test(`a commit with a runtimeToken: ${BUDGET.commitWithRuntimeToken}`, async () => {
+      const s = await statementsOf(() =>
+        createRequest(gw(), user.token, { command: ['echo', tag(), 'runtime'], runtimeToken: other.token }),
+      );
+      expect(s.filter((q) => /^INSERT INTO "public"."containers"/.test(q))).toHaveLength(1);
+      expect(s.length).toBeLessThanOrEqual(BUDGET.commitWithRuntimeToken);
+    });
+  },
+  {},
+  { log: (e) => log.push(e) },
+);
