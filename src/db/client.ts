@@ -2,7 +2,7 @@ import { PrismaClient } from '../generated/prisma/client.js';
 import { type DatabaseTarget, type OpenedAdapter, openAdapter } from './adapter.js';
 import { applyMigrations } from './migrate.js';
 
-export type { Prisma } from '../generated/prisma/client.js';
+export { Prisma } from '../generated/prisma/client.js';
 export { PrismaClient };
 
 /** Prisma client or the client of an interactive transaction: domain functions take either. */

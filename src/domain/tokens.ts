@@ -1,5 +1,5 @@
 import type { TokenRecord, ValidToken } from '../core/caller.js';
-import type { Db } from '../db/client.js';
+import { type Db, Prisma } from '../db/client.js';
 import { saltSecret, secretsEqual } from '../format/salt.js';
 import { formatV2, type ParsedToken } from '../format/token-string.js';
 import { newSecret, newUuid } from '../format/uuid.js';
@@ -39,6 +39,31 @@ export async function createToken(
   return { token, apiToken: formatV2(token.uuid, secret) };
 }
 
+/** A token row joined with its user's row: what findLocalToken reads in one statement. */
+interface TokenUserRow {
+  uuid: string;
+  user_uuid: string;
+  secret: string;
+  scopes: string[];
+  expires_at: Date | null;
+  created_at: Date;
+  remote_validated_at: Date | null;
+  u_email: string | null;
+  u_full_name: string | null;
+  u_is_admin: boolean;
+  u_is_active: boolean;
+  u_created_at: Date;
+  u_modified_at: Date;
+}
+
+// Token and user in one statement (authentication is on every request; Prisma's `include`
+// would read them in two).
+const TOKEN_AND_USER = Prisma.sql`
+  SELECT t.uuid, t.user_uuid, t.secret, t.scopes, t.expires_at, t.created_at, t.remote_validated_at,
+         u.email AS u_email, u.full_name AS u_full_name, u.is_admin AS u_is_admin,
+         u.is_active AS u_is_active, u.created_at AS u_created_at, u.modified_at AS u_modified_at
+  FROM api_client_authorizations t JOIN users u ON u.uuid = t.user_uuid`;
+
 /**
  * Looks a token up in the local table. A v2 token matches by uuid and secret, or, when the
  * request names a remote cluster (`X-Arvados-Remote-Cluster`), by the secret salted for it.
@@ -49,23 +74,38 @@ export async function findLocalToken(
   parsed: ParsedToken,
   opts: { remoteClusterId?: string; now?: Date } = {},
 ): Promise<ValidToken | null> {
-  const row =
+  const [row] =
     parsed.version === 2
-      ? await db.apiClientAuthorization.findUnique({ where: { uuid: parsed.uuid }, include: { user: true } })
+      ? await db.$queryRaw<TokenUserRow[]>`${TOKEN_AND_USER} WHERE t.uuid = ${parsed.uuid}`
       : // v1 is for local tokens only (design.md §2): never a cached copy of another cluster's token.
-        await db.apiClientAuthorization.findFirst({
-          where: { secret: parsed.secret, remoteValidatedAt: null },
-          include: { user: true },
-        });
-  if (!row || isExpired(row, opts.now)) return null;
+        await db.$queryRaw<TokenUserRow[]>`${TOKEN_AND_USER}
+          WHERE t.secret = ${parsed.secret} AND t.remote_validated_at IS NULL LIMIT 1`;
+  if (!row || isExpired({ expiresAt: row.expires_at }, opts.now)) return null;
   const ok =
     secretsEqual(row.secret, parsed.secret) ||
     (parsed.version === 2 &&
       !!opts.remoteClusterId &&
       secretsEqual(saltSecret(row.secret, opts.remoteClusterId), parsed.secret));
   if (!ok) return null;
-  const { secret: _secret, user, ...token } = row;
-  return { token, user };
+  return {
+    token: {
+      uuid: row.uuid,
+      userUuid: row.user_uuid,
+      scopes: row.scopes,
+      expiresAt: row.expires_at,
+      createdAt: row.created_at,
+      remoteValidatedAt: row.remote_validated_at,
+    },
+    user: {
+      uuid: row.user_uuid,
+      email: row.u_email,
+      fullName: row.u_full_name,
+      isAdmin: row.u_is_admin,
+      isActive: row.u_is_active,
+      createdAt: row.u_created_at,
+      modifiedAt: row.u_modified_at,
+    },
+  };
 }
 
 /**

@@ -23,8 +23,8 @@ builder.queryField('me', (t) =>
   t.withAuth({ loggedIn: true }).prismaField({
     type: 'User',
     description: 'The user of the token that authenticates this request.',
-    resolve: (query, _root, _args, ctx) =>
-      ctx.services.db.prisma.user.findUniqueOrThrow({ ...query, where: { uuid: ctx.caller.user.uuid } }),
+    // The row authentication read for this request: no second read (User has no relations to select).
+    resolve: (_query, _root, _args, ctx) => ctx.caller.user,
   }),
 );
 

@@ -9,11 +9,11 @@ import { describeBackends } from '../helpers/gateway.js';
 import { tag } from '../helpers/lifecycle.js';
 
 const BUDGET = {
-  authentication: 2,
-  me: 3,
-  commitNewContainer: 18,
-  commitReuse: 16,
-  commitWithRuntimeToken: 20,
+  authentication: 1,
+  me: 1,
+  commitNewContainer: 17,
+  commitReuse: 15,
+  commitWithRuntimeToken: 18,
 };
 
 const log: { query: string; params: string }[] = [];
