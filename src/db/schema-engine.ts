@@ -11,6 +11,12 @@ import * as runtime from '@prisma/schema-engine-wasm/schema_engine_bg';
 type Engine = runtime.SchemaEngine;
 
 let loaded = false;
+let starts = 0;
+
+/** How many times this process has started a schema engine (a start with nothing to migrate does not). */
+export function schemaEngineStarts(): number {
+  return starts;
+}
 
 // The package's main entry imports a .wasm module, which Node 20 refuses: instantiate the
 // bundled .wasm ourselves against its JS glue.
@@ -43,6 +49,7 @@ export async function withSchemaEngine<T>(
   work: (engine: Engine) => Promise<T>,
 ): Promise<T> {
   loadWasm();
+  starts++;
   const opened: SqlDriverAdapter[] = [];
   const tracking: SqlMigrationAwareDriverAdapterFactory = {
     provider: factory.provider,

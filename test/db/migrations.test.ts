@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { type OpenedAdapter, openAdapter } from '../../src/db/adapter.js';
-import { applyMigrations } from '../../src/db/migrate.js';
+import { applyMigrations, migrationsUpToDate } from '../../src/db/migrate.js';
 import { readMigrations } from '../../src/db/migrations.js';
+import { schemaEngineStarts } from '../../src/db/schema-engine.js';
 import type { BackendName } from '../helpers/backends.js';
 import { eachBackend } from '../helpers/gateway.js';
 import { DB_PREFIX, withDatabase } from '../helpers/templates.js';
@@ -62,24 +63,48 @@ async function appliedRows(a: OpenedAdapter): Promise<{ migration_name: string; 
   }
 }
 
+async function execute(a: OpenedAdapter, sql: string): Promise<void> {
+  const conn = await a.factory.connect();
+  try {
+    await conn.executeRaw({ sql, args: [], argTypes: [] });
+  } finally {
+    await conn.dispose();
+  }
+}
+
 eachBackend('migrations', (backend) => {
   test('there is at least one migration', () => {
     expect(ALL.length).toBeGreaterThan(0);
   });
 
-  test('applying twice: the first run applies all, the second nothing', async () => {
+  // From an empty database, the schema engine's first start (WebAssembly) takes a minute on a busy machine.
+  test('applying twice: the first run applies all, the second nothing, without starting the schema engine', async () => {
     const db = await emptyDatabase(backend);
     try {
       const a = await db.open();
+      const list = readMigrations();
+      expect(await migrationsUpToDate(a, list)).toBe(false); // no _prisma_migrations yet
+      const first = schemaEngineStarts();
       expect(await applyMigrations(a)).toEqual(ALL);
-      expect(await applyMigrations(a)).toEqual([]);
+      expect(schemaEngineStarts()).toBe(first + 1);
       const rows = await appliedRows(a);
       expect(rows.map((r) => r.migration_name)).toEqual(ALL);
       expect(rows.every((r) => r.finished_at !== null)).toBe(true);
+      // Every migration recorded, unchanged: nothing to do, and the engine is not started.
+      expect(await migrationsUpToDate(a, list)).toBe(true);
+      expect(await applyMigrations(a)).toEqual([]);
+      expect(schemaEngineStarts()).toBe(first + 1);
+      // An applied migration whose file was edited since: the engine's to report, not skipped.
+      const last = ALL[ALL.length - 1]!;
+      await execute(a, `UPDATE _prisma_migrations SET checksum = 'edited' WHERE migration_name = '${last}'`);
+      expect(await migrationsUpToDate(a, list)).toBe(false);
+      // A migration of the directory not recorded (pending): not skipped either.
+      await execute(a, `DELETE FROM _prisma_migrations WHERE migration_name = '${last}'`);
+      expect(await migrationsUpToDate(a, list)).toBe(false);
     } finally {
       await db.drop();
     }
-  });
+  }, 180_000);
 });
 
 (TEST_URL ? describe : describe.skip)('migrations on PostgreSQL, concurrently', () => {
