@@ -41,6 +41,8 @@ export interface Config {
    * beside the embedded data directory (src/domain/secrets-key.ts).
    */
   secretsKeys?: Buffer[];
+  /** The largest estimated cost of an operation (QUERY_TOO_COMPLEX above it; README, Limits). */
+  maxQueryCost: number;
 }
 
 export class ConfigError extends Error {}
@@ -164,6 +166,7 @@ const schema = z.object({
   MAX_SUBSCRIPTIONS: int(1, 1_000_000).default(5_000),
   SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(25),
   SECRETS_KEY: secretsKeys.optional(),
+  MAX_QUERY_COST: int(1, 10_000_000).default(5000),
 });
 
 /** Reads and validates the environment; a bad variable throws one line naming it. */
@@ -221,5 +224,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxSubscriptions: c.MAX_SUBSCRIPTIONS,
     shutdownGraceSeconds: c.SHUTDOWN_GRACE_SECONDS,
     secretsKeys: c.SECRETS_KEY,
+    maxQueryCost: c.MAX_QUERY_COST,
   };
 }

@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'SERVICE_UNAVAILABLE',
   // A caller past its share: too many operations in a window, or too many open subscriptions.
   'RATE_LIMITED',
+  // Limits (README "Limits"): what one operation may ask of the server.
+  'QUERY_TOO_COMPLEX',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

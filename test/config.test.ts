@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       maxSubscriptionsPerToken: 200,
       maxSubscriptions: 5_000,
       shutdownGraceSeconds: 25,
+      maxQueryCost: 5000,
     });
   });
 
@@ -49,6 +50,7 @@ describe('loadConfig', () => {
       MAX_SUBSCRIPTIONS_PER_TOKEN: '20',
       MAX_SUBSCRIPTIONS: '300',
       SHUTDOWN_GRACE_SECONDS: '7',
+      MAX_QUERY_COST: '800',
     });
     expect(c).toMatchObject({
       port: 9090,
@@ -73,6 +75,7 @@ describe('loadConfig', () => {
       maxSubscriptionsPerToken: 20,
       maxSubscriptions: 300,
       shutdownGraceSeconds: 7,
+      maxQueryCost: 800,
     });
   });
 
@@ -162,6 +165,8 @@ describe('loadConfig', () => {
     ['SYSTEM_ROOT_TOKEN', 'secretsecretsecretsecretsecret12'],
     ['SYSTEM_ROOT_TOKEN', 'password1234hunter2password1234hunter2'],
     ['SYSTEM_ROOT_TOKEN', 'v2/zzzzz-gj3su-0123456789abcde/hunter2hunter2hunter2hunter2hunter2'],
+    ['MAX_QUERY_COST', '0'],
+    ['MAX_QUERY_COST', 'lots'],
     ['HOST', 'http://0.0.0.0'],
     ['HOST', '0.0.0.0:8080'],
     ['HOST', 'my host'],

@@ -1,4 +1,5 @@
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
@@ -7,6 +8,7 @@ import type { Context } from '../core/context.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize } from './connection-args.js';
 import { kindOfUuid } from './node-ids.js';
 
 /** The schema's type parameters, so helpers outside this module can name the builder's types. */
@@ -26,8 +28,12 @@ export type SchemaTypes = PothosSchemaTypes.ExtendDefaultTypes<{
 }>;
 
 export const builder = new SchemaBuilder<SchemaTypes>({
-  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, ComplexityPlugin],
   defaultFieldNullability: false,
+  // What an operation costs, estimated before it runs (server/operation-cost.ts enforces the
+  // budget): 1 per field, and a connection's selection times its page size. Other lists are
+  // a page's edges or nodes (counted by the page size already) or a request's mounts.
+  complexity: { defaultComplexity: 1, defaultListMultiplier: 1 },
   scopeAuth: {
     authScopes: (ctx) => ({ loggedIn: !!ctx.caller, admin: !!ctx.caller?.user.isAdmin }),
     unauthorizedError: (_parent, ctx) => (ctx.caller ? forbidden() : unauthenticated()),
@@ -38,6 +44,8 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     exposeDescriptions: true,
     filterConnectionTotalCount: true,
     onUnusedQuery: null,
+    defaultConnectionSize: DEFAULT_PAGE_SIZE,
+    maxConnectionSize: MAX_PAGE_SIZE,
   },
   relay: {
     // A uuid already names its type (its infix) and is globally unique: use it as the id as is.
@@ -56,6 +64,9 @@ export const builder = new SchemaBuilder<SchemaTypes>({
       resolve: (_root, args, _ctx, _info, resolveNode) => (args.id.typename ? resolveNode(args.id) : null),
     },
     nodesQueryOptions: false,
+    // Every connection: its selection costs once per item of the page it asks for, and its
+    // arguments are checked (pageSize throws BAD_USER_INPUT) before anything runs.
+    defaultConnectionFieldOptions: { complexity: (args) => ({ field: 1, multiplier: pageSize(args) }) },
     clientMutationId: 'omit',
     cursorType: 'String',
     // Descriptions of what the plugin generates (GraphiQL's docs pane and codegen show them).

@@ -15,6 +15,7 @@ import { graphqlSse } from './graphql-sse.js';
 import { healthPlugin } from './health.js';
 import { inputGuard } from './input-guard.js';
 import { metricsPlugin } from './metrics.js';
+import { costLimit } from './operation-cost.js';
 import { operationLog } from './operation-log.js';
 import { persistedQueries } from './persisted-queries.js';
 import { rateLimitPlugin, subscriptionCaps } from './quotas.js';
@@ -94,6 +95,9 @@ export function createGatewayYoga(services: ServerServices): Yoga {
       // Each token's share: operations per window, subscriptions open at once (README, Limits).
       rateLimitPlugin(services.config.rateLimit),
       subscriptionCaps(services.config.maxSubscriptionsPerToken, services.config.maxSubscriptions),
+      // Refuses an operation whose estimated cost is over the budget, or whose connection
+      // arguments no page can have, before any resolver.
+      costLimit(services.config.maxQueryCost),
       // Stops an operation at OPERATION_TIMEOUT_MS, or when its client goes away.
       operationDeadline(services.config.operationTimeoutMs),
       // Sees every result last: our codes only, the field at fault, no echoed values.
