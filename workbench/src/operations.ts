@@ -77,15 +77,15 @@ export const QueueRow = graphql(`
 
 export const Queue = graphql(`
   query Queue {
-    queued: containers(first: 100, filter: { state: QUEUED, minPriority: "1" }, orderBy: { field: PRIORITY, direction: DESC }) {
+    queued: containers(first: 50, filter: { state: QUEUED, minPriority: "1" }, orderBy: { field: PRIORITY, direction: DESC }) {
       edges { node { ...QueueRow } }
       totalCount
     }
-    locked: containers(first: 100, filter: { state: LOCKED }, orderBy: { field: PRIORITY, direction: DESC }) {
+    locked: containers(first: 50, filter: { state: LOCKED }, orderBy: { field: PRIORITY, direction: DESC }) {
       edges { node { ...QueueRow } }
       totalCount
     }
-    running: containers(first: 100, filter: { state: RUNNING }, orderBy: { field: PRIORITY, direction: DESC }) {
+    running: containers(first: 50, filter: { state: RUNNING }, orderBy: { field: PRIORITY, direction: DESC }) {
       edges { node { ...QueueRow } }
       totalCount
     }

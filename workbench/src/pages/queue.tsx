@@ -1,7 +1,8 @@
 // For admins: the container queue as a dispatcher sees it (QUEUED by priority, highest first),
 // and what dispatchers hold (LOCKED, RUNNING, with the lock holder). Live: the queue stream
 // tells of new and re-prioritised work, each listed container's own stream of its moves; either
-// refreshes the lists (at most a few times a second).
+// refreshes the lists (at most a few times a second). 50 of each at most: with one stream per
+// container that stays under the gateway's cap of a token's subscriptions (200 by default).
 import { useQuery, useSubscription } from '@apollo/client/react';
 import { useCallback, useEffect, useRef } from 'react';
 import { ContainerCell } from '../components/state';

@@ -9,6 +9,12 @@ import type { ContainerRequestState } from '../gql/graphql';
 import { FollowRow, RequestList } from '../operations';
 
 export const PAGE_SIZE = 20;
+/**
+ * Rows followed live at most (the newest not yet FINAL): the gateway caps a token's open
+ * subscriptions (MAX_SUBSCRIPTIONS_PER_TOKEN, 200 by default), and a tab may hold a request's
+ * page and the queue besides.
+ */
+export const FOLLOWED_ROWS = 100;
 const STATES: ContainerRequestState[] = ['UNCOMMITTED', 'COMMITTED', 'FINAL'];
 
 /** Follows one request while it can still change; renders nothing. */
@@ -131,6 +137,7 @@ export function RequestsPage() {
       )}
       {rows
         .filter((r) => r.state !== 'FINAL')
+        .slice(0, FOLLOWED_ROWS)
         .map((r) => (
           <Follow key={r.id} uuid={r.uuid} />
         ))}
