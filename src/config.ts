@@ -43,6 +43,8 @@ export interface Config {
   secretsKeys?: Buffer[];
   /** The largest estimated cost of an operation (QUERY_TOO_COMPLEX above it; README, Limits). */
   maxQueryCost: number;
+  /** How long a token another cluster's home refused is refused without asking (0 = not at all). */
+  remoteNegativeTtlSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -167,6 +169,7 @@ const schema = z.object({
   SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(25),
   SECRETS_KEY: secretsKeys.optional(),
   MAX_QUERY_COST: int(1, 10_000_000).default(5000),
+  REMOTE_NEGATIVE_TTL_SECONDS: int(0, 3_600).default(30),
 });
 
 /** Reads and validates the environment; a bad variable throws one line naming it. */
@@ -225,5 +228,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceSeconds: c.SHUTDOWN_GRACE_SECONDS,
     secretsKeys: c.SECRETS_KEY,
     maxQueryCost: c.MAX_QUERY_COST,
+    remoteNegativeTtlSeconds: c.REMOTE_NEGATIVE_TTL_SECONDS,
   };
 }

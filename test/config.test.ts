@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       maxSubscriptions: 5_000,
       shutdownGraceSeconds: 25,
       maxQueryCost: 5000,
+      remoteNegativeTtlSeconds: 30,
     });
   });
 
@@ -51,6 +52,7 @@ describe('loadConfig', () => {
       MAX_SUBSCRIPTIONS: '300',
       SHUTDOWN_GRACE_SECONDS: '7',
       MAX_QUERY_COST: '800',
+      REMOTE_NEGATIVE_TTL_SECONDS: '0',
     });
     expect(c).toMatchObject({
       port: 9090,
@@ -76,6 +78,7 @@ describe('loadConfig', () => {
       maxSubscriptions: 300,
       shutdownGraceSeconds: 7,
       maxQueryCost: 800,
+      remoteNegativeTtlSeconds: 0,
     });
   });
 
@@ -194,6 +197,7 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_WINDOW_SECONDS', '0'],
     ['MAX_SUBSCRIPTIONS_PER_TOKEN', '0'],
     ['MAX_SUBSCRIPTIONS', 'many'],
+    ['REMOTE_NEGATIVE_TTL_SECONDS', '3601'],
   ])('%s=%j is refused with one line naming it', (name, value) => {
     let err: unknown;
     try {

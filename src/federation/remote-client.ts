@@ -9,8 +9,13 @@ export interface RemoteTokenInfo {
   user: { uuid: string; email: string | null; fullName: string | null; isActive: boolean };
 }
 
-/** The outcome of asking; `reason` is safe to log (it never holds the token or a remote message). */
-export type RemoteAnswer = { ok: true; info: RemoteTokenInfo } | { ok: false; reason: string };
+/**
+ * The outcome of asking; `reason` is safe to log (it never holds the token or a remote message).
+ * `refused`: the home answered that the token is no good (not a failure to get an answer).
+ */
+export type RemoteAnswer =
+  | { ok: true; info: RemoteTokenInfo }
+  | { ok: false; reason: string; refused?: true };
 
 export const VALIDATION_QUERY =
   '{ currentApiClientAuthorization { uuid scopes expiresAt user { uuid email fullName isActive } } }';
@@ -99,7 +104,10 @@ export interface HomeClusterClientOptions {
   clusterId: string;
   /** Whole budget of one validation: waiting for a slot plus the HTTP exchange. */
   timeoutMs: number;
-  /** Remote calls in flight at once, over all remote clusters. */
+  /**
+   * Remote calls in flight at once to each home cluster (by URL): a flood of tokens naming one
+   * cluster waits for that cluster's slots, never another's.
+   */
   concurrency: number;
   fetch?: typeof fetch;
 }
@@ -109,18 +117,27 @@ export interface HomeClusterClientOptions {
  * timeout, HTTP status, GraphQL errors, bad JSON, wrong shape) is `{ ok: false, reason }`.
  */
 export class HomeClusterClient {
-  private readonly slots: Semaphore;
+  private readonly slots = new Map<string, Semaphore>();
   private readonly fetch: typeof fetch;
 
   constructor(private readonly opts: HomeClusterClientOptions) {
-    this.slots = new Semaphore(opts.concurrency);
     this.fetch = opts.fetch ?? globalThis.fetch;
+  }
+
+  /** The slots of the cluster at `url` (REMOTE_CLUSTERS is fixed: one per configured cluster). */
+  private slotsOf(url: string): Semaphore {
+    let slots = this.slots.get(url);
+    if (!slots) {
+      slots = new Semaphore(this.opts.concurrency);
+      this.slots.set(url, slots);
+    }
+    return slots;
   }
 
   async ask(url: string, token: { uuid: string; secret: string }): Promise<RemoteAnswer> {
     const signal = AbortSignal.timeout(this.opts.timeoutMs);
     try {
-      return await this.slots.run(() => this.postRetryingReset(url, token, signal), signal);
+      return await this.slotsOf(url).run(() => this.postRetryingReset(url, token, signal), signal);
     } catch (err) {
       const name = (err as Error)?.name;
       if (name === 'TimeoutError' || name === 'AbortError')
@@ -179,7 +196,7 @@ export class HomeClusterClient {
       const code = (errors[0] as { extensions?: { code?: unknown } })?.extensions?.code;
       // Only a well-formed code is repeated: a remote's text could hold anything, even the secret.
       const safe = typeof code === 'string' && /^[A-Z_]{1,40}$/.test(code) ? code : 'error';
-      return { ok: false, reason: `refused by the home cluster (${safe})` };
+      return { ok: false, reason: `refused by the home cluster (${safe})`, refused: true };
     }
     if (res.status !== 200) return { ok: false, reason: `HTTP ${res.status}` };
     const parsed = answerSchema.safeParse(json);
