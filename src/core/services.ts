@@ -1,6 +1,6 @@
 import type { PubSub } from 'graphql-yoga';
 import type { Config } from '../config.js';
-import type { Database } from '../db/client.js';
+import type { Database, Db } from '../db/client.js';
 import type { SecretBox } from '../format/secret-box.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -14,12 +14,29 @@ export type ChangeEvents = {
   anyContainerUpdated: [payload: { uuid: string }];
 };
 
+/** The uuids a committed write changed. */
+export interface Changed {
+  containers: ReadonlySet<string>;
+  containerRequests: ReadonlySet<string>;
+}
+
+/**
+ * Where a write's changes are announced: to this process's subscribers after the commit
+ * (embedded database), or inside the transaction through PostgreSQL to every gateway on the
+ * database, this one included (server/change-feed.ts).
+ */
+export interface ChangeFeed {
+  inTransaction(tx: Db, changes: Changed): Promise<void>;
+  committed(changes: Changed): void;
+}
+
 /** Everything a request needs, built once per server. */
 export interface Services {
   config: Config;
   db: Database;
   validator: TokenValidator;
   events: PubSub<ChangeEvents>;
+  changes: ChangeFeed;
   logger: Logger;
   metrics: Metrics;
   /** Seals and opens the secrets at rest (runtime tokens, secret mounts). */

@@ -21,17 +21,23 @@ export class ChangeSet {
  * Runs a domain write in one transaction (run again when PostgreSQL aborts it as a deadlock
  * victim: db/transaction.ts), each attempt with a fresh ChangeSet, and announces what the
  * committed attempt changed once it has committed. The one place "after commit, announce"
- * happens: an announcement that must travel with the data (a NOTIFY, say) belongs here too,
- * inside the transaction, just before it commits.
+ * happens; an announcement that must travel with the data (PostgreSQL's NOTIFY) is made here
+ * too, inside the transaction, just before it commits (announceInTransaction).
  */
 export async function writeTransaction<T>(
-  ctx: { prisma: PrismaClient; announce(changes: ChangeSet): void },
+  ctx: {
+    prisma: PrismaClient;
+    announce(changes: ChangeSet): void;
+    announceInTransaction?(tx: Db, changes: ChangeSet): Promise<void>;
+  },
   work: (tx: Db, changes: ChangeSet) => Promise<T>,
 ): Promise<T> {
   let changes = new ChangeSet();
-  const result = await transaction(ctx.prisma, (tx) => {
+  const result = await transaction(ctx.prisma, async (tx) => {
     changes = new ChangeSet();
-    return work(tx, changes);
+    const r = await work(tx, changes);
+    await ctx.announceInTransaction?.(tx, changes);
+    return r;
   });
   ctx.announce(changes);
   return result;

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Caller } from '../core/caller.js';
 import type { TokenValidator } from '../core/validator.js';
-import type { PrismaClient } from '../db/client.js';
+import type { Db, PrismaClient } from '../db/client.js';
 import type { SecretBox } from '../format/secret-box.js';
 import type { ChangeSet } from './changes.js';
 
@@ -18,4 +18,9 @@ export interface DomainContext {
   secrets: SecretBox;
   /** Told what a writing transaction changed, once it has committed (see writeTransaction). */
   announce(changes: ChangeSet): void;
+  /**
+   * Told what a writing transaction changed inside it, just before it commits: for an
+   * announcement that travels with the data (PostgreSQL's NOTIFY, sent only if it commits).
+   */
+  announceInTransaction?(tx: Db, changes: ChangeSet): Promise<void>;
 }

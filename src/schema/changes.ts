@@ -7,25 +7,20 @@ import { unauthenticated } from '../errors.js';
 import { callerOf } from './caller.js';
 
 /**
- * The domain's context for this request. What a write changed is published once its
- * transaction has committed: an event for every container and request (uuids only:
- * subscribers re-read).
+ * The domain's context for this request. What a write changed goes to the change feed (an
+ * event for every container and request, uuids only: subscribers re-read), which publishes it
+ * once the transaction has committed.
  */
 export function domainOf(ctx: Context): DomainContext {
-  const { db, validator, config, events, secrets } = ctx.services;
+  const { db, validator, config, secrets, changes: feed } = ctx.services;
   return {
     prisma: db.prisma,
     validator,
     config,
     caller: callerOf(ctx),
     secrets,
-    announce(changes: ChangeSet) {
-      for (const uuid of changes.containers) {
-        events.publish('containerUpdated', uuid, { uuid });
-        events.publish('anyContainerUpdated', { uuid });
-      }
-      for (const uuid of changes.containerRequests) events.publish('containerRequestUpdated', uuid, { uuid });
-    },
+    announce: (changes: ChangeSet) => feed.committed(changes),
+    announceInTransaction: (tx, changes) => feed.inTransaction(tx, changes),
   };
 }
 

@@ -1,9 +1,12 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
+import { ChangeListener } from '../db/change-listener.js';
 import { type Database, openDatabase } from '../db/client.js';
 import { bootstrapSystem, type RootTokenOutcome } from '../domain/bootstrap.js';
 import { sweepExpiredTokens } from '../domain/tokens.js';
+import { errorWithCode } from '../errors.js';
+import { parseNotification, publishChanges } from './change-feed.js';
 import { SSE_ENDPOINT } from './graphql-sse.js';
 import { Logger } from './logger.js';
 import { createServices, type ServerServices } from './services.js';
@@ -76,12 +79,49 @@ export async function createGateway(
     config.tokenSweepSeconds > 0 ? setInterval(sweep, config.tokenSweepSeconds * 1000) : undefined;
   timer?.unref();
 
+  // PostgreSQL: every gateway's committed changes arrive here (this one's too) as notifications.
+  const target = db.adapter.target;
+  const listener =
+    target.kind === 'postgres'
+      ? new ChangeListener(target.url, {
+          message(payload) {
+            const changes = parseNotification(payload);
+            if (changes) publishChanges(services.events, changes);
+            else logger.warn('change notification not understood', { bytes: payload.length });
+          },
+          gap(why) {
+            // Announcements sent while the connection was down are lost: say so, rather than
+            // leave a stream silent that should have had an event.
+            logger.warn('change events may have been missed: ending open subscriptions', { why });
+            services.drain.interrupt({
+              data: null,
+              errors: [
+                errorWithCode(
+                  'SERVICE_UNAVAILABLE',
+                  'Change events may have been missed (the gateway lost its database connection): subscribe again',
+                ),
+              ],
+            });
+          },
+          trouble: (what, fields) => logger.error(what, fields),
+        })
+      : undefined;
+  try {
+    await listener?.ready;
+  } catch (err) {
+    if (timer) clearInterval(timer);
+    await listener?.close();
+    if (!opts.db) await db.close();
+    throw err;
+  }
+
   let server: http.Server | undefined;
   // graphql-sse's reserved streams (single connection mode): they outlive their operations, so
   // the drain ends them once their subscriptions have completed.
   const streams = new Set<http.ServerResponse>();
   const release = async () => {
     if (timer) clearInterval(timer);
+    await listener?.close();
     await yoga.dispose?.();
     if (!opts.db) await db.close();
   };

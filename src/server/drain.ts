@@ -1,14 +1,19 @@
 import { isAsyncIterable, type Plugin, Repeater } from 'graphql-yoga';
 
 /**
- * The gateway's drain: once started (SIGTERM/SIGINT), /readyz answers 503, every response
- * says `Connection: close` (a client sends its next request elsewhere), and every open
- * subscription ends with a completion, as if its object had finished: the client knows to
- * subscribe again, to another instance. A subscription that starts during the drain ends at once.
+ * Every open subscription of this gateway, and the two ways they end early:
+ *
+ * - the drain (SIGTERM/SIGINT): /readyz answers 503, every response says `Connection: close`
+ *   (a client sends its next request elsewhere), and every open subscription ends with a
+ *   completion, as if its object had finished: the client knows to subscribe again, to another
+ *   instance. A subscription that starts during the drain ends at once;
+ * - an interruption (the change listener lost its database connection: events may have been
+ *   missed): each open subscription gets one last event, an error, then completes.
  */
 export class Drain {
   private readonly controller = new AbortController();
   private readonly open = new Set<Promise<void>>();
+  private readonly interrupters = new Set<(last: unknown) => void>();
 
   get draining(): boolean {
     return this.controller.signal.aborted;
@@ -18,13 +23,18 @@ export class Drain {
     this.controller.abort();
   }
 
+  /** Sends `last` on every open subscription, then ends it. */
+  interrupt(last: unknown): void {
+    for (const interrupt of [...this.interrupters]) interrupt(last);
+  }
+
   /** Resolves when every subscription has ended (or at once when none is open). */
   async subscriptionsEnded(): Promise<void> {
     while (this.open.size > 0) await Promise.all(this.open);
   }
 
-  /** `source`, ended (its iterator returned) when the drain starts. */
-  endsOnDrain<T>(source: AsyncIterable<T>): AsyncIterableIterator<T> {
+  /** `source`, ended (its iterator returned) on the drain or an interruption. */
+  endsEarly<T>(source: AsyncIterable<T>): AsyncIterableIterator<T> {
     const signal = this.controller.signal;
     let ended = () => {};
     const done = new Promise<void>((resolve) => (ended = resolve));
@@ -32,13 +42,19 @@ export class Drain {
     return new Repeater<T>(async (push, stop) => {
       const events = source[Symbol.asyncIterator]();
       const onDrain = () => stop();
+      const interrupt = (last: unknown) => {
+        this.interrupters.delete(interrupt);
+        void push(last as T).then(() => stop());
+      };
       signal.addEventListener('abort', onDrain, { once: true });
+      this.interrupters.add(interrupt);
       if (signal.aborted) stop();
       void stop.then(() => events.return?.());
       try {
         for (let e = await events.next(); !e.done; e = await events.next()) await push(e.value);
       } finally {
         signal.removeEventListener('abort', onDrain);
+        this.interrupters.delete(interrupt);
         this.open.delete(done);
         ended();
         stop();
@@ -52,7 +68,7 @@ export function drainPlugin(drain: Drain): Plugin {
     onSubscribe() {
       return {
         onSubscribeResult({ result, setResult }) {
-          if (isAsyncIterable(result)) setResult(drain.endsOnDrain(result));
+          if (isAsyncIterable(result)) setResult(drain.endsEarly(result));
         },
       };
     },

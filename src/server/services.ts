@@ -6,6 +6,7 @@ import type { ChangeEvents, Services } from '../core/services.js';
 import type { Database } from '../db/client.js';
 import { loadSecretBox } from '../domain/secrets-key.js';
 import { FederatedTokenValidator } from '../federation/validator.js';
+import { localChangeFeed, postgresChangeFeed } from './change-feed.js';
 import { Drain } from './drain.js';
 import { Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
@@ -23,6 +24,7 @@ export function createServices(
   // Node does not warn of a leak that is none.
   const eventTarget = new EventTarget();
   setMaxListeners(0, eventTarget);
+  const events = createPubSub<ChangeEvents>({ eventTarget });
   return {
     config,
     db,
@@ -31,7 +33,9 @@ export function createServices(
       config,
       new FederatedTokenValidator(db.prisma, config, logger, { metrics }),
     ),
-    events: createPubSub<ChangeEvents>({ eventTarget }),
+    events,
+    // PostgreSQL: through NOTIFY, heard by every gateway on the database (app.ts listens).
+    changes: db.adapter.target.kind === 'postgres' ? postgresChangeFeed() : localChangeFeed(events),
     logger,
     metrics,
     drain: new Drain(),

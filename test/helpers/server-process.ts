@@ -3,6 +3,7 @@
 // own (`unshare`), as a container would run it.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { waitFor } from './dispatcher.js';
+import type { GqlResult } from './gateway.js';
 
 /** The unshare arguments that put a process in a PID namespace of its own here, or why none do. */
 export function pidNamespace(): { args: string[] } | { skip: string } {
@@ -105,4 +106,21 @@ export class ServerProcess {
     this.child.kill('SIGKILL');
     await this.exited;
   }
+}
+
+/** One GraphQL request to a server process at `url` (its /graphql) with `token`. */
+export async function gqlAt(
+  url: string,
+  token: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<GqlResult> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.text();
+  const json = JSON.parse(body);
+  return { status: res.status, data: json.data, errors: json.errors, body };
 }

@@ -6,9 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { createClient } from 'graphql-sse';
 import { createRequest, requestInput } from '../helpers/api.js';
+import { ok } from '../helpers/assert.js';
 import { freshPostgresDatabase } from '../helpers/backends.js';
 import { type Data, describeBackends } from '../helpers/gateway.js';
-import { ServerProcess } from '../helpers/server-process.js';
+import { gqlAt, ServerProcess } from '../helpers/server-process.js';
 import { SseSubscription } from '../helpers/sse.js';
 import { SteadyClient } from '../helpers/steady-client.js';
 
@@ -18,14 +19,7 @@ const FOLLOW = 'subscription($u: ID!) { containerRequestUpdated(uuid: $u) { uuid
 const PROCESS_MS = 300_000;
 
 async function post(url: string, query: string, variables: Record<string, unknown> = {}): Promise<Data> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${ROOT_SECRET}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const json = await res.json();
-  if (json.errors) throw new Error(JSON.stringify(json.errors));
-  return json.data;
+  return ok(await gqlAt(url, ROOT_SECRET, query, variables));
 }
 
 const newRequest = async (url: string): Promise<string> =>
