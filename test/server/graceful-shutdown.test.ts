@@ -8,7 +8,7 @@ import { createClient } from 'graphql-sse';
 import { createRequest, requestInput } from '../helpers/api.js';
 import { ok } from '../helpers/assert.js';
 import { freshPostgresDatabase } from '../helpers/backends.js';
-import { type Data, describeBackends } from '../helpers/gateway.js';
+import { type Data, describeBackends, TEST_SECRETS_KEY } from '../helpers/gateway.js';
 import { gqlAt, ServerProcess } from '../helpers/server-process.js';
 import { SseSubscription } from '../helpers/sse.js';
 import { SteadyClient } from '../helpers/steady-client.js';
@@ -141,7 +141,12 @@ describe('graceful shutdown of a real process', () => {
     async () => {
       const db = await freshPostgresDatabase();
       try {
-        const env = { DATABASE_URL: db.url, SYSTEM_ROOT_TOKEN: ROOT_SECRET, HOST: '127.0.0.1' };
+        const env = {
+          DATABASE_URL: db.url,
+          SECRETS_KEY: TEST_SECRETS_KEY,
+          SYSTEM_ROOT_TOKEN: ROOT_SECRET,
+          HOST: '127.0.0.1',
+        };
         const [a, b] = [ServerProcess.start(env), ServerProcess.start(env)];
         started.push(a, b);
         const [urlA, urlB] = await Promise.all([a.ready(PROCESS_MS), b.ready(PROCESS_MS)]);

@@ -9,7 +9,7 @@ import { requestInput } from '../helpers/api.js';
 import { errorCode, ok } from '../helpers/assert.js';
 import { freshPostgresDatabase } from '../helpers/backends.js';
 import { waitFor } from '../helpers/dispatcher.js';
-import type { Data } from '../helpers/gateway.js';
+import { type Data, TEST_SECRETS_KEY } from '../helpers/gateway.js';
 import { gqlAt, ServerProcess } from '../helpers/server-process.js';
 import { SseSubscription } from '../helpers/sse.js';
 import { uuidOf } from '../helpers/tokens.js';
@@ -41,7 +41,14 @@ run('three gateway processes on one PostgreSQL', () => {
   beforeAll(async () => {
     db = await freshPostgresDatabase();
     for (let i = 0; i < 3; i++)
-      servers.push(ServerProcess.start({ DATABASE_URL: db.url, SYSTEM_ROOT_TOKEN: ROOT, HOST: '127.0.0.1' }));
+      servers.push(
+        ServerProcess.start({
+          DATABASE_URL: db.url,
+          SECRETS_KEY: TEST_SECRETS_KEY,
+          SYSTEM_ROOT_TOKEN: ROOT,
+          HOST: '127.0.0.1',
+        }),
+      );
     urls = await Promise.all(servers.map((s) => s.ready(PROCESS_MS)));
   }, PROCESS_MS);
   afterAll(async () => {
