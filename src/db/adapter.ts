@@ -17,7 +17,7 @@ export interface DatabaseTimeouts {
   connectMs: number;
 }
 
-export const DEFAULT_DB_TIMEOUTS: DatabaseTimeouts = { statementMs: 10_000, connectMs: 3_000 };
+export const DEFAULT_DB_TIMEOUTS: DatabaseTimeouts = { statementMs: 10_000, connectMs: 10_000 };
 
 // The server cancels a statement at statement_timeout and says so; the client waits this much
 // longer for that answer before it calls the server stalled.
