@@ -1,13 +1,15 @@
 // npm run bench: benchmark scripts; every figure is a ratio against a baseline from the same run
-// (bench/README.md). BENCH_ONLY=throughput, reuse or dispatcher (comma-separated) runs only those.
+// (bench/README.md). BENCH_ONLY=throughput, reuse, dispatcher or scaleout (comma-separated) runs only those.
 import { benchDispatcher } from './dispatcher.js';
 import { benchReuseLookup } from './reuse-lookup.js';
+import { benchScaleout } from './scaleout.js';
 import { benchThroughput } from './throughput.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   throughput: benchThroughput,
   reuse: benchReuseLookup,
   dispatcher: benchDispatcher,
+  scaleout: benchScaleout,
 };
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean) ?? Object.keys(BENCHES);
 const unknown = only.filter((name) => !BENCHES[name]);

@@ -21,8 +21,25 @@ const CONCURRENCY = 8;
 // A file, not a function: autocannon's worker thread loads it.
 const UNIQUE_ID = fileURLToPath(new URL('./unique-id.cjs', import.meta.url));
 
-interface Load {
-  url: string;
+/** A commit that creates a container (`[<id>]` makes each command, so each container, new). */
+export const COMMIT_BODY = {
+  query:
+    'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid containerUuid } }',
+  variables: {
+    i: {
+      state: 'COMMITTED',
+      priority: 1,
+      command: ['bench', '[<id>]'],
+      containerImage: 'img',
+      outputPath: '/out',
+      runtimeConstraints: { vcpus: 1, ram: 1000 },
+    },
+  },
+};
+
+export interface Load {
+  /** Several urls: the load is spread evenly over them (instances behind a balancer). */
+  url: string | string[];
   /** A GraphQL request; `[<id>]` in it is replaced by a fresh id per request. */
   body: { query: string; variables?: Record<string, unknown> };
   token?: string;
@@ -37,30 +54,39 @@ function headersOf(load: Load): Record<string, string> {
 
 /** One request answered without errors, so that a broken figure fails instead of measuring errors. */
 async function check(load: Load): Promise<void> {
-  const body = JSON.stringify(load.body).replaceAll('[<id>]', crypto.randomUUID());
-  const res = await fetch(load.url, { method: 'POST', headers: headersOf(load), body });
-  const json = (await res.json()) as { errors?: unknown };
-  if (!res.ok || json.errors) throw new Error(`bench request failed: ${res.status} ${JSON.stringify(json)}`);
+  for (const url of [load.url].flat()) {
+    const body = JSON.stringify(load.body).replaceAll('[<id>]', crypto.randomUUID());
+    const res = await fetch(url, { method: 'POST', headers: headersOf(load), body });
+    const json = (await res.json()) as { errors?: unknown };
+    if (!res.ok || json.errors)
+      throw new Error(`bench request failed: ${res.status} ${JSON.stringify(json)}`);
+  }
 }
 
-/** Requests per second over `seconds` at `CONCURRENCY`. */
+/** Requests per second over `seconds` at `CONCURRENCY` in all (shared out over the urls). */
 async function rate(load: Load, seconds: number): Promise<number> {
-  const r = await autocannon({
-    url: load.url,
-    method: 'POST',
-    headers: headersOf(load),
-    requests: [{ body: JSON.stringify(load.body), setupRequest: UNIQUE_ID }],
-    connections: CONCURRENCY,
-    duration: seconds,
-    workers: 1,
-  });
-  if (r.errors || r.non2xx || r.timeouts)
-    throw new Error(`bench load failed: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
-  return r.requests.total / r.duration;
+  const urls = [load.url].flat();
+  const rates = await Promise.all(
+    urls.map(async (url) => {
+      const r = await autocannon({
+        url,
+        method: 'POST',
+        headers: headersOf(load),
+        requests: [{ body: JSON.stringify(load.body), setupRequest: UNIQUE_ID }],
+        connections: CONCURRENCY / urls.length,
+        duration: seconds,
+        workers: 1,
+      });
+      if (r.errors || r.non2xx || r.timeouts)
+        throw new Error(`bench load failed: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
+      return r.requests.total / r.duration;
+    }),
+  );
+  return rates.reduce((a, b) => a + b, 0);
 }
 
 /** Warm-up, then REPS interleaved pairs (alternating which goes first); prints the ratio subject/baseline. */
-async function figure(name: string, subject: Load, baseline: Load): Promise<number> {
+export async function figure(name: string, subject: Load, baseline: Load): Promise<number> {
   await check(subject);
   await check(baseline);
   // Unmeasured: JIT, query plans, pools.
@@ -129,28 +155,7 @@ export async function benchThroughput(): Promise<void> {
       staticField,
     );
 
-    await figure(
-      'commit (new container) / one pg INSERT',
-      {
-        url: gw,
-        token,
-        body: {
-          query:
-            'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid containerUuid } }',
-          variables: {
-            i: {
-              state: 'COMMITTED',
-              priority: 1,
-              command: ['bench', '[<id>]'],
-              containerImage: 'img',
-              outputPath: '/out',
-              runtimeConstraints: { vcpus: 1, ram: 1000 },
-            },
-          },
-        },
-      },
-      insert,
-    );
+    await figure('commit (new container) / one pg INSERT', { url: gw, token, body: COMMIT_BODY }, insert);
 
     // The dispatcher's call: the token of a container its token has locked.
     const gql = async (query: string, variables: Record<string, unknown>) => {
