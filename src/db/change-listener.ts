@@ -51,13 +51,22 @@ export class ChangeListener {
       this.on.gap('dropped');
       this.reconnect(RETRY_FIRST_MS);
     };
-    client.on('error', drop);
-    client.on('end', () => drop());
+    // Until LISTEN is in place a failure is connect()'s to report (its caller tries again):
+    // reacting here too would start a second chain of attempts.
+    let established = false;
+    client.on('error', (err) => established && drop(err));
+    client.on('end', () => established && drop());
     client.on('notification', (m) => {
       if (m.channel === CHANGES_CHANNEL && m.payload !== undefined) this.on.message(m.payload);
     });
-    await client.connect();
-    await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+    } catch (err) {
+      client.end().catch(() => {});
+      throw err;
+    }
+    established = true;
     if (this.closed) {
       await client.end();
       return;
