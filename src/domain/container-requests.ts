@@ -159,7 +159,11 @@ export async function updateContainerRequest(
     if (committing && (!identity || tokenChanged))
       throw conflict('The container request changed concurrently; retry');
     const merged = { ...row, ...fields };
-    checkSecretMountKeys(merged);
+    // The stored secret mounts are sealed: their keys are compared opened.
+    checkSecretMountKeys({
+      mounts: merged.mounts,
+      secretMounts: fields.secretMounts ?? ctx.secrets.openMounts(row.secretMounts),
+    });
     if (target === 'COMMITTED') checkCommittable(merged);
 
     const updated = await tx.containerRequest.update({
