@@ -52,6 +52,7 @@ export class ClusterTokenValidator implements TokenValidator {
     return {
       user: valid.user,
       token: valid.token,
+      ...(valid.saltedFor ? { saltedFor: valid.saltedFor } : {}),
       containerUuid: () => {
         if (bound) return Promise.resolve(bound);
         lookup ??= containerOfGeneratedToken(this.prisma, valid.token.uuid);

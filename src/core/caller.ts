@@ -7,12 +7,19 @@ export type TokenRecord = Omit<ApiClientAuthorization, 'secret'>;
 export interface ValidToken {
   token: TokenRecord;
   user: User;
+  /**
+   * Set when the token was matched at home in its salted form for this remote cluster
+   * (X-Arvados-Remote-Cluster): it may then only answer currentApiClientAuthorization.
+   */
+  saltedFor?: string;
 }
 
 /** Who is calling: a validated token, its user, and the container the token belongs to. */
 export interface Caller {
   user: User;
   token: TokenRecord;
+  /** The remote cluster the token was presented salted for (see ValidToken.saltedFor). */
+  saltedFor?: string;
   /**
    * The LOCKED or RUNNING container this token is bound to (design.md §6): the one its container-bound
    * 4th part names, else the one it is the generated token of; null for none. Looked up on

@@ -11,6 +11,15 @@ export function scopeAllows(scopes: readonly string[], root: RootType, field: st
   return scopes.some((s) => s === 'all' || s === name || s === `${root}:*`);
 }
 
+/**
+ * What a token presented at home in its salted form may select (design.md §7): only the
+ * question the remote cluster asks its home. Anyone holding the salted form (the remote
+ * cluster, or whoever it leaked to) could otherwise act as the user here, mint raw tokens…
+ */
+export function saltedAllows(root: RootType, field: string): boolean {
+  return field.startsWith('__') || (root === 'query' && field === 'currentApiClientAuthorization');
+}
+
 const SCOPE_RE = /^(all|(query|mutation|subscription):(\*|[_A-Za-z][_0-9A-Za-z]*))$/;
 
 /** Scopes a client may give a new token: `all`, or `<root>:<field>` / `<root>:*`. */

@@ -81,13 +81,17 @@ export async function findLocalToken(
         await db.$queryRaw<TokenUserRow[]>`${TOKEN_AND_USER}
           WHERE t.secret = ${parsed.secret} AND t.remote_validated_at IS NULL LIMIT 1`;
   if (!row || isExpired({ expiresAt: row.expires_at }, opts.now)) return null;
-  const ok =
-    secretsEqual(row.secret, parsed.secret) ||
-    (parsed.version === 2 &&
-      !!opts.remoteClusterId &&
-      secretsEqual(saltSecret(row.secret, opts.remoteClusterId), parsed.secret));
-  if (!ok) return null;
+  const raw = secretsEqual(row.secret, parsed.secret);
+  const salted =
+    !raw &&
+    parsed.version === 2 &&
+    !!opts.remoteClusterId &&
+    secretsEqual(saltSecret(row.secret, opts.remoteClusterId), parsed.secret);
+  if (!raw && !salted) return null;
   return {
+    // The salted form exists for the remote cluster to ask who the token is; at home it is
+    // nothing more (a client can set the header itself).
+    ...(salted ? { saltedFor: opts.remoteClusterId } : {}),
     token: {
       uuid: row.uuid,
       userUuid: row.user_uuid,

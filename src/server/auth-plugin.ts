@@ -8,7 +8,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../core/context.js';
-import { type RootType, scopeAllows } from '../domain/scopes.js';
+import { type RootType, saltedAllows, scopeAllows } from '../domain/scopes.js';
 import { forbidden, unauthenticated } from '../errors.js';
 
 /** Root field names an operation selects, through fragments. */
@@ -41,6 +41,7 @@ export function rootFieldNames(
 /**
  * Operation-level access (design.md §2), before any resolver runs: a token is required except for
  * pure introspection; an invalid token is UNAUTHENTICATED; inactive users may only call `me`;
+ * a token presented salted for a remote cluster may only ask currentApiClientAuthorization;
  * every selected root field must be allowed by the token's scopes (FORBIDDEN otherwise).
  */
 export function checkOperationAccess(
@@ -55,6 +56,12 @@ export function checkOperationAccess(
   if (fields.length === 0) return null; // introspection / __typename only
   const caller = ctx.caller;
   if (!caller) return unauthenticated('Not logged in: send Authorization: Bearer <token>');
+  if (caller.saltedFor && !fields.every((f) => saltedAllows(op.root, f))) {
+    // The header's value is the client's: not echoed.
+    return forbidden(
+      'A token salted for a remote cluster may only ask currentApiClientAuthorization at its home cluster: use the token itself',
+    );
+  }
   // currentApiClientAuthorization too: it is how another cluster learns that the user is
   // inactive (design.md §7), and it tells the token nothing `me` does not.
   if (

@@ -1,4 +1,10 @@
-import { isValidScope, normalizeScopes, scopeAllows, scopeCovers } from '../../src/domain/scopes.js';
+import {
+  isValidScope,
+  normalizeScopes,
+  saltedAllows,
+  scopeAllows,
+  scopeCovers,
+} from '../../src/domain/scopes.js';
 import { errorCode } from '../helpers/assert.js';
 import { describeBackends } from '../helpers/gateway.js';
 
@@ -22,6 +28,13 @@ describe('scopeAllows', () => {
     expect(scopeAllows([], 'query', 'currentApiClientAuthorization')).toBe(true);
     expect(scopeAllows([], 'query', '__typename')).toBe(true);
     expect(scopeAllows([], 'mutation', 'me')).toBe(false);
+  });
+  test('a token salted for a remote cluster, at home: currentApiClientAuthorization only', () => {
+    expect(saltedAllows('query', 'currentApiClientAuthorization')).toBe(true);
+    expect(saltedAllows('query', '__typename')).toBe(true);
+    expect(saltedAllows('query', 'me')).toBe(false);
+    expect(saltedAllows('mutation', 'createApiClientAuthorization')).toBe(false);
+    expect(saltedAllows('subscription', 'currentApiClientAuthorization')).toBe(false);
   });
   test('Arvados path scopes mean nothing here', () => {
     expect(scopeAllows(['GET /arvados/v1/users/current'], 'query', 'node')).toBe(false);

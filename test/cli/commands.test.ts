@@ -200,8 +200,10 @@ describeBackends('CLI commands', (gw) => {
     test('the salted token authenticates at home only for requests naming that remote cluster', async () => {
       const user = await gw().newUser();
       const salted = saltToken(user.token, 'aaaaa');
-      const asRemote = await gw().gql('{ me { uuid } }', {}, salted, { 'x-arvados-remote-cluster': 'aaaaa' });
-      expect(asRemote.data?.me.uuid).toBe(user.uuid);
+      const asRemote = await gw().gql('{ currentApiClientAuthorization { userUuid } }', {}, salted, {
+        'x-arvados-remote-cluster': 'aaaaa',
+      });
+      expect(asRemote.data?.currentApiClientAuthorization.userUuid).toBe(user.uuid);
       const plain = await gw().gql('{ me { uuid } }', {}, salted);
       expect(errorCode(plain)).toBe('UNAUTHENTICATED');
       const otherRemote = await gw().gql('{ me { uuid } }', {}, salted, {
