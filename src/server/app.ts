@@ -15,6 +15,8 @@ import { createGatewayYoga, type Yoga } from './yoga.js';
 // While draining: how long a kept-alive connection may stay idle before it is closed (a busy
 // client sends on it within this and gets its answer with Connection: close).
 const IDLE_NOTICE_MS = 1_000;
+/** How long close() waits for open subscriptions to end before closing the database. */
+const CLOSE_WAIT_MS = 2_000;
 
 export interface Gateway {
   services: ServerServices;
@@ -179,10 +181,21 @@ export async function createGateway(
       logger.info('shut down');
     },
     async close() {
+      // Subscriptions are ended first and waited for (briefly): a stream still reading the
+      // database for its next event when the database closes would fail after the fact.
+      services.drain.start();
       if (server) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
+      let cut: NodeJS.Timeout | undefined;
+      await Promise.race([
+        services.drain.subscriptionsEnded(),
+        new Promise((resolve) => {
+          cut = setTimeout(resolve, CLOSE_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(cut);
       await release();
     },
   };

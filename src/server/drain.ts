@@ -49,15 +49,20 @@ export class Drain {
       signal.addEventListener('abort', onDrain, { once: true });
       this.interrupters.add(interrupt);
       if (signal.aborted) stop();
-      void stop.then(() => events.return?.());
+      // The source may still be reading (the database, for its next event) when it is told to
+      // end: this subscription counts as open until it has. A failure then has no one left to
+      // tell (the client is gone), and must not surface as an unhandled rejection.
+      const returned = stop.then(() => events.return?.()).catch(() => {});
       try {
         for (let e = await events.next(); !e.done; e = await events.next()) await push(e.value);
       } finally {
         signal.removeEventListener('abort', onDrain);
         this.interrupters.delete(interrupt);
-        this.open.delete(done);
-        ended();
         stop();
+        void returned.then(() => {
+          this.open.delete(done);
+          ended();
+        });
       }
     });
   }
