@@ -1,8 +1,10 @@
 // Driving the workbench in a browser: a page that records every request it makes, every
-// response body and every Content-Security-Policy complaint, screenshots into test-artifacts/,
-// and the sign-in step.
+// response body and every Content-Security-Policy complaint, screenshots into test-artifacts/
+// with an accessibility check (axe-core's WCAG 2 A/AA rules) of the page as shown, and the
+// sign-in step.
 import fs from 'node:fs';
 import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { BrowserContext, Page } from 'playwright-core';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -15,8 +17,11 @@ export interface WorkbenchPage {
   requests: string[];
   /** Console messages about the Content-Security-Policy (a blocked script, style, connection). */
   cspViolations: string[];
+  /** WCAG 2 A/AA violations axe-core found at each screenshot: `shot: rule (elements)`. */
+  accessibility: string[];
   /** Every response body so far (event streams as received). */
   bodies(): Promise<string[]>;
+  /** Saves what the page shows as `name`.png and checks it for accessibility. */
   screenshot(name: string): Promise<void>;
 }
 
@@ -63,6 +68,7 @@ export async function openWorkbench(
   await page.setViewportSize(viewport);
   const requests: string[] = [];
   const cspViolations: string[] = [];
+  const accessibility: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
   const bodies = await recordBodies(context, page);
   page.on('console', (m) => {
@@ -73,10 +79,16 @@ export async function openWorkbench(
     page,
     requests,
     cspViolations,
+    accessibility,
     bodies,
     async screenshot(name) {
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+      const { violations } = await new AxeBuilder({ page })
+        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+        .analyze();
+      for (const v of violations)
+        accessibility.push(`${name}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
     },
   };
 }

@@ -32,6 +32,21 @@ afterAll(async () => {
   await gw?.close();
 });
 
+/** Presses Tab until the focused element's label or text is `name`; fails after 40 presses. */
+async function tabTo(page: WorkbenchPage['page'], name: string): Promise<void> {
+  const seen: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    const label = await page.evaluate(() => {
+      const e = document.activeElement as HTMLInputElement | null;
+      return (e?.labels?.[0]?.textContent ?? e?.getAttribute('aria-label') ?? e?.textContent ?? '').trim();
+    });
+    if (label === name) return;
+    seen.push(label);
+  }
+  throw new Error(`Tab never reached "${name}"; focus went through: ${JSON.stringify(seen)}`);
+}
+
 /** The names in the list, top to bottom. */
 const shownNames = () => wb.page.locator('table.requests tbody th').allInnerTexts();
 
@@ -131,6 +146,7 @@ test(
     expect(wb.requests.length).toBeGreaterThan(0);
     expect(wb.requests.filter((r) => !r.startsWith(`${url}/`))).toEqual([]);
     expect(wb.cspViolations).toEqual([]);
+    expect(wb.accessibility).toEqual([]);
   },
   BROWSER_TIMEOUT,
 );
@@ -204,6 +220,43 @@ test(
     expect(stored.join('\n')).not.toContain(secret);
     expect(wb.requests.filter((r) => !r.startsWith(`${url}/`))).toEqual([]);
     expect(wb.cspViolations).toEqual([]);
+    expect(wb.accessibility).toEqual([]);
+  },
+  BROWSER_TIMEOUT,
+);
+
+test(
+  'by keyboard alone: sign in, skip to the content, go to the submit form and fill its first field',
+  async () => {
+    const user = await gw.newUser();
+    wb = await openWorkbench(browser.context, url);
+    const { page } = wb;
+    await page.getByRole('heading', { name: 'Workbench' }).waitFor();
+    await tabTo(page, 'API token');
+    await page.keyboard.type(user.token);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('who').waitFor();
+
+    // The first stop is the skip link; following it puts the next Tab inside the content.
+    await tabTo(page, 'Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => location.hash)).toBe('#main');
+
+    await tabTo(page, 'Submit');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Submit a request' }).waitFor();
+    await tabTo(page, 'Name');
+    await page.keyboard.type('typed');
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('typed');
+    // Every focusable element shows where the focus is (an outline or a ring).
+    const unmarked = await page.evaluate(() => {
+      const e = document.activeElement as HTMLElement;
+      const st = getComputedStyle(e);
+      return st.outlineStyle === 'none' && st.boxShadow === 'none' ? e.outerHTML.slice(0, 80) : null;
+    });
+    expect(unmarked).toBeNull();
+    await wb.screenshot('keyboard-submit');
+    expect(wb.accessibility).toEqual([]);
   },
   BROWSER_TIMEOUT,
 );
@@ -315,6 +368,7 @@ test(
 
     expect(wb.requests.filter((r) => !r.startsWith(`${url}/`))).toEqual([]);
     expect(wb.cspViolations).toEqual([]);
+    expect(wb.accessibility).toEqual([]);
   },
   BROWSER_TIMEOUT,
 );

@@ -183,6 +183,7 @@ test(
     // Nothing went anywhere but the gateway, and the policy blocked nothing.
     expect(wb.requests.filter((r) => !r.startsWith(`${url}/`))).toEqual([]);
     expect(wb.cspViolations).toEqual([]);
+    expect(wb.accessibility).toEqual([]);
     await waitFor('the dispatcher to finish the cancelled one', () =>
       dispatcher!.logs().some((l) => l.msg === 'container final' || l.msg === 'container cancelled'),
     );
