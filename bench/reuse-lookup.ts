@@ -39,7 +39,7 @@ export async function benchReuseLookup(): Promise<void> {
         remoteValidatedAt: true,
       },
     });
-    const caller: Caller = { user, token, containerUuid: async () => null };
+    const caller: Caller = { user, token, containerUuid: async () => null, knownContainerUuid: () => null };
     const domain = {
       prisma: db.prisma,
       validator: services.validator,

@@ -49,15 +49,17 @@ export class ClusterTokenValidator implements TokenValidator {
     const bound = boundTo ? await checkBoundContainer(this.prisma, valid.token.uuid, boundTo) : null;
     if (bound === false) throw unauthenticated('Token is not valid for that container');
     let lookup: Promise<string | null> | undefined;
+    let found: string | null | undefined = bound ?? undefined;
     return {
       user: valid.user,
       token: valid.token,
       ...(valid.saltedFor ? { saltedFor: valid.saltedFor } : {}),
       containerUuid: () => {
         if (bound) return Promise.resolve(bound);
-        lookup ??= containerOfGeneratedToken(this.prisma, valid.token.uuid);
+        lookup ??= containerOfGeneratedToken(this.prisma, valid.token.uuid).then((uuid) => (found = uuid));
         return lookup;
       },
+      knownContainerUuid: () => found,
     };
   }
 }

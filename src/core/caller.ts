@@ -26,4 +26,10 @@ export interface Caller {
    * first use — call it before opening a transaction (PGlite has a single connection).
    */
   containerUuid(): Promise<string | null>;
+  /**
+   * That container when it is known without a query (bound by the 4th part, or looked up
+   * already); undefined when finding it would take one (a write then folds the lookup into a
+   * statement of its own: generatedTokenContainerSql).
+   */
+  knownContainerUuid(): string | null | undefined;
 }

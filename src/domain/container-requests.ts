@@ -1,10 +1,15 @@
-import type { Db } from '../db/client.js';
+import { Prisma } from '../db/client.js';
 import { badInput, conflict, notFound } from '../errors.js';
-import type { SecretBox } from '../format/secret-box.js';
 import { newUuid } from '../format/uuid.js';
-import type { Prisma } from '../generated/prisma/client.js';
-import { secretMountsMd5 } from './canonical.js';
-import { type ChangeSet, writeTransaction } from './changes.js';
+import { writeTransaction } from './changes.js';
+import {
+  type CommittingRequest,
+  commitStoredRequest,
+  type NewRequestColumns,
+  reuseKey,
+  reuseLockSql,
+  writeCommit,
+} from './commit.js';
 import {
   type ContainerRequestInput,
   checkCommittable,
@@ -16,10 +21,9 @@ import {
 import { dropClaim } from './containers.js';
 import type { DomainContext } from './context.js';
 import { finalizeRequests } from './finalize.js';
-import { lockActiveParent, lockRequestWithContainer } from './locks.js';
-import { COPIED_FIELDS, copiedFields, createContainer } from './new-container.js';
-import { inheritedRequestPriority, recomputeContainerPriority } from './priority.js';
-import { findReusableContainer, reuseHash } from './reuse.js';
+import { generatedTokenContainerSql, lockActiveParent, lockRequestWithContainer } from './locks.js';
+import { COPIED_FIELDS } from './new-container.js';
+import { inheritedRequestPriority } from './priority.js';
 import { type RuntimeIdentity, resolveRuntimeIdentity } from './runtime-identity.js';
 import { containerRequestVisibleWhere } from './visibility.js';
 
@@ -33,8 +37,8 @@ const COMMIT_SELECT = {
   useExisting: true,
   secretMounts: true,
   requestingContainerUuid: true,
+  createdAt: true,
 } satisfies Prisma.ContainerRequestSelect;
-type CommitRow = Prisma.ContainerRequestGetPayload<{ select: typeof COMMIT_SELECT }>;
 
 // The stored values an update is compared with: re-sending an unchanged value is no change.
 // Secrets are not read, so runtimeToken and secretMounts always count as changed.
@@ -65,42 +69,83 @@ export async function createContainerRequest(
   const runtimeToken = input.runtimeToken ?? null;
   // Validate before the transaction: a remote cluster may have to be asked.
   const identity = await resolveRuntimeIdentity(ctx.validator, runtimeToken, caller.user.uuid);
-
-  const parent = await caller.containerUuid(); // before the transaction: it may query
+  const committing = state === 'COMMITTED';
 
   return writeTransaction(ctx, async (tx, changes) => {
-    let priority = fields.priority ?? null;
-    if (parent) {
-      await lockActiveParent(tx, parent);
-      priority = await inheritedRequestPriority(tx, parent);
-    }
-    if (state === 'COMMITTED') checkCommittable({ priority, runtimeConstraints: fields.runtimeConstraints });
     const uuid = newUuid(ctx.config.clusterId, 'containerRequest');
-    const row = await tx.containerRequest.create({
+    // The copied fields as written (missing JSON as {}), both to the request and to a new container.
+    const copied = {
+      command: fields.command!,
+      containerImage: fields.containerImage!,
+      cwd: fields.cwd ?? '.',
+      environment: fields.environment ?? {},
+      mounts: fields.mounts ?? {},
+      outputPath: fields.outputPath!,
+      runtimeConstraints: fields.runtimeConstraints ?? {},
+      schedulingParameters: fields.schedulingParameters ?? {},
+    };
+    const sealedMounts = ctx.secrets.sealMounts(fields.secretMounts ?? {});
+    const row: CommittingRequest = {
+      ...copied,
+      uuid,
+      priority: fields.priority ?? null,
+      useExisting: fields.useExisting ?? true,
+      secretMounts: sealedMounts,
+      requestingContainerUuid: caller.knownContainerUuid() ?? null,
+      createdAt: new Date(),
+    };
+    const key = committing ? reuseKey(row, identity, ctx.secrets) : null;
+    // One statement for the reuse lock and, when the caller's container is not known yet, for
+    // finding it (a container's own token makes child requests).
+    const parentUnknown = caller.knownContainerUuid() === undefined;
+    const items = [
+      ...(key && row.useExisting ? [Prisma.sql`${reuseLockSql(key.hash)}::text AS locked`] : []),
+      ...(parentUnknown ? [Prisma.sql`${generatedTokenContainerSql(caller.token.uuid)} AS parent`] : []),
+    ];
+    if (items.length > 0) {
+      const [found] = await tx.$queryRaw<{ parent?: string | null }[]>`SELECT ${Prisma.join(items)}`;
+      if (parentUnknown) row.requestingContainerUuid = found?.parent ?? null;
+    }
+    let parentPriority: bigint | null = null;
+    if (row.requestingContainerUuid) {
+      parentPriority = await lockActiveParent(tx, row.requestingContainerUuid);
+      row.priority = await inheritedRequestPriority(tx, row.requestingContainerUuid);
+    }
+    const columns: NewRequestColumns = {
+      ownerUuid: caller.user.uuid,
+      name: fields.name ?? null,
+      description: fields.description ?? null,
+      properties: fields.properties ?? {},
+      containerCountMax: fields.containerCountMax ?? ctx.config.containerCountMax,
+      runtimeToken: ctx.secrets.sealToken(runtimeToken),
+    };
+    if (key) {
+      checkCommittable({ priority: row.priority, runtimeConstraints: fields.runtimeConstraints });
+      await writeCommit(
+        tx,
+        { cr: row, key, identity, parentPriority, insert: columns },
+        changes,
+        ctx.secrets,
+      );
+      return uuid;
+    }
+    await tx.containerRequest.create({
       data: {
-        ...fields,
-        command: fields.command!,
-        containerImage: fields.containerImage!,
-        outputPath: fields.outputPath!,
-        properties: fields.properties ?? {},
-        environment: fields.environment ?? {},
-        mounts: fields.mounts ?? {},
-        runtimeConstraints: fields.runtimeConstraints ?? {},
-        schedulingParameters: fields.schedulingParameters ?? {},
-        secretMounts: ctx.secrets.sealMounts(fields.secretMounts ?? {}),
-        containerCountMax: fields.containerCountMax ?? ctx.config.containerCountMax,
+        ...copied,
+        ...columns,
         uuid,
-        ownerUuid: caller.user.uuid,
+        priority: row.priority,
+        useExisting: row.useExisting,
+        secretMounts: sealedMounts,
+        properties: fields.properties ?? {},
+        requestingContainerUuid: row.requestingContainerUuid,
+        createdAt: row.createdAt,
         modifiedByUserUuid: caller.user.uuid,
-        priority,
-        runtimeToken: ctx.secrets.sealToken(runtimeToken),
-        requestingContainerUuid: parent,
         state: 'UNCOMMITTED',
       },
-      select: COMMIT_SELECT,
+      select: { uuid: true },
     });
     changes.containerRequest(uuid);
-    if (state === 'COMMITTED') await commitRequest(tx, row, identity, changes, ctx.secrets);
     return uuid;
   });
 }
@@ -183,7 +228,7 @@ export async function updateContainerRequest(
     changes.containerRequest(uuid);
 
     if (committing) {
-      await commitRequest(tx, updated, identity!, changes, ctx.secrets);
+      await commitStoredRequest(tx, updated, identity!, changes, ctx.secrets);
     } else if (row.state === 'COMMITTED' && target === 'FINAL') {
       const container = updated.containerUuid
         ? await tx.container.findUnique({
@@ -218,59 +263,4 @@ export async function deleteContainerRequest(ctx: DomainContext, uuid: string): 
     // Its claim goes with it: the container's priority is worked out again without it.
     if (row.state === 'COMMITTED' && row.containerUuid) await dropClaim(tx, row.containerUuid, changes);
   });
-}
-
-/**
- * design.md §3 commit steps 2–4, inside the caller's transaction: reuse a container or create a new
- * QUEUED one, point the request at it, recompute its priority, and finalize the request at once
- * if the container is already COMPLETE.
- */
-export async function commitRequest(
-  tx: Db,
-  cr: CommitRow,
-  identity: RuntimeIdentity,
-  changes: ChangeSet,
-  secrets: SecretBox,
-): Promise<void> {
-  // A child committed after its parent finished would wait forever at priority 0.
-  if (cr.requestingContainerUuid) await lockActiveParent(tx, cr.requestingContainerUuid);
-  // The request's secret mounts are stored sealed: opened here for their digest only, and
-  // handed to the container sealed as they are.
-  const md5 = secretMountsMd5(secrets.openMounts(cr.secretMounts));
-  const hash = reuseHash({
-    ...cr,
-    secretMountsMd5: md5,
-    runtimeUserUuid: identity.runtimeUserUuid,
-    runtimeAuthScopes: identity.runtimeAuthScopes,
-  });
-  let containerUuid: string | null = null;
-  if (cr.useExisting) {
-    // Two identical commits at once must not both miss each other's new container.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${hash}))`;
-    containerUuid = await findReusableContainer(tx, hash);
-  }
-  if (!containerUuid) {
-    containerUuid = await createContainer(tx, cr.uuid.slice(0, 5), {
-      ...copiedFields(cr),
-      secretMounts: cr.secretMounts ?? {},
-      secretMountsMd5: md5,
-      reuseHash: hash,
-      ...identity,
-      runtimeToken: secrets.sealToken(identity.runtimeToken),
-    });
-    changes.container(containerUuid);
-  }
-  await tx.containerRequest.update({
-    where: { uuid: cr.uuid },
-    data: { state: 'COMMITTED', containerUuid, containerCount: { increment: 1 } },
-    select: { uuid: true },
-  });
-  changes.containerRequest(cr.uuid);
-  const container = await tx.container.findUniqueOrThrow({
-    where: { uuid: containerUuid },
-    select: { state: true, log: true, output: true },
-  });
-  if (container.state === 'COMPLETE') await finalizeRequests(tx, { uuid: cr.uuid }, container, changes);
-  // After the finalize: a request finalized at once gives a COMPLETE container no claim.
-  await recomputeContainerPriority(tx, containerUuid, changes);
 }

@@ -1,6 +1,6 @@
-import type { Db } from '../db/client.js';
+import { type Db, Prisma } from '../db/client.js';
 import { conflict } from '../errors.js';
-import { isActive } from './container-state.js';
+import { ACTIVE_STATES, isActive } from './container-state.js';
 
 // Every writer takes row locks in one order — a container before the requests that point at
 // it — so a request update and a container state change never wait on each other in a cycle.
@@ -41,14 +41,21 @@ export async function lockRequestWithContainer(tx: Db, uuid: string): Promise<st
 /**
  * A request made by a container may only be created or committed while that container is
  * LOCKED or RUNNING: a share lock holds it there until this transaction ends, so it cannot
- * finish (and cancel its children) in between.
+ * finish (and cancel its children) in between. Returns its priority (the claim of its children).
  */
-export async function lockActiveParent(tx: Db, parentUuid: string): Promise<void> {
+export async function lockActiveParent(tx: Db, parentUuid: string): Promise<bigint> {
   const rows = await tx.$queryRaw<
-    { state: string }[]
-  >`SELECT state::text AS state FROM containers WHERE uuid = ${parentUuid} FOR SHARE`;
+    { state: string; priority: bigint }[]
+  >`SELECT state::text AS state, priority FROM containers WHERE uuid = ${parentUuid} FOR SHARE`;
   const state = rows[0]?.state;
   if (!state || !isActive(state as Parameters<typeof isActive>[0])) {
     throw conflict('The container that made this request has finished');
   }
+  return BigInt(rows[0]!.priority);
+}
+
+/** The LOCKED or RUNNING container whose generated token this is (an SQL expression: its uuid or NULL). */
+export function generatedTokenContainerSql(tokenUuid: string): Prisma.Sql {
+  return Prisma.sql`(SELECT uuid FROM containers
+    WHERE auth_uuid = ${tokenUuid} AND state = ANY(${[...ACTIVE_STATES]}::"ContainerState"[]) LIMIT 1)`;
 }

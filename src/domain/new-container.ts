@@ -14,7 +14,16 @@ export const COPIED_FIELDS = {
   runtimeConstraints: true,
   schedulingParameters: true,
 } as const;
-type CopiedRow = Prisma.ContainerRequestGetPayload<{ select: typeof COPIED_FIELDS }>;
+/** The copied fields as read (JSON columns as stored) or as about to be written. */
+export type CopiedRow = {
+  [K in keyof Prisma.ContainerRequestGetPayload<{ select: typeof COPIED_FIELDS }>]: K extends
+    | 'command'
+    | 'containerImage'
+    | 'cwd'
+    | 'outputPath'
+    ? Prisma.ContainerRequestGetPayload<{ select: typeof COPIED_FIELDS }>[K]
+    : unknown;
+};
 
 /** The copied fields as a new container is written (null JSON as {}). */
 export function copiedFields(row: CopiedRow) {

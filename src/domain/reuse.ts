@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Db } from '../db/client.js';
+import { type Db, Prisma } from '../db/client.js';
 import { canonicalJson, objectOrEmpty } from './canonical.js';
 
 /** The fields two containers must share for one to be reused for the other (design.md §8). */
@@ -38,43 +38,41 @@ export function reuseHash(f: ReuseFields): string {
 }
 
 /**
- * The container to reuse for these fields, in the preference order of design.md §8, or null:
+ * The candidates for reuse, best first (design.md §8), as one query that ranks every tier:
  * 1. COMPLETE with exit code 0, earliest finishedAt;
  * 2. RUNNING without runtimeStatus.error, highest progress, then earliest startedAt;
  * 3. LOCKED before QUEUED, then highest priority, then earliest createdAt.
- * Failed and cancelled containers are never candidates.
+ * Failed and cancelled containers are never candidates. Columns: uuid, state, log, output.
  *
- * Each tier is one query on the (reuse_hash, state) index that sorts in the database and
- * takes one row: with useExisting false, any number of identical containers may share a hash.
+ * It reads only containers with this hash, on the (reuse_hash, state) index: with useExisting
+ * false any number of identical containers may share a hash, so the database sorts them and
+ * hands over one row, whatever their number.
  */
-export async function findReusableContainer(db: Db, hash: string): Promise<string | null> {
-  const complete = await db.container.findFirst({
-    where: { reuseHash: hash, state: 'COMPLETE', exitCode: 0 },
-    orderBy: [{ finishedAt: 'asc' }, { createdAt: 'asc' }],
-    select: { uuid: true },
-  });
-  if (complete) return complete.uuid;
-
+export function reusableContainersSql(hash: string): Prisma.Sql {
   // "Without runtimeStatus.error" as JavaScript reads it: a non-object status has no error,
   // and a missing, null, false, "" or 0 error is none; anything else ({} and [] included)
-  // is an error. Prisma's JSON filters cannot say "missing or one of these", hence raw SQL.
-  // A null progress ranks as 0 (unknown progress is none), as it always has.
-  const [running] = await db.$queryRaw<{ uuid: string }[]>`
-    SELECT uuid FROM containers
-    WHERE reuse_hash = ${hash} AND state = 'RUNNING'
-      AND (jsonb_typeof(runtime_status) <> 'object'
-           OR runtime_status -> 'error' IS NULL
-           OR runtime_status -> 'error' IN ('null'::jsonb, 'false'::jsonb, '""'::jsonb, '0'::jsonb))
-    ORDER BY COALESCE(progress, 0) DESC, started_at ASC NULLS LAST, created_at ASC, uuid ASC
+  // is an error. A null progress ranks as 0 (unknown progress is none), as it always has.
+  // Each tier's own order is written for its rows only (NULL, hence tied, for the others).
+  return Prisma.sql`
+    SELECT uuid, state, log, output FROM containers
+    WHERE reuse_hash = ${hash}
+      AND ((state = 'COMPLETE' AND exit_code = 0)
+        OR (state = 'RUNNING'
+            AND (jsonb_typeof(runtime_status) <> 'object'
+                 OR runtime_status -> 'error' IS NULL
+                 OR runtime_status -> 'error' IN ('null'::jsonb, 'false'::jsonb, '""'::jsonb, '0'::jsonb)))
+        OR state IN ('LOCKED', 'QUEUED'))
+    ORDER BY CASE state WHEN 'COMPLETE' THEN 0 WHEN 'RUNNING' THEN 1 WHEN 'LOCKED' THEN 2 ELSE 3 END,
+      CASE WHEN state = 'COMPLETE' THEN finished_at END ASC NULLS LAST,
+      CASE WHEN state = 'RUNNING' THEN COALESCE(progress, 0) END DESC,
+      CASE WHEN state = 'RUNNING' THEN started_at END ASC NULLS LAST,
+      CASE WHEN state IN ('LOCKED', 'QUEUED') THEN priority END DESC,
+      created_at ASC, uuid ASC
     LIMIT 1`;
-  if (running) return running.uuid;
+}
 
-  const waiting = await db.container.findFirst({
-    where: { reuseHash: hash, state: { in: ['LOCKED', 'QUEUED'] } },
-    // The enum sorts in declaration order (QUEUED < LOCKED, prisma/schema.prisma), so
-    // descending puts LOCKED first; test/lifecycle/reuse-lookup.test.ts checks that order.
-    orderBy: [{ state: 'desc' }, { priority: 'desc' }, { createdAt: 'asc' }, { uuid: 'asc' }],
-    select: { uuid: true },
-  });
-  return waiting?.uuid ?? null;
+/** The container to reuse for these fields (reusableContainersSql), or null. */
+export async function findReusableContainer(db: Db, hash: string): Promise<string | null> {
+  const [best] = await db.$queryRaw<{ uuid: string }[]>(reusableContainersSql(hash));
+  return best?.uuid ?? null;
 }
