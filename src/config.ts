@@ -43,6 +43,8 @@ export interface Config {
   secretsKeys?: Buffer[];
   /** The largest estimated cost of an operation (QUERY_TOO_COMPLEX above it; README, Limits). */
   maxQueryCost: number;
+  /** Caps on one document's size: tokens, and each operation's aliases, depth, directives (README, Limits). */
+  documentLimits: { maxTokens: number; maxAliases: number; maxDepth: number; maxDirectives: number };
   /** How long a token another cluster's home refused is refused without asking (0 = not at all). */
   remoteNegativeTtlSeconds: number;
 }
@@ -169,6 +171,10 @@ const schema = z.object({
   SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(25),
   SECRETS_KEY: secretsKeys.optional(),
   MAX_QUERY_COST: int(1, 10_000_000).default(5000),
+  MAX_TOKENS: int(1, 10_000_000).default(5000),
+  MAX_ALIASES: int(0, 1_000_000).default(30),
+  MAX_DEPTH: int(1, 10_000).default(15),
+  MAX_DIRECTIVES: int(0, 1_000_000).default(50),
   REMOTE_NEGATIVE_TTL_SECONDS: int(0, 3_600).default(30),
 });
 
@@ -228,6 +234,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceSeconds: c.SHUTDOWN_GRACE_SECONDS,
     secretsKeys: c.SECRETS_KEY,
     maxQueryCost: c.MAX_QUERY_COST,
+    documentLimits: {
+      maxTokens: c.MAX_TOKENS,
+      maxAliases: c.MAX_ALIASES,
+      maxDepth: c.MAX_DEPTH,
+      maxDirectives: c.MAX_DIRECTIVES,
+    },
     remoteNegativeTtlSeconds: c.REMOTE_NEGATIVE_TTL_SECONDS,
   };
 }

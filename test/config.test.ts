@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       maxSubscriptions: 5_000,
       shutdownGraceSeconds: 25,
       maxQueryCost: 5000,
+      documentLimits: { maxTokens: 5000, maxAliases: 30, maxDepth: 15, maxDirectives: 50 },
       remoteNegativeTtlSeconds: 30,
     });
   });
@@ -52,6 +53,10 @@ describe('loadConfig', () => {
       MAX_SUBSCRIPTIONS: '300',
       SHUTDOWN_GRACE_SECONDS: '7',
       MAX_QUERY_COST: '800',
+      MAX_TOKENS: '2000',
+      MAX_ALIASES: '0',
+      MAX_DEPTH: '8',
+      MAX_DIRECTIVES: '5',
       REMOTE_NEGATIVE_TTL_SECONDS: '0',
     });
     expect(c).toMatchObject({
@@ -78,6 +83,7 @@ describe('loadConfig', () => {
       maxSubscriptions: 300,
       shutdownGraceSeconds: 7,
       maxQueryCost: 800,
+      documentLimits: { maxTokens: 2000, maxAliases: 0, maxDepth: 8, maxDirectives: 5 },
       remoteNegativeTtlSeconds: 0,
     });
   });
@@ -170,6 +176,10 @@ describe('loadConfig', () => {
     ['SYSTEM_ROOT_TOKEN', 'v2/zzzzz-gj3su-0123456789abcde/hunter2hunter2hunter2hunter2hunter2'],
     ['MAX_QUERY_COST', '0'],
     ['MAX_QUERY_COST', 'lots'],
+    ['MAX_TOKENS', '0'],
+    ['MAX_DEPTH', '0'],
+    ['MAX_ALIASES', '-1'],
+    ['MAX_DIRECTIVES', '1e3'],
     ['HOST', 'http://0.0.0.0'],
     ['HOST', '0.0.0.0:8080'],
     ['HOST', 'my host'],

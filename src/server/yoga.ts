@@ -8,6 +8,7 @@ import { schema } from '../schema/index.js';
 import { operationAccessPlugin } from './auth-plugin.js';
 import { corsPlugin } from './cors.js';
 import { operationDeadline } from './deadline.js';
+import { documentLimits } from './document-limits.js';
 import { drainPlugin } from './drain.js';
 import { maskError, normalizeErrors } from './error-handling.js';
 import { closeFinishedEventStreams } from './event-streams.js';
@@ -88,6 +89,9 @@ export function createGatewayYoga(services: ServerServices): Yoga {
       // Refuses documents too deep to parse and strings the database cannot store, before
       // anything parses or reads the request.
       inputGuard(),
+      // Caps a document's tokens while it is parsed, and each operation's aliases, depth and
+      // directives before it is validated (QUERY_TOO_COMPLEX).
+      documentLimits(services.config.documentLimits),
       // A log line and metrics per operation; before the access check, to see its refusals.
       operationLog(services.logger, services.metrics),
       // Refuses invalid tokens, inactive users and root fields out of scope before any resolver.

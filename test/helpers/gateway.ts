@@ -106,6 +106,11 @@ export async function startTestGateway(
   return t;
 }
 
+/** The error-level log lines the gateway wrote since line `from` (an unexpected error logs one). */
+export function errorLogsSince(gw: TestGateway, from: number): string[] {
+  return gw.logs.slice(from).filter((l) => JSON.parse(l).level === 'error');
+}
+
 /** One describe block per backend (PGlite, and PostgreSQL when TEST_DATABASE_URL is set). */
 export function eachBackend(name: string, fn: (backend: BackendName) => void): void {
   for (const backend of BACKENDS) describe(`${name} [${backend}]`, () => fn(backend));

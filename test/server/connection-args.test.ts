@@ -3,7 +3,7 @@
 
 import { createRequest } from '../helpers/api.js';
 import { errorCode, ok } from '../helpers/assert.js';
-import { describeBackends } from '../helpers/gateway.js';
+import { describeBackends, errorLogsSince } from '../helpers/gateway.js';
 
 describeBackends('connection arguments', (gw) => {
   let user: { uuid: string; token: string };
@@ -43,11 +43,7 @@ describeBackends('connection arguments', (gw) => {
         ]);
         expect(r.body).not.toContain('garbage');
       }
-      expect(
-        gw()
-          .logs.slice(logged)
-          .filter((l) => JSON.parse(l).level === 'error'),
-      ).toEqual([]);
+      expect(errorLogsSince(gw(), logged)).toEqual([]);
     },
   );
 

@@ -9,8 +9,10 @@ import { type StallProxy, startStallProxy } from '../helpers/stall-proxy.js';
 // database that is slow or stalled.
 
 // A mutation's fields run one after another: N user creations make an operation that takes
-// a while, and whose progress the users table shows.
+// a while, and whose progress the users table shows. Each is an alias: the gateways here allow
+// that many (MAX_ALIASES).
 const CREATIONS = 300;
+const ALIASES = { MAX_ALIASES: String(CREATIONS) };
 const manyCreations = (tag: string) =>
   `mutation { ${Array.from(
     { length: CREATIONS },
@@ -49,7 +51,7 @@ async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
 eachBackend('operation deadline (OPERATION_TIMEOUT_MS)', (backend) => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway(backend, { OPERATION_TIMEOUT_MS: '300' });
+    gw = await startTestGateway(backend, { OPERATION_TIMEOUT_MS: '300', ...ALIASES });
   });
   afterAll(async () => {
     await gw?.close();
@@ -70,7 +72,7 @@ eachBackend('a client that goes away', (backend) => {
   let gw: TestGateway;
   let url: string;
   beforeAll(async () => {
-    gw = await startTestGateway(backend);
+    gw = await startTestGateway(backend, ALIASES);
     url = await gw.gateway.listen(0, '127.0.0.1');
   });
   afterAll(async () => {
