@@ -14,9 +14,16 @@ export interface BaselineServer {
   close(): Promise<void>;
 }
 
-/** Listens on 127.0.0.1 with a pool of `poolSize` connections to `databaseUrl` for baseline B. */
-export async function startBaselineServer(databaseUrl: string, poolSize = 10): Promise<BaselineServer> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+/**
+ * Listens on 127.0.0.1 (on port `listenOn`, 0 for any) with a pool of `poolSize` connections to
+ * `databaseUrl` for baseline B; without one, only A (bench/bare-server.ts: no database at all).
+ */
+export async function startBaselineServer(
+  databaseUrl: string | null,
+  poolSize = 10,
+  listenOn = 0,
+): Promise<BaselineServer> {
+  const pool = databaseUrl ? new pg.Pool({ connectionString: databaseUrl, max: poolSize }) : null;
   // The gateway's plugins declare their options for every builder of this program; this one uses none.
   const builder = new SchemaBuilder({} as ConstructorParameters<typeof SchemaBuilder>[0]);
   const Me = builder.objectRef<{ uuid: string; isAdmin: boolean }>('Me').implement({
@@ -28,35 +35,36 @@ export async function startBaselineServer(databaseUrl: string, poolSize = 10): P
       static: t.field({ type: Me, resolve: () => ({ uuid: 'zzzzz-tpzed-000000000000000', isAdmin: true }) }),
     }),
   });
-  builder.mutationType({
-    fields: (t) => ({
-      // B: one INSERT of a queued container (every column the gateway's commit fills that has no default).
-      insertContainer: t.string({
-        args: { command: t.arg.stringList({ required: true }) },
-        resolve: async (_root, args) => {
-          const uuid = newUuid('zzzzz', 'container');
-          const r = await pool.query<{ uuid: string }>(
-            `INSERT INTO containers (uuid, state, priority, command, container_image, cwd, output_path,
+  if (pool)
+    builder.mutationType({
+      fields: (t) => ({
+        // B: one INSERT of a queued container (every column the gateway's commit fills that has no default).
+        insertContainer: t.string({
+          args: { command: t.arg.stringList({ required: true }) },
+          resolve: async (_root, args) => {
+            const uuid = newUuid('zzzzz', 'container');
+            const r = await pool!.query<{ uuid: string }>(
+              `INSERT INTO containers (uuid, state, priority, command, container_image, cwd, output_path,
                runtime_user_uuid, runtime_auth_scopes, secret_mounts_md5, reuse_hash)
              VALUES ($1, 'QUEUED', 1, $2, 'img', '.', '/out', 'zzzzz-tpzed-000000000000000', ARRAY['all'],
                md5('{}'), md5($1)) RETURNING uuid`,
-            [uuid, args.command],
-          );
-          return r.rows[0]!.uuid;
-        },
+              [uuid, args.command],
+            );
+            return r.rows[0]!.uuid;
+          },
+        }),
       }),
-    }),
-  });
+    });
   const yoga = createYoga({ schema: builder.toSchema(), logging: false });
   const server = http.createServer(yoga);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(listenOn, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
-      await pool.end();
+      await pool?.end();
     },
   };
 }

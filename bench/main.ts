@@ -1,6 +1,9 @@
 // npm run bench: benchmark scripts; every figure is a ratio against a baseline from the same run
-// (bench/README.md). BENCH_ONLY=throughput, reuse, dispatcher or scaleout (comma-separated) runs only those.
+// (bench/README.md). BENCH_ONLY=throughput, reuse, dispatcher, scaleout, queue, pileup, memory or startup (comma-separated) runs only those.
 import { benchDispatcher } from './dispatcher.js';
+import { benchPileup } from './pileup.js';
+import { benchMemory, benchStartup } from './process.js';
+import { benchQueue } from './queue.js';
 import { benchReuseLookup } from './reuse-lookup.js';
 import { benchScaleout } from './scaleout.js';
 import { benchThroughput } from './throughput.js';
@@ -10,6 +13,10 @@ const BENCHES: Record<string, () => Promise<void>> = {
   reuse: benchReuseLookup,
   dispatcher: benchDispatcher,
   scaleout: benchScaleout,
+  queue: benchQueue,
+  pileup: benchPileup,
+  memory: benchMemory,
+  startup: benchStartup,
 };
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean) ?? Object.keys(BENCHES);
 const unknown = only.filter((name) => !BENCHES[name]);

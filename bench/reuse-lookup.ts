@@ -3,15 +3,12 @@
 // Reported as a ratio against the 1k baseline measured in the same run.
 
 import { loadConfig } from '../src/config.js';
-import type { Caller } from '../src/core/caller.js';
 import type { PrismaClient } from '../src/db/client.js';
 import { openDatabase } from '../src/db/client.js';
-import { bootstrapSystem } from '../src/domain/bootstrap.js';
 import { createContainerRequest } from '../src/domain/container-requests.js';
 import { newSecretsKey } from '../src/format/secret-box.js';
-import { Logger } from '../src/server/logger.js';
-import { createServices } from '../src/server/services.js';
 import { insertFillerContainers } from './fill-containers.js';
+import { adminDomain } from './scratch.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,100000').split(',').map(Number);
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 200);
@@ -25,29 +22,7 @@ export async function benchReuseLookup(): Promise<void> {
   });
   const db = await openDatabase(config.database);
   try {
-    await bootstrapSystem(db.prisma, config.clusterId, undefined);
-    const services = createServices(config, db, new Logger(() => {}));
-    const user = await db.prisma.user.findFirstOrThrow({ where: { isAdmin: true } });
-    const token = await db.prisma.apiClientAuthorization.findFirstOrThrow({
-      where: { userUuid: user.uuid },
-      select: {
-        uuid: true,
-        userUuid: true,
-        scopes: true,
-        expiresAt: true,
-        createdAt: true,
-        remoteValidatedAt: true,
-      },
-    });
-    const caller: Caller = { user, token, containerUuid: async () => null, knownContainerUuid: () => null };
-    const domain = {
-      prisma: db.prisma,
-      validator: services.validator,
-      config,
-      caller,
-      secrets: services.secrets,
-      announce: () => {},
-    };
+    const domain = await adminDomain(db, config);
     console.log(`reuse lookup: ${config.database.kind}, ${COMMITS} commits per size`);
 
     // Half the commits reuse (same fields as an earlier one), half create a new container.
