@@ -56,6 +56,9 @@ export async function lockActiveParent(tx: Db, parentUuid: string): Promise<bigi
 
 /** The LOCKED or RUNNING container whose generated token this is (an SQL expression: its uuid or NULL). */
 export function generatedTokenContainerSql(tokenUuid: string): Prisma.Sql {
+  // One parameter per state: an array parameter reaches PGlite as the text "LOCKED,RUNNING"
+  // (pglite-prisma-adapter) outside jest, where the server runs.
+  const states = Prisma.join(ACTIVE_STATES.map((s) => Prisma.sql`${s}::"ContainerState"`));
   return Prisma.sql`(SELECT uuid FROM containers
-    WHERE auth_uuid = ${tokenUuid} AND state = ANY(${[...ACTIVE_STATES]}::"ContainerState"[]) LIMIT 1)`;
+    WHERE auth_uuid = ${tokenUuid} AND state IN (${states}) LIMIT 1)`;
 }

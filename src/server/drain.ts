@@ -55,6 +55,10 @@ export class Drain {
       const returned = stop.then(() => events.return?.()).catch(() => {});
       try {
         for (let e = await events.next(); !e.done; e = await events.next()) await push(e.value);
+      } catch (err) {
+        // The client went away: its request's signal aborted the execution, and the error
+        // would only reject the return() of whoever stops reading (an unhandled rejection).
+        if ((err as Error | undefined)?.name !== 'AbortError') throw err;
       } finally {
         signal.removeEventListener('abort', onDrain);
         this.interrupters.delete(interrupt);

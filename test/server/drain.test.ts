@@ -68,3 +68,31 @@ test('a subscription that ends by itself is no longer counted open', async () =>
   expect(seen).toEqual([1, 2]);
   await drain.subscriptionsEnded(); // would wait forever if it were still counted
 });
+
+test('a source aborted because its client went away ends the stream quietly', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const drain = new Drain();
+    const client = new AbortController();
+    const source: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () =>
+          new Promise<IteratorResult<number>>((_, reject) =>
+            client.signal.addEventListener('abort', () => reject(client.signal.reason)),
+          ),
+      }),
+    };
+    const it = drain.endsEarly(source);
+    const first = it.next();
+    client.abort(); // as the server does when the client closes the connection
+    expect(await first).toEqual({ value: undefined, done: true });
+    await it.return?.(); // what the HTTP layer does with a stream nobody reads any more
+    await drain.subscriptionsEnded();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
