@@ -1,6 +1,6 @@
 import type { PubSub } from 'graphql-yoga';
 import type { Config } from '../config.js';
-import type { Database, Db } from '../db/client.js';
+import type { Database, Db, Prisma } from '../db/client.js';
 import type { SecretBox } from '../format/secret-box.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -18,7 +18,15 @@ export type ChangeEvents = {
 export interface Changed {
   containers: ReadonlySet<string>;
   containerRequests: ReadonlySet<string>;
+  /** Those of them a statement of the transaction announced itself (ChangeFeed.notifySql). */
+  announced?: ReadonlySet<string>;
 }
+
+/**
+ * An SQL expression (for a select list) that announces, as ChangeFeed.inTransaction would, the
+ * containers and requests named by two text[] expressions.
+ */
+export type NotifySql = (containers: Prisma.Sql, requests: Prisma.Sql) => Prisma.Sql;
 
 /**
  * Where a write's changes are announced: to this process's subscribers after the commit
@@ -28,6 +36,11 @@ export interface Changed {
 export interface ChangeFeed {
   inTransaction(tx: Db, changes: Changed): Promise<void>;
   committed(changes: Changed): void;
+  /**
+   * Where announcements go through the database: lets a statement that writes carry its own
+   * announcement instead of costing one more statement (the commit's, domain/commit.ts).
+   */
+  notifySql?: NotifySql;
 }
 
 /** Everything a request needs, built once per server. */

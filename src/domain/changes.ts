@@ -8,6 +8,8 @@ import { transaction } from '../db/transaction.js';
 export class ChangeSet {
   readonly containers = new Set<string>();
   readonly containerRequests = new Set<string>();
+  /** Changes a statement of the transaction announced itself (DomainContext.notifySql). */
+  readonly announced = new Set<string>();
 
   container(uuid: string): void {
     this.containers.add(uuid);

@@ -1,3 +1,4 @@
+import type { NotifySql } from '../core/services.js';
 import { type Db, Prisma } from '../db/client.js';
 import type { SecretBox } from '../format/secret-box.js';
 import { newUuid } from '../format/uuid.js';
@@ -63,6 +64,7 @@ export async function commitStoredRequest(
   identity: RuntimeIdentity,
   changes: ChangeSet,
   secrets: SecretBox,
+  notify?: NotifySql,
 ): Promise<void> {
   // A child committed after its parent finished would wait forever at priority 0.
   const parentPriority = cr.requestingContainerUuid
@@ -70,7 +72,7 @@ export async function commitStoredRequest(
     : null;
   const key = reuseKey(cr, identity, secrets);
   if (cr.useExisting) await tx.$queryRaw`SELECT ${reuseLockSql(key.hash)}::text`;
-  await writeCommit(tx, { cr, key, identity, parentPriority, insert: null }, changes, secrets);
+  await writeCommit(tx, { cr, key, identity, parentPriority, insert: null, notify }, changes, secrets);
 }
 
 export interface Commit {
@@ -81,6 +83,8 @@ export interface Commit {
   parentPriority: bigint | null;
   /** The new request's other columns: the statement inserts it, committed; null: it updates it. */
   insert: NewRequestColumns | null;
+  /** Given, the statement announces what it changed itself (no NOTIFY statement of its own). */
+  notify?: NotifySql;
 }
 
 const json = (v: unknown) => Prisma.sql`${JSON.stringify(v)}::jsonb`;
@@ -96,7 +100,7 @@ const json = (v: unknown) => Prisma.sql`${JSON.stringify(v)}::jsonb`;
  */
 export async function writeCommit(
   tx: Db,
-  { cr, key, identity, parentPriority, insert }: Commit,
+  { cr, key, identity, parentPriority, insert, notify }: Commit,
   changes: ChangeSet,
   secrets: SecretBox,
 ): Promise<void> {
@@ -138,6 +142,12 @@ export async function writeCommit(
       FROM target t WHERE r.uuid = ${cr.uuid}
       RETURNING r.uuid`;
   const containerUuid = newUuid(cr.uuid.slice(0, 5), 'container');
+  const announce = notify
+    ? Prisma.sql`, ${notify(
+        Prisma.sql`CASE WHEN t.created OR EXISTS (SELECT 1 FROM reprioritised) THEN ARRAY[t.uuid] ELSE ARRAY[]::text[] END`,
+        Prisma.sql`ARRAY[${cr.uuid}::text]`,
+      )}::text AS announced`
+    : Prisma.empty;
   const [row] = await tx.$queryRaw<
     { uuid: string; created: boolean; reprioritised: boolean; parent: boolean }[]
   >`
@@ -170,10 +180,14 @@ export async function writeCommit(
     )
     SELECT t.uuid, t.created, EXISTS (SELECT 1 FROM reprioritised) AS reprioritised,
       EXISTS (SELECT 1 FROM container_requests k
-              WHERE k.requesting_container_uuid = t.uuid AND k.state = 'COMMITTED') AS parent
+              WHERE k.requesting_container_uuid = t.uuid AND k.state = 'COMMITTED') AS parent${announce}
     FROM target t`;
   if (!row) throw new Error('the commit statement found no container'); // it always returns one
   changes.containerRequest(cr.uuid);
   if (row.created || row.reprioritised) changes.container(row.uuid);
+  if (notify) {
+    changes.announced.add(cr.uuid);
+    if (row.created || row.reprioritised) changes.announced.add(row.uuid);
+  }
   if (row.reprioritised && row.parent) await recomputeChildren(tx, row.uuid, changes);
 }

@@ -123,7 +123,7 @@ export async function createContainerRequest(
       checkCommittable({ priority: row.priority, runtimeConstraints: fields.runtimeConstraints });
       await writeCommit(
         tx,
-        { cr: row, key, identity, parentPriority, insert: columns },
+        { cr: row, key, identity, parentPriority, insert: columns, notify: ctx.notifySql },
         changes,
         ctx.secrets,
       );
@@ -228,7 +228,7 @@ export async function updateContainerRequest(
     changes.containerRequest(uuid);
 
     if (committing) {
-      await commitStoredRequest(tx, updated, identity!, changes, ctx.secrets);
+      await commitStoredRequest(tx, updated, identity!, changes, ctx.secrets, ctx.notifySql);
     } else if (row.state === 'COMMITTED' && target === 'FINAL') {
       const container = updated.containerUuid
         ? await tx.container.findUnique({

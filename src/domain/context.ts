@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Caller } from '../core/caller.js';
+import type { NotifySql } from '../core/services.js';
 import type { TokenValidator } from '../core/validator.js';
 import type { Db, PrismaClient } from '../db/client.js';
 import type { SecretBox } from '../format/secret-box.js';
@@ -23,4 +24,6 @@ export interface DomainContext {
    * announcement that travels with the data (PostgreSQL's NOTIFY, sent only if it commits).
    */
   announceInTransaction?(tx: Db, changes: ChangeSet): Promise<void>;
+  /** Where announcements go through the database: how a statement makes its own (ChangeSet.announced). */
+  notifySql?: NotifySql;
 }

@@ -21,6 +21,7 @@ export function domainOf(ctx: Context): DomainContext {
     secrets,
     announce: (changes: ChangeSet) => feed.committed(changes),
     announceInTransaction: (tx, changes) => feed.inTransaction(tx, changes),
+    notifySql: feed.notifySql,
   };
 }
 

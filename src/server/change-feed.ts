@@ -1,7 +1,7 @@
 import type { PubSub } from 'graphql-yoga';
 import type { Changed, ChangeEvents, ChangeFeed } from '../core/services.js';
 import { CHANGES_CHANNEL } from '../db/change-listener.js';
-import type { Db } from '../db/client.js';
+import { type Db, Prisma } from '../db/client.js';
 
 /** Tells this process's subscribers what changed. */
 export function publishChanges(events: PubSub<ChangeEvents>, changes: Changed): void {
@@ -40,7 +40,7 @@ export function postgresChangeFeed(): ChangeFeed {
       const all = [
         ...[...changes.containers].map((u) => ['c', u] as const),
         ...[...changes.containerRequests].map((u) => ['r', u] as const),
-      ];
+      ].filter(([, u]) => !changes.announced?.has(u));
       for (let i = 0; i < all.length; i += UUIDS_PER_NOTIFY) {
         const payload: Payload = { c: [], r: [] };
         for (const [kind, uuid] of all.slice(i, i + UUIDS_PER_NOTIFY)) payload[kind].push(uuid);
@@ -48,6 +48,9 @@ export function postgresChangeFeed(): ChangeFeed {
       }
     },
     committed() {},
+    // The same payload, built by the statement (a commit announces at most 2 uuids).
+    notifySql: (containers, requests) =>
+      Prisma.sql`pg_notify(${CHANGES_CHANNEL}, json_build_object('c', ${containers}, 'r', ${requests})::text)`,
   };
 }
 

@@ -20,6 +20,9 @@ const RENAME =
   'mutation($u: ID!, $n: String!) { updateContainerRequest(uuid: $u, input: {name: $n}) { uuid } }';
 const CREATE =
   'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { uuid containerUuid } }';
+const COMMIT = 'mutation($u: ID!) { updateContainerRequest(uuid: $u, input: {state: COMMITTED}) { uuid } }';
+const READ = 'query($u: ID!) { containerRequest(uuid: $u) { containerUuid } }';
+const FOLLOW_CONTAINER = 'subscription($u: ID!) { containerUpdated(uuid: $u) { uuid priority } }';
 const PROCESS_MS = 300_000;
 
 const run = process.env.TEST_DATABASE_URL ? describe : describe.skip;
@@ -66,6 +69,33 @@ run('three gateway processes on one PostgreSQL', () => {
       expect((await sub.next()).data.containerRequestUpdated.name).toBe('through the third');
     } finally {
       sub.close();
+    }
+  });
+
+  test('a commit announces itself in its own statement: heard on the first when made through the others', async () => {
+    const tag = `commit-${Date.now()}`;
+    const input = (over: Record<string, unknown>) => requestInput({ command: ['echo', tag], ...over });
+    const cr = ok(await as(0, CREATE, { i: input({ state: 'UNCOMMITTED' }) })).createContainerRequest.uuid;
+    const sub = await follow(0, cr);
+    let containerSub: SseSubscription | undefined;
+    try {
+      // Committed by an update through the second: the request's event.
+      ok(await as(1, COMMIT, { u: cr }));
+      const heard = (await sub.next()).data.containerRequestUpdated;
+      expect(heard.uuid).toBe(cr);
+      const { containerUuid } = ok(await as(0, READ, { u: cr })).containerRequest;
+      expect(containerUuid).toBeTruthy();
+      containerSub = await SseSubscription.open(base(urls[0]!), FOLLOW_CONTAINER, { u: containerUuid }, ROOT);
+      await containerSub.ready();
+      await containerSub.next(); // the current state
+      // Created committed through the third, onto the same container with a higher priority: the
+      // container's new priority is heard.
+      const again = ok(await as(2, CREATE, { i: input({ priority: 999 }) })).createContainerRequest;
+      expect(again.containerUuid).toBe(containerUuid);
+      expect((await containerSub.next()).data.containerUpdated.uuid).toBe(containerUuid);
+    } finally {
+      sub.close();
+      containerSub?.close();
     }
   });
 
