@@ -1,5 +1,7 @@
 // npm run bench: benchmark scripts; every figure is a ratio against a baseline from the same run
-// (bench/README.md). BENCH_ONLY=throughput, reuse, dispatcher, scaleout, queue, pileup, memory or startup (comma-separated) runs only those.
+// (bench/README.md). BENCH_ONLY=throughput, reuse, dispatcher, scaleout, queue, pileup, memory, startup
+// or attack (comma-separated) runs only those.
+import { benchAttack } from './attack.js';
 import { benchDispatcher } from './dispatcher.js';
 import { benchPileup } from './pileup.js';
 import { benchMemory, benchStartup } from './process.js';
@@ -17,6 +19,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   pileup: benchPileup,
   memory: benchMemory,
   startup: benchStartup,
+  attack: benchAttack,
 };
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean) ?? Object.keys(BENCHES);
 const unknown = only.filter((name) => !BENCHES[name]);

@@ -4,8 +4,8 @@
 // the load generator, so expect well under 2 here; on machines of their own, more).
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { newSecretsKey } from '../src/format/secret-box.js';
 import { ServerProcess } from '../test/helpers/server-process.js';
+import { gatewayEnv } from './scratch.js';
 import { COMMIT_BODY, figure } from './throughput.js';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -18,13 +18,7 @@ export async function benchScaleout(): Promise<void> {
   await admin.query(`CREATE DATABASE "${name}"`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
-  const env = {
-    DATABASE_URL: url.toString(),
-    SECRETS_KEY: newSecretsKey().toString('hex'),
-    SYSTEM_ROOT_TOKEN: ROOT,
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn', // no request lines: the load would be mostly log writing
-  };
+  const env = gatewayEnv(url.toString(), ROOT);
   const servers: ServerProcess[] = [];
   try {
     // One after the other: the first applies the migrations.

@@ -7,6 +7,7 @@ import type { Caller } from '../src/core/caller.js';
 import type { Database } from '../src/db/client.js';
 import { bootstrapSystem } from '../src/domain/bootstrap.js';
 import type { DomainContext } from '../src/domain/context.js';
+import { newSecretsKey } from '../src/format/secret-box.js';
 import { Logger } from '../src/server/logger.js';
 import { createServices } from '../src/server/services.js';
 
@@ -31,6 +32,17 @@ export async function scratchDatabases(stem: string) {
       for (const n of names) await admin.query(`DROP DATABASE IF EXISTS "${n}" WITH (FORCE)`).catch(() => {});
       await admin.end();
     },
+  };
+}
+
+/** The environment of a gateway process on the database at `url`, with `rootToken` as its system root. */
+export function gatewayEnv(url: string, rootToken: string): Record<string, string> {
+  return {
+    DATABASE_URL: url,
+    SECRETS_KEY: newSecretsKey().toString('hex'), // a scratch database: a key of this run
+    SYSTEM_ROOT_TOKEN: rootToken,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn', // no request lines: the load would be mostly log writing
   };
 }
 

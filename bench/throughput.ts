@@ -45,7 +45,7 @@ export interface Load {
   token?: string;
 }
 
-function headersOf(load: Load): Record<string, string> {
+export function headersOf(load: Load): Record<string, string> {
   return {
     'content-type': 'application/json',
     ...(load.token ? { authorization: `Bearer ${load.token}` } : {}),
@@ -53,7 +53,7 @@ function headersOf(load: Load): Record<string, string> {
 }
 
 /** One request answered without errors, so that a broken figure fails instead of measuring errors. */
-async function check(load: Load): Promise<void> {
+export async function check(load: Load): Promise<void> {
   for (const url of [load.url].flat()) {
     const body = JSON.stringify(load.body).replaceAll('[<id>]', crypto.randomUUID());
     const res = await fetch(url, { method: 'POST', headers: headersOf(load), body });
@@ -63,22 +63,28 @@ async function check(load: Load): Promise<void> {
   }
 }
 
+/** `connections` clients sending `load` to one url for `seconds`, from a worker thread; any failure throws. */
+export async function runLoad(url: string, load: Load, seconds: number, connections: number) {
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    headers: headersOf(load),
+    requests: [{ body: JSON.stringify(load.body), setupRequest: UNIQUE_ID }],
+    connections,
+    duration: seconds,
+    workers: 1,
+  });
+  if (r.errors || r.non2xx || r.timeouts)
+    throw new Error(`bench load failed: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
+  return r;
+}
+
 /** Requests per second over `seconds` at `CONCURRENCY` in all (shared out over the urls). */
 async function rate(load: Load, seconds: number): Promise<number> {
   const urls = [load.url].flat();
   const rates = await Promise.all(
     urls.map(async (url) => {
-      const r = await autocannon({
-        url,
-        method: 'POST',
-        headers: headersOf(load),
-        requests: [{ body: JSON.stringify(load.body), setupRequest: UNIQUE_ID }],
-        connections: CONCURRENCY / urls.length,
-        duration: seconds,
-        workers: 1,
-      });
-      if (r.errors || r.non2xx || r.timeouts)
-        throw new Error(`bench load failed: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
+      const r = await runLoad(url, load, seconds, CONCURRENCY / urls.length);
       return r.requests.total / r.duration;
     }),
   );

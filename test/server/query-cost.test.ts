@@ -3,17 +3,10 @@
 // it asks for — and one over the budget is refused with QUERY_TOO_COMPLEX, stating the cost and
 // the limit, while everyone else is answered.
 
+import { attackQuery as attack } from '../../bench/attack-query.js';
 import { createRequest } from '../helpers/api.js';
 import { expectError, ok } from '../helpers/assert.js';
 import { describeBackends, errorLogsSince } from '../helpers/gateway.js';
-
-/** container → containerRequests(first: 100) → container → …, `levels` connections deep. */
-function attack(levels: number): string {
-  let inner = 'uuid command';
-  for (let i = 0; i < levels; i++)
-    inner = `containerRequests(first: 100) { edges { node { uuid name command container { uuid ${inner} } } } }`;
-  return `query($u: ID!) { container(uuid: $u) { ${inner} } }`;
-}
 
 describeBackends('the cost budget, by default', (gw) => {
   let shared: string;
