@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { isAsyncIterable, type Plugin, Repeater } from 'graphql-yoga';
 
 /**
@@ -14,6 +15,11 @@ export class Drain {
   private readonly controller = new AbortController();
   private readonly open = new Set<Promise<void>>();
   private readonly interrupters = new Set<(last: unknown) => void>();
+
+  constructor() {
+    // One listener per open subscription (MAX_SUBSCRIPTIONS bounds them), not a leak.
+    setMaxListeners(0, this.controller.signal);
+  }
 
   get draining(): boolean {
     return this.controller.signal.aborted;
