@@ -34,11 +34,22 @@ function slowFailingSource(ms: number) {
   return { source, state };
 }
 
-test('the drain waits for a source to finish ending, and its failure then is not unhandled', async () => {
+/** Runs `body`, then fails if a promise was rejected with no handler meanwhile. */
+async function noUnhandledRejection(body: () => Promise<void>): Promise<void> {
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   process.on('unhandledRejection', onUnhandled);
   try {
+    await body();
+    await new Promise((r) => setTimeout(r, 50)); // unhandled rejections are reported a turn later
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+}
+
+test('the drain waits for a source to finish ending, and its failure then is not unhandled', async () => {
+  await noUnhandledRejection(async () => {
     const drain = new Drain();
     const { source, state } = slowFailingSource(100);
     const it = drain.endsEarly(source);
@@ -50,11 +61,7 @@ test('the drain waits for a source to finish ending, and its failure then is not
     await drain.subscriptionsEnded();
     // Ended only once the source's return() had settled, not as soon as the stream stopped.
     expect(state.returned).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(unhandled).toEqual([]);
-  } finally {
-    process.off('unhandledRejection', onUnhandled);
-  }
+  });
 });
 
 test('a subscription that ends by itself is no longer counted open', async () => {
@@ -70,10 +77,7 @@ test('a subscription that ends by itself is no longer counted open', async () =>
 });
 
 test('a source aborted because its client went away ends the stream quietly', async () => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => unhandled.push(reason);
-  process.on('unhandledRejection', onUnhandled);
-  try {
+  await noUnhandledRejection(async () => {
     const drain = new Drain();
     const client = new AbortController();
     const source: AsyncIterable<number> = {
@@ -90,9 +94,5 @@ test('a source aborted because its client went away ends the stream quietly', as
     expect(await first).toEqual({ value: undefined, done: true });
     await it.return?.(); // what the HTTP layer does with a stream nobody reads any more
     await drain.subscriptionsEnded();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(unhandled).toEqual([]);
-  } finally {
-    process.off('unhandledRejection', onUnhandled);
-  }
+  });
 });
