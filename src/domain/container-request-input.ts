@@ -1,6 +1,8 @@
 import { badInput } from '../errors.js';
 import type { ContainerRequestState } from '../generated/prisma/client.js';
 import { canonicalJson, isPlainObject, type JsonObject, objectOrEmpty } from './canonical.js';
+import { refuseExplicitNull } from './explicit-null.js';
+import { checkRuntimeConstraints } from './runtime-constraints.js';
 
 /** Client-settable fields of a container request (CreateContainerRequestInput in schema.graphql). */
 export interface ContainerRequestInput {
@@ -83,7 +85,7 @@ export function checkModifiable(
   if (allowed === 'all') return;
   for (const [field, value] of Object.entries(input) as [InputField, unknown][]) {
     if (value === undefined || allowed.has(field)) continue;
-    if (field in current && sameValue(field, value, current[field])) continue;
+    if (Object.hasOwn(current, field) && sameValue(field, value, current[field])) continue;
     throw badInput(field, `${field} cannot be modified in state '${state}'`);
   }
 }
@@ -112,6 +114,8 @@ function object(field: string, v: unknown): JsonObject {
   return v;
 }
 
+// Mount points are data: a path named `__proto__` or `toString` is a mount point like any
+// other, so keys are only ever read as own keys (Object.entries, Object.hasOwn), never with `in`.
 function mountMap(field: string, v: unknown): JsonObject {
   const m = object(field, v);
   for (const [path, mount] of Object.entries(m)) {
@@ -131,11 +135,23 @@ function integer(field: string, v: unknown, min: number, max: number): number {
   return v;
 }
 
+// Fields whose column cannot be null. (The JSON fields take null as {}: design.md §8.)
+const NOT_NULL: readonly InputField[] = [
+  'state',
+  'command',
+  'containerImage',
+  'cwd',
+  'outputPath',
+  'useExisting',
+  'containerCountMax',
+];
+
 /**
  * Checks the shape of every present field and returns the columns to write. Required-ness
  * and cross-field rules are in checkComplete / checkCommittable.
  */
 export function validateFields(input: ContainerRequestInput): ValidatedFields {
+  refuseExplicitNull(input, NOT_NULL);
   const out: ValidatedFields = {};
   const has = (k: InputField) => input[k] !== undefined;
   if (has('name')) out.name = input.name === null ? null : text('name', input.name, { max: 1024 });
@@ -162,8 +178,10 @@ export function validateFields(input: ContainerRequestInput): ValidatedFields {
   }
   if (has('mounts')) out.mounts = mountMap('mounts', input.mounts);
   if (has('outputPath')) out.outputPath = text('outputPath', input.outputPath, { nonEmpty: true, max: 4096 });
-  if (has('runtimeConstraints'))
+  if (has('runtimeConstraints')) {
     out.runtimeConstraints = object('runtimeConstraints', input.runtimeConstraints);
+    checkRuntimeConstraints(out.runtimeConstraints);
+  }
   if (has('schedulingParameters'))
     out.schedulingParameters = object('schedulingParameters', input.schedulingParameters);
   if (has('useExisting')) {
@@ -189,7 +207,7 @@ export interface RequestShape {
 /** secretMounts keys must not repeat keys of mounts. */
 export function checkSecretMountKeys(r: Pick<RequestShape, 'mounts' | 'secretMounts'>): void {
   const mounts = objectOrEmpty(r.mounts);
-  if (Object.keys(objectOrEmpty(r.secretMounts)).some((k) => k in mounts)) {
+  if (Object.keys(objectOrEmpty(r.secretMounts)).some((k) => Object.hasOwn(mounts, k))) {
     throw badInput('secretMounts', 'secretMounts keys must not repeat keys of mounts');
   }
 }

@@ -1,4 +1,5 @@
 import { Prisma } from '../db/client.js';
+import { withJsonColumns } from '../db/json-column.js';
 import { badInput, conflict, notFound } from '../errors.js';
 import { newUuid } from '../format/uuid.js';
 import { writeTransaction } from './changes.js';
@@ -22,7 +23,7 @@ import { dropClaim } from './containers.js';
 import type { DomainContext } from './context.js';
 import { finalizeRequests } from './finalize.js';
 import { generatedTokenContainerSql, lockActiveParent, lockRequestWithContainer } from './locks.js';
-import { COPIED_FIELDS } from './new-container.js';
+import { COPIED_FIELDS, COPIED_JSON_FIELDS } from './new-container.js';
 import { inheritedRequestPriority } from './priority.js';
 import { type RuntimeIdentity, resolveRuntimeIdentity } from './runtime-identity.js';
 import { containerRequestVisibleWhere } from './visibility.js';
@@ -52,6 +53,9 @@ const MODIFIABLE_SELECT = {
   useExisting: true,
   containerCountMax: true,
 } satisfies Prisma.ContainerRequestSelect;
+
+// The request's JSON columns, as Prisma writes them (every key kept: src/db/json-column.ts).
+const JSON_FIELDS = [...COPIED_JSON_FIELDS, 'properties'] as const;
 
 /** Creates a request (UNCOMMITTED, or COMMITTED at once); returns its uuid. */
 export async function createContainerRequest(
@@ -131,13 +135,12 @@ export async function createContainerRequest(
     }
     await tx.containerRequest.create({
       data: {
-        ...copied,
         ...columns,
+        ...withJsonColumns({ ...copied, properties: fields.properties ?? {} }, JSON_FIELDS),
         uuid,
         priority: row.priority,
         useExisting: row.useExisting,
         secretMounts: sealedMounts,
-        properties: fields.properties ?? {},
         requestingContainerUuid: row.requestingContainerUuid,
         createdAt: row.createdAt,
         modifiedByUserUuid: caller.user.uuid,
@@ -214,7 +217,7 @@ export async function updateContainerRequest(
     const updated = await tx.containerRequest.update({
       where: { uuid },
       data: {
-        ...fields,
+        ...withJsonColumns(fields, JSON_FIELDS),
         ...(fields.secretMounts !== undefined
           ? { secretMounts: ctx.secrets.sealMounts(fields.secretMounts) }
           : {}),

@@ -1,29 +1,22 @@
 import type { Caller } from '../core/caller.js';
 import type { Db } from '../db/client.js';
+import { jsonColumn, withJsonColumns } from '../db/json-column.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
-import type { ContainerState, Prisma } from '../generated/prisma/client.js';
-import { isPlainObject } from './canonical.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import { type ChangeSet, writeTransaction } from './changes.js';
+import {
+  type ContainerUpdate,
+  type UpdateContainerInput,
+  validateContainerUpdate,
+} from './container-input.js';
 import { canTransition, isActive, isFinal } from './container-state.js';
 import type { DomainContext } from './context.js';
 import { finalizeRequests } from './finalize.js';
 import { lockRow } from './locks.js';
-import { COPIED_FIELDS, copiedFields, createContainer } from './new-container.js';
+import { COPIED_FIELDS, COPIED_JSON_FIELDS, copiedFields, createContainer } from './new-container.js';
 import { recomputeContainerPriority } from './priority.js';
 import { createToken, expireToken } from './tokens.js';
 import { containerVisibleWhere, isOwnToken } from './visibility.js';
-
-/** Fields of UpdateContainerInput (schema.graphql). */
-export interface UpdateContainerInput {
-  state?: ContainerState | null;
-  /** Within a signed 64-bit integer (the API's BigInt scalar). */
-  priority?: bigint | null;
-  progress?: number | null;
-  log?: string | null;
-  output?: string | null;
-  runtimeStatus?: unknown;
-  exitCode?: number | null;
-}
 
 // What the container's own token may set, only while RUNNING (design.md §5).
 const SELF_FIELDS = new Set<keyof UpdateContainerInput>([
@@ -155,36 +148,6 @@ export async function updateContainer(
   });
 }
 
-type ContainerUpdate = Omit<Prisma.ContainerUpdateInput, 'state'> & { state?: ContainerState };
-
-function validateContainerUpdate(input: UpdateContainerInput): ContainerUpdate {
-  const out: ContainerUpdate = {};
-  if (input.state != null) out.state = input.state;
-  if (input.priority != null) {
-    if (input.priority < 0n) throw badInput('priority', 'priority must be from 0 to 2^63-1');
-    out.priority = input.priority;
-  }
-  if (input.progress !== undefined) {
-    if (input.progress !== null && !(input.progress >= 0 && input.progress <= 1))
-      throw badInput('progress', 'progress must be from 0 to 1');
-    out.progress = input.progress;
-  }
-  for (const f of ['log', 'output'] as const) {
-    const v = input[f];
-    if (v !== undefined) {
-      if (v !== null && v.length > 64 * 1024) throw badInput(f, `${f} is too long`);
-      out[f] = v;
-    }
-  }
-  if (input.runtimeStatus !== undefined) {
-    if (input.runtimeStatus !== null && !isPlainObject(input.runtimeStatus))
-      throw badInput('runtimeStatus', 'runtimeStatus must be a JSON object');
-    out.runtimeStatus = (input.runtimeStatus ?? {}) as Prisma.InputJsonObject;
-  }
-  if (input.exitCode !== undefined) out.exitCode = input.exitCode;
-  return out;
-}
-
 /**
  * Writes an update and everything a state change implies (design.md §5): startedAt on RUNNING;
  * leaving LOCKED/RUNNING releases the lock and expires the generated token; unlock clears
@@ -201,6 +164,8 @@ async function applyTransition(
   const entering = to !== c.state;
   const now = new Date();
   const write: Prisma.ContainerUpdateInput = { ...data };
+  if (data.runtimeStatus !== undefined)
+    write.runtimeStatus = jsonColumn(data.runtimeStatus as Prisma.InputJsonObject);
   if (entering && to === 'RUNNING') write.startedAt = now;
   if (entering && to === 'QUEUED') write.runtimeStatus = {};
   if (entering && isActive(c.state) && !isActive(to)) {
@@ -294,7 +259,7 @@ async function afterFinal(
     const old = await tx.container.findUniqueOrThrow({ where: { uuid }, select: RETRY_COPY_SELECT });
     const newUuid = await createContainer(tx, uuid.slice(0, 5), {
       ...old,
-      ...copiedFields(old),
+      ...withJsonColumns(copiedFields(old), COPIED_JSON_FIELDS),
       runtimeToken: retry.runtimeToken,
       secretMounts: (retry.secretMounts ?? {}) as Prisma.InputJsonObject,
     });

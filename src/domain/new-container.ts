@@ -14,6 +14,14 @@ export const COPIED_FIELDS = {
   runtimeConstraints: true,
   schedulingParameters: true,
 } as const;
+/** The copied fields that are JSON columns (written with src/db/json-column.ts's withJsonColumns). */
+export const COPIED_JSON_FIELDS = [
+  'environment',
+  'mounts',
+  'runtimeConstraints',
+  'schedulingParameters',
+] as const;
+
 /** The copied fields as read (JSON columns as stored) or as about to be written. */
 export type CopiedRow = {
   [K in keyof Prisma.ContainerRequestGetPayload<{ select: typeof COPIED_FIELDS }>]: K extends

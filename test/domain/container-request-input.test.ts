@@ -1,4 +1,3 @@
-import { GraphQLError } from 'graphql';
 import {
   type ContainerRequestInput,
   checkCommittable,
@@ -10,18 +9,7 @@ import {
   validateFields,
 } from '../../src/domain/container-request-input.js';
 import type { ContainerRequestState } from '../../src/generated/prisma/client.js';
-
-/** The BAD_USER_INPUT error `fn` throws, with its field and message. */
-function rejection(fn: () => unknown): { code: unknown; field: unknown; message: string } {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(GraphQLError);
-    const e = err as GraphQLError;
-    return { code: e.extensions.code, field: e.extensions.field, message: e.message };
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from '../helpers/assert.js';
 
 // One valid new value for every client-settable field.
 const SAMPLE: Required<{ [K in InputField]: ContainerRequestInput[K] }> = {
@@ -173,6 +161,57 @@ describe('field validation', () => {
     expect(r.code).toBe('BAD_USER_INPUT');
     expect(r.field).toBe(field);
     expect(r.message).not.toContain('supersecretvalue');
+  });
+
+  test.each(
+    'state command containerImage cwd outputPath useExisting containerCountMax'.split(' ') as InputField[],
+  )('an explicit null for %s (never null) is refused, naming it', (field) => {
+    expect(rejection(() => validateFields({ ...SAMPLE, [field]: null }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field,
+      message: `${field} cannot be null (leave it out to keep it as it is)`,
+    });
+  });
+
+  test('null stays a value for the nullable fields (name, description, priority, runtimeToken)', () => {
+    expect(validateFields({ name: null, description: null, priority: null, runtimeToken: null })).toEqual({
+      name: null,
+      description: null,
+      priority: null,
+    });
+  });
+
+  test('runtimeConstraints out of bounds are refused even while UNCOMMITTED', () => {
+    expect(rejection(() => validateFields({ runtimeConstraints: { vcpus: 1e308 } }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'runtimeConstraints',
+      message: 'runtimeConstraints.vcpus must be an integer from 1 to 1024',
+    });
+  });
+
+  // Keys are data: a mount point named like an Object.prototype member is only a mount point.
+  const PROTO_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+  const keyed = (k: string, v: unknown) => JSON.parse(`{${JSON.stringify(k)}:${JSON.stringify(v)}}`);
+  test.each(PROTO_NAMES)('a mount point named %s is kept as an own key', (k) => {
+    const out = validateFields({
+      mounts: keyed(k, { kind: 'tmp' }),
+      secretMounts: keyed(k, { kind: 'text', content: 'supersecretvalue' }),
+    });
+    expect(Object.keys(out.mounts!)).toEqual([k]);
+    expect(Object.keys(out.secretMounts!)).toEqual([k]);
+  });
+  test.each(PROTO_NAMES)('a secret mount named %s repeats no key of mounts that lack it', (k) => {
+    expect(() =>
+      checkSecretMountKeys({ mounts: { '/a': { kind: 'tmp' } }, secretMounts: keyed(k, { kind: 'text' }) }),
+    ).not.toThrow();
+    expect(
+      rejection(() => checkSecretMountKeys({ mounts: keyed(k, {}), secretMounts: keyed(k, {}) })).field,
+    ).toBe('secretMounts');
+  });
+  test('a mount named __proto__ must be a mount like any other (no prototype to borrow "kind" from)', () => {
+    expect(rejection(() => validateFields({ mounts: keyed('__proto__', { path: 'x' }) })).field).toBe(
+      'mounts',
+    );
   });
 
   test('secretMounts keys must not repeat keys of mounts', () => {

@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import type { Data, GqlResult } from './gateway.js';
 
 /** The first error's extensions.code, or undefined when there is none. */
@@ -23,4 +24,16 @@ export function expectError(
 export function ok<T = Data>(r: GqlResult<T>): T {
   if (r.errors) throw new Error(`unexpected errors: ${r.body}`);
   return r.data as T;
+}
+
+/** The GraphQL error a domain rule throws from `fn`, as a client sees it: code, field and message. */
+export function rejection(fn: () => unknown): { code: unknown; field: unknown; message: string } {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(GraphQLError);
+    const e = err as GraphQLError;
+    return { code: e.extensions.code, field: e.extensions.field, message: e.message };
+  }
+  throw new Error('expected a rejection');
 }

@@ -160,7 +160,7 @@ describeBackends('client-facing shapes', (gw) => {
       keep_cache_ram: 1024,
       API: true,
       cuda: { device_count: 1, driver_version: '11.0', hardware_capability: '7.5' },
-      gpu: { stack: 'cuda', device_count: 2, hardware_target: ['8.0'], vram: 'lots' },
+      gpu: { stack: 'cuda', device_count: 2, driver_version: 535, hardware_target: ['8.0'], vram: 2 ** 33 },
     };
     const mounts = {
       '/tmp': { kind: 'tmp', capacity: 1_000_000 },
@@ -192,7 +192,13 @@ describeBackends('client-facing shapes', (gw) => {
         api: true,
         cuda: { deviceCount: 1, driverVersion: '11.0', hardwareCapability: '7.5' },
         // A value of the wrong type reads as null rather than failing the field.
-        gpu: { stack: 'cuda', deviceCount: 2, driverVersion: null, hardwareTarget: ['8.0'], vram: null },
+        gpu: {
+          stack: 'cuda',
+          deviceCount: 2,
+          driverVersion: null,
+          hardwareTarget: ['8.0'],
+          vram: String(2 ** 33),
+        },
       },
       mountsTyped: [
         { mountPoint: '/cfg', kind: 'json', content: { a: [1] } },

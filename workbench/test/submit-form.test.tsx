@@ -63,6 +63,14 @@ describe('checks before sending', () => {
     expect(validate({ ...v, priority: '0' }, true).priority).toContain('would not run');
     expect(parseEnvironment('A=1\nB==2\n\n')).toEqual({ A: '1', B: '=2' });
   });
+
+  test("vCPUs and RAM within the gateway's bounds (1..1024 vCPUs, at most 2^50 bytes)", () => {
+    const v = { ...EMPTY_FORM, command: 'true', containerImage: 'img' };
+    expect(validate({ ...v, vcpus: '1024', ramMiB: String(2 ** 30) }, true)).toEqual({});
+    expect(validate({ ...v, vcpus: '1025' }, true).vcpus).toContain('from 1 to 1024');
+    expect(validate({ ...v, vcpus: '1e308' }, true).vcpus).toContain('from 1 to 1024');
+    expect(validate({ ...v, ramMiB: String(2 ** 30 + 1) }, true).ramMiB).toContain('1 PiB');
+  });
 });
 
 describe('sending', () => {

@@ -39,6 +39,9 @@ export const EMPTY_FORM: FormValues = {
 };
 
 const MiB = 1024 * 1024;
+// The gateway's bounds (docs/design.md §3): vcpus 1..1024, ram 1..2^50 bytes.
+const MAX_VCPUS = 1024;
+const MAX_RAM_MIB = 2 ** 50 / MiB;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const lines = (text: string) =>
@@ -72,10 +75,12 @@ export function validate(v: FormValues, commit: boolean): FieldErrors {
   const env = parseEnvironment(v.environment);
   if ('bad' in env) errors.environment = `Not a NAME=value line: "${env.bad}".`;
   const vcpus = wholeNumber(v.vcpus);
-  if (v.vcpus.trim() && (vcpus === null || vcpus < 1)) errors.vcpus = 'vCPUs: a whole number, 1 or more.';
+  if (v.vcpus.trim() && (vcpus === null || vcpus < 1 || vcpus > MAX_VCPUS))
+    errors.vcpus = `vCPUs: a whole number from 1 to ${MAX_VCPUS}.`;
   else if (commit && !v.vcpus.trim()) errors.vcpus = 'vCPUs are needed to submit.';
   const ram = wholeNumber(v.ramMiB);
-  if (v.ramMiB.trim() && (ram === null || ram < 1)) errors.ramMiB = 'RAM: a whole number of MiB, 1 or more.';
+  if (v.ramMiB.trim() && (ram === null || ram < 1 || ram > MAX_RAM_MIB))
+    errors.ramMiB = `RAM: a whole number of MiB from 1 to ${MAX_RAM_MIB.toLocaleString('en')} (1 PiB).`;
   else if (commit && !v.ramMiB.trim()) errors.ramMiB = 'RAM is needed to submit.';
   const priority = wholeNumber(v.priority);
   if (v.priority.trim() && (priority === null || priority > 1000))
