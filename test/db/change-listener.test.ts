@@ -1,58 +1,20 @@
 // The change listener through an outage longer than one retry: it reports the drop, tries again
 // with growing pauses (one chain of attempts, not one more per failure), reports its return
 // once, and hears notifications again.
-import net from 'node:net';
 import pg from 'pg';
 import { CHANGES_CHANNEL, ChangeListener } from '../../src/db/change-listener.js';
 import { freshPostgresDatabase } from '../helpers/backends.js';
 import { waitFor } from '../helpers/dispatcher.js';
-
-/** A TCP relay to PostgreSQL that can go down: its connections cut, new ones refused (reset). */
-async function relay(targetUrl: string) {
-  const target = new URL(targetUrl);
-  let down = false;
-  let attempts = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    attempts++;
-    if (down) return client.destroy();
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => {
-        sockets.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const u = new URL(targetUrl);
-  u.host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-  return {
-    url: u.toString(),
-    attempts: () => attempts,
-    goDown() {
-      down = true;
-      for (const s of sockets) s.destroy();
-    },
-    comeBack() {
-      down = false;
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
+import { startStallProxy } from '../helpers/stall-proxy.js';
 
 (process.env.TEST_DATABASE_URL ? test : test.skip)(
   'an outage of a second: one drop, a few attempts, one return, and notifications again',
   async () => {
     const db = await freshPostgresDatabase();
-    const proxy = await relay(db.url);
+    const proxy = await startStallProxy(db.url);
     const heard: string[] = [];
     const gaps: string[] = [];
-    const listener = new ChangeListener(proxy.url, {
+    const listener = new ChangeListener(proxy.urlFor(db.url), {
       message: (p) => heard.push(p),
       gap: (why) => gaps.push(why),
       trouble: () => {},
@@ -67,7 +29,7 @@ async function relay(targetUrl: string) {
       await notify('before');
       await waitFor('the first notification', () => heard.includes('before'));
 
-      proxy.goDown();
+      proxy.down();
       await waitFor('the drop', () => gaps.includes('dropped'));
       const attemptsBefore = proxy.attempts();
       await new Promise((r) => setTimeout(r, 1_500));
@@ -78,7 +40,7 @@ async function relay(targetUrl: string) {
       expect(tried).toBeLessThanOrEqual(6);
       expect(gaps).toEqual(['dropped']);
 
-      proxy.comeBack();
+      proxy.up();
       await waitFor('the return', () => gaps.includes('reconnected'), 15_000);
       await notify('after');
       await waitFor('a notification after the outage', () => heard.includes('after'));
