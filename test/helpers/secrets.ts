@@ -3,10 +3,11 @@
 // needle searches over response bodies, logs and dumps.
 import crypto from 'node:crypto';
 import { isSealed } from '../../src/format/secret-box.js';
-import { lock, updateContainer } from './api.js';
+import { createRequest, lock, type RequestRow, updateContainer } from './api.js';
+import { ok } from './assert.js';
 import type { Data, TestGateway } from './gateway.js';
 import { sql } from './sql.js';
-import { secretOf } from './tokens.js';
+import { bound, issueToken, secretOf } from './tokens.js';
 
 /** A distinctive secret-mount content, so a search for it cannot match anything else. */
 export function mountSecret(tag = ''): string {
@@ -134,6 +135,41 @@ export async function lockAndRun(gw: TestGateway, dispatcher: string, containerU
   if (l.errors) throw new Error(`lock failed: ${l.body}`);
   const r = await updateContainer(gw, dispatcher, containerUuid, { state: 'RUNNING' });
   if (r.errors) throw new Error(`RUNNING failed: ${r.body}`);
+}
+
+/**
+ * The live secrets of a lifecycle: a request made with a runtime token and secret mounts (of a
+ * distinctive `content`), its container locked and RUNNING by an admin `dispatcher`.
+ */
+export async function runningWithSecrets(
+  gw: TestGateway,
+  tag: string,
+): Promise<{ dispatcher: string; runtimeToken: string; content: string; cr: RequestRow }> {
+  const owner = await gw.newUser();
+  const dispatcher = (await gw.newUser({ isAdmin: true })).token;
+  const runtimeToken = (await issueToken(gw, owner.token)).apiToken;
+  const content = mountSecret(`${tag}-`);
+  const cr = await createRequest(gw, owner.token, {
+    command: ['echo', tag],
+    runtimeToken,
+    secretMounts: secretMounts(content),
+  });
+  await lockAndRun(gw, dispatcher, cr.containerUuid);
+  return { dispatcher, runtimeToken, content, cr };
+}
+
+/** The container's secret mounts as the container reads them (its runtime token, container-bound). */
+export async function containerSecretMounts(
+  gw: TestGateway,
+  runtimeToken: string,
+  containerUuid: string,
+): Promise<unknown> {
+  const r = await gw.gql(
+    'query($u: ID!) { containerSecretMounts(uuid: $u) }',
+    { u: containerUuid },
+    bound(runtimeToken, containerUuid),
+  );
+  return ok(r).containerSecretMounts;
 }
 
 export interface Cell {

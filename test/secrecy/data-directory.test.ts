@@ -6,12 +6,11 @@
 // alone still lives in its own api_client_authorizations row.)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { containerAuth, createRequest, updateContainer } from '../helpers/api.js';
+import { containerAuth, updateContainer } from '../helpers/api.js';
 import { ok } from '../helpers/assert.js';
 import { describeBackends, type TestGateway } from '../helpers/gateway.js';
-import { lockAndRun, mountSecret, secretMounts } from '../helpers/secrets.js';
+import { containerSecretMounts, mountSecret, runningWithSecrets, secretMounts } from '../helpers/secrets.js';
 import { sql } from '../helpers/sql.js';
-import { bound, issueToken } from '../helpers/tokens.js';
 
 /** Which needles occur anywhere in the database's files; `where` says what was searched. */
 async function searchFiles(gw: TestGateway, needles: string[]): Promise<{ hits: string[]; where: string[] }> {
@@ -56,28 +55,14 @@ async function searchFiles(gw: TestGateway, needles: string[]): Promise<{ hits: 
 
 describeBackends('secrecy: the database files after a full lifecycle', (gw) => {
   test('hold no runtime token and no secret-mount content, while the secrets were usable all along', async () => {
-    const owner = await gw().newUser();
-    const dispatcher = (await gw().newUser({ isAdmin: true })).token;
-    const rt = await issueToken(gw(), owner.token);
-    const content = mountSecret('files-');
-    const cr = await createRequest(gw(), owner.token, {
-      command: ['echo', 'at rest'],
-      runtimeToken: rt.apiToken,
-      secretMounts: secretMounts(content),
-    });
-    await lockAndRun(gw(), dispatcher, cr.containerUuid!);
-    expect(ok(await containerAuth(gw(), dispatcher, cr.containerUuid!)).containerAuth.apiToken).toBe(
-      rt.apiToken,
+    const { dispatcher, runtimeToken, content, cr } = await runningWithSecrets(gw(), 'files');
+    expect(ok(await containerAuth(gw(), dispatcher, cr.containerUuid)).containerAuth.apiToken).toBe(
+      runtimeToken,
     );
-    const mounts = await gw().gql(
-      'query($u: ID!) { containerSecretMounts(uuid: $u) }',
-      { u: cr.containerUuid },
-      bound(rt.apiToken, cr.containerUuid!),
-    );
-    expect(ok(mounts).containerSecretMounts).toEqual(secretMounts(content));
-    ok(await updateContainer(gw(), dispatcher, cr.containerUuid!, { state: 'COMPLETE', exitCode: 0 }));
+    expect(await containerSecretMounts(gw(), runtimeToken, cr.containerUuid)).toEqual(secretMounts(content));
+    ok(await updateContainer(gw(), dispatcher, cr.containerUuid, { state: 'COMPLETE', exitCode: 0 }));
 
-    const { hits, where } = await searchFiles(gw(), [rt.apiToken, content]);
+    const { hits, where } = await searchFiles(gw(), [runtimeToken, content]);
     expect(where.length).toBeGreaterThan(0);
     expect(hits).toEqual([]);
   });

@@ -9,26 +9,23 @@ import { resealSecrets } from '../../src/domain/reseal.js';
 import { keyFileFor, loadSecretBox, readKeyFile } from '../../src/domain/secrets-key.js';
 import { createUser } from '../../src/domain/users.js';
 import { keyId, newSecretsKey, SecretBox, SecretBoxError } from '../../src/format/secret-box.js';
-import { containerAuth, createRequest } from '../helpers/api.js';
+import { containerAuth } from '../helpers/api.js';
 import { ok } from '../helpers/assert.js';
 import { describeBackends, TEST_SECRETS_KEY } from '../helpers/gateway.js';
-import { containerRow, lockAndRun, mountSecret, requestRow, secretMounts } from '../helpers/secrets.js';
+import {
+  containerRow,
+  containerSecretMounts,
+  mountSecret,
+  requestRow,
+  runningWithSecrets,
+  secretMounts,
+} from '../helpers/secrets.js';
 import { sql } from '../helpers/sql.js';
 import { pgliteTemplatePath } from '../helpers/templates.js';
-import { bound, issueToken } from '../helpers/tokens.js';
 
 describeBackends('secrets at rest: key rotation', (gw) => {
   test('a rotated key still opens what is live: containerAuth and the secret mounts after rotation', async () => {
-    const owner = await gw().newUser();
-    const dispatcher = (await gw().newUser({ isAdmin: true })).token;
-    const rt = await issueToken(gw(), owner.token);
-    const content = mountSecret('rotate-');
-    const cr = await createRequest(gw(), owner.token, {
-      command: ['echo', 'rotate'],
-      runtimeToken: rt.apiToken,
-      secretMounts: secretMounts(content),
-    });
-    await lockAndRun(gw(), dispatcher, cr.containerUuid!);
+    const { dispatcher, runtimeToken, content, cr } = await runningWithSecrets(gw(), 'rotate');
     const services = gw().gateway.services;
     const old = Buffer.from(TEST_SECRETS_KEY, 'hex');
     const fresh = newSecretsKey();
@@ -44,8 +41,8 @@ describeBackends('secrets at rest: key rotation', (gw) => {
 
     // SECRETS_KEY=<new>,<old>: the old key still opens what it sealed; the rotation reseals it.
     services.secrets = new SecretBox([fresh, old]);
-    expect(ok(await containerAuth(gw(), dispatcher, cr.containerUuid!)).containerAuth.apiToken).toBe(
-      rt.apiToken,
+    expect(ok(await containerAuth(gw(), dispatcher, cr.containerUuid)).containerAuth.apiToken).toBe(
+      runtimeToken,
     );
     expect(await resealSecrets(services.db.prisma, services.secrets)).toBeGreaterThanOrEqual(2);
     expect(await sealedWith()).toBe(keyId(fresh));
@@ -54,17 +51,14 @@ describeBackends('secrets at rest: key rotation', (gw) => {
     // SECRETS_KEY=<new> alone: everything live still opens.
     services.secrets = new SecretBox([fresh]);
     try {
-      expect(ok(await containerAuth(gw(), dispatcher, cr.containerUuid!)).containerAuth.apiToken).toBe(
-        rt.apiToken,
+      expect(ok(await containerAuth(gw(), dispatcher, cr.containerUuid)).containerAuth.apiToken).toBe(
+        runtimeToken,
       );
-      const mounts = await gw().gql(
-        'query($u: ID!) { containerSecretMounts(uuid: $u) }',
-        { u: cr.containerUuid },
-        bound(rt.apiToken, cr.containerUuid!),
+      expect(await containerSecretMounts(gw(), runtimeToken, cr.containerUuid)).toEqual(
+        secretMounts(content),
       );
-      expect(ok(mounts).containerSecretMounts).toEqual(secretMounts(content));
-      expect((await requestRow(gw(), cr.uuid)).runtime_token).toBe(rt.apiToken);
-      expect(JSON.parse((await containerRow(gw(), cr.containerUuid!)).secret_mounts)).toEqual(
+      expect((await requestRow(gw(), cr.uuid)).runtime_token).toBe(runtimeToken);
+      expect(JSON.parse((await containerRow(gw(), cr.containerUuid)).secret_mounts)).toEqual(
         secretMounts(content),
       );
       // And the old key alone no longer opens anything live.
