@@ -47,11 +47,17 @@ export function reuseKey(cr: CommittingRequest, identity: RuntimeIdentity, secre
 export type ReuseKey = ReturnType<typeof reuseKey>;
 
 /**
- * A select-list item that takes the reuse lock of this hash for the rest of the transaction:
+ * A select-list item that takes the reuse lock of a request for the rest of the transaction:
  * two identical commits at once must not both miss each other's new container, so the second
- * waits, and its next statement (a new snapshot) sees the first one's container.
+ * waits, and its next statement (a new snapshot) sees the first one's container. The lock is
+ * keyed on the reuse fields without the runtime identity, so that it can be taken before a
+ * local runtime token is read (in the same statement: createContainerRequest): identical
+ * commits share it, and commits that differ only in their runtime identity merely take turns.
  */
-export const reuseLockSql = (hash: string) => Prisma.sql`pg_advisory_xact_lock(hashtext(${hash}))`;
+export function reuseLockSql(cr: CommittingRequest, md5: string): Prisma.Sql {
+  const key = reuseHash({ ...cr, secretMountsMd5: md5, runtimeUserUuid: '', runtimeAuthScopes: [] });
+  return Prisma.sql`pg_advisory_xact_lock(hashtext(${key}))`;
+}
 
 /**
  * Commits a stored UNCOMMITTED request (design.md §3 commit steps 2–4), inside the caller's
@@ -71,7 +77,7 @@ export async function commitStoredRequest(
     ? await lockActiveParent(tx, cr.requestingContainerUuid)
     : null;
   const key = reuseKey(cr, identity, secrets);
-  if (cr.useExisting) await tx.$queryRaw`SELECT ${reuseLockSql(key.hash)}::text`;
+  if (cr.useExisting) await tx.$queryRaw`SELECT ${reuseLockSql(cr, key.md5)}::text`;
   await writeCommit(tx, { cr, key, identity, parentPriority, insert: null, notify }, changes, secrets);
 }
 

@@ -2,6 +2,7 @@ import { Prisma } from '../db/client.js';
 import { withJsonColumns } from '../db/json-column.js';
 import { badInput, conflict, notFound } from '../errors.js';
 import { newUuid } from '../format/uuid.js';
+import { secretMountsMd5 } from './canonical.js';
 import { writeTransaction } from './changes.js';
 import {
   type CommittingRequest,
@@ -25,7 +26,13 @@ import { finalizeRequests } from './finalize.js';
 import { generatedTokenContainerSql, lockActiveParent, lockRequestWithContainer } from './locks.js';
 import { COPIED_FIELDS, COPIED_JSON_FIELDS } from './new-container.js';
 import { inheritedRequestPriority } from './priority.js';
-import { type RuntimeIdentity, resolveRuntimeIdentity } from './runtime-identity.js';
+import {
+  identityOf,
+  localRuntimeToken,
+  type RuntimeIdentity,
+  resolveRuntimeIdentity,
+} from './runtime-identity.js';
+import { type TokenUserRow, tokenRowSql, validTokenOf } from './tokens.js';
 import { containerRequestVisibleWhere } from './visibility.js';
 
 // Everything a commit needs from the request row. Not the runtime token: the commit gets it,
@@ -71,8 +78,12 @@ export async function createContainerRequest(
   }
   checkSecretMountKeys({ mounts: fields.mounts, secretMounts: fields.secretMounts });
   const runtimeToken = input.runtimeToken ?? null;
-  // Validate before the transaction: a remote cluster may have to be asked.
-  const identity = await resolveRuntimeIdentity(ctx.validator, runtimeToken, caller.user.uuid);
+  // A runtime token of this cluster is read by the transaction's first statement; any other is
+  // validated before the transaction (its home cluster may have to be asked).
+  const local = runtimeToken === null ? null : localRuntimeToken(runtimeToken, ctx.config.clusterId);
+  const validated = local
+    ? null
+    : await resolveRuntimeIdentity(ctx.validator, runtimeToken, caller.user.uuid);
   const committing = state === 'COMMITTED';
 
   return writeTransaction(ctx, async (tx, changes) => {
@@ -98,18 +109,27 @@ export async function createContainerRequest(
       requestingContainerUuid: caller.knownContainerUuid() ?? null,
       createdAt: new Date(),
     };
-    const key = committing ? reuseKey(row, identity, ctx.secrets) : null;
-    // One statement for the reuse lock and, when the caller's container is not known yet, for
-    // finding it (a container's own token makes child requests).
+    // One statement for the reuse lock, for the caller's container when it is not known yet (a
+    // container's own token makes child requests), and for a local runtime token's row.
     const parentUnknown = caller.knownContainerUuid() === undefined;
     const items = [
-      ...(key && row.useExisting ? [Prisma.sql`${reuseLockSql(key.hash)}::text AS locked`] : []),
+      ...(committing && row.useExisting
+        ? [Prisma.sql`${reuseLockSql(row, secretMountsMd5(fields.secretMounts ?? {}))}::text AS locked`]
+        : []),
       ...(parentUnknown ? [Prisma.sql`${generatedTokenContainerSql(caller.token.uuid)} AS parent`] : []),
+      ...(local ? [Prisma.sql`rt.*`] : []),
     ];
+    let identity = validated;
     if (items.length > 0) {
-      const [found] = await tx.$queryRaw<{ parent?: string | null }[]>`SELECT ${Prisma.join(items)}`;
+      const from = local
+        ? Prisma.sql` FROM (SELECT 1) AS one LEFT JOIN (${tokenRowSql(local)}) AS rt ON true`
+        : Prisma.empty;
+      const [found] = await tx.$queryRaw<(TokenUserRow & { parent?: string | null })[]>`
+        SELECT ${Prisma.join(items)}${from}`;
       if (parentUnknown) row.requestingContainerUuid = found?.parent ?? null;
+      if (local) identity = identityOf(validTokenOf(found?.uuid ? found : undefined, local), runtimeToken!);
     }
+    const key = committing ? reuseKey(row, identity!, ctx.secrets) : null;
     let parentPriority: bigint | null = null;
     if (row.requestingContainerUuid) {
       parentPriority = await lockActiveParent(tx, row.requestingContainerUuid);
@@ -127,7 +147,7 @@ export async function createContainerRequest(
       checkCommittable({ priority: row.priority, runtimeConstraints: fields.runtimeConstraints });
       await writeCommit(
         tx,
-        { cr: row, key, identity, parentPriority, insert: columns, notify: ctx.notifySql },
+        { cr: row, key, identity: identity!, parentPriority, insert: columns, notify: ctx.notifySql },
         changes,
         ctx.secrets,
       );

@@ -1,6 +1,8 @@
 import type { ValidToken } from '../core/caller.js';
 import type { TokenValidator } from '../core/validator.js';
 import { badInput } from '../errors.js';
+import { parseRuntimeToken } from '../format/token-string.js';
+import { clusterOf } from '../format/uuid.js';
 
 /** Who a container runs as (design.md §3 commit step 1, design.md §4). */
 export interface RuntimeIdentity {
@@ -39,7 +41,20 @@ export async function resolveRuntimeIdentity(
       runtimeTokenUuid: null,
     };
   }
-  const valid = await validator.validateRuntimeToken(runtimeToken);
+  return identityOf(await validator.validateRuntimeToken(runtimeToken), runtimeToken);
+}
+
+/**
+ * A runtime token whose row is in this cluster's own table (a well-formed v2 token of this
+ * cluster), parsed; null for any other, which goes to the validator.
+ */
+export function localRuntimeToken(raw: string, clusterId: string) {
+  const parsed = parseRuntimeToken(raw);
+  return parsed && clusterOf(parsed.uuid) === clusterId ? { version: 2 as const, ...parsed } : null;
+}
+
+/** The identity a runtime token gives once validated (`valid`: null when it failed); throws BAD_USER_INPUT. */
+export function identityOf(valid: ValidToken | null, runtimeToken: string): RuntimeIdentity {
   if (!valid) throw badInput('runtimeToken', RUNTIME_TOKEN_INVALID);
   if (!runtimeUserActive(valid)) throw badInput('runtimeToken', RUNTIME_TOKEN_USER_INACTIVE);
   return {

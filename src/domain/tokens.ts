@@ -40,7 +40,7 @@ export async function createToken(
 }
 
 /** A token row joined with its user's row: what findLocalToken reads in one statement. */
-interface TokenUserRow {
+export interface TokenUserRow {
   uuid: string;
   user_uuid: string;
   secret: string;
@@ -74,12 +74,24 @@ export async function findLocalToken(
   parsed: ParsedToken,
   opts: { remoteClusterId?: string; now?: Date } = {},
 ): Promise<ValidToken | null> {
-  const [row] =
-    parsed.version === 2
-      ? await db.$queryRaw<TokenUserRow[]>`${TOKEN_AND_USER} WHERE t.uuid = ${parsed.uuid}`
-      : // v1 is for local tokens only (design.md §2): never a cached copy of another cluster's token.
-        await db.$queryRaw<TokenUserRow[]>`${TOKEN_AND_USER}
-          WHERE t.secret = ${parsed.secret} AND t.remote_validated_at IS NULL LIMIT 1`;
+  const [row] = await db.$queryRaw<TokenUserRow[]>(tokenRowSql(parsed));
+  return validTokenOf(row, parsed, opts);
+}
+
+/** The statement findLocalToken reads the token's row with (a TokenUserRow, or none). */
+export function tokenRowSql(parsed: ParsedToken): Prisma.Sql {
+  return parsed.version === 2
+    ? Prisma.sql`${TOKEN_AND_USER} WHERE t.uuid = ${parsed.uuid}`
+    : // v1 is for local tokens only (design.md §2): never a cached copy of another cluster's token.
+      Prisma.sql`${TOKEN_AND_USER} WHERE t.secret = ${parsed.secret} AND t.remote_validated_at IS NULL LIMIT 1`;
+}
+
+/** The token and its user if `row` (tokenRowSql's) makes `parsed` valid now, else null. */
+export function validTokenOf(
+  row: TokenUserRow | undefined,
+  parsed: ParsedToken,
+  opts: { remoteClusterId?: string; now?: Date } = {},
+): ValidToken | null {
   if (!row || isExpired({ expiresAt: row.expires_at }, opts.now)) return null;
   const raw = secretsEqual(row.secret, parsed.secret);
   const salted =

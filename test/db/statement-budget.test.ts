@@ -14,7 +14,7 @@ const BUDGET = {
   me: 1,
   commitNewContainer: 6,
   commitReuse: 6,
-  commitWithRuntimeToken: 7,
+  commitWithRuntimeToken: 6,
 };
 
 const log: { query: string; params: string }[] = [];

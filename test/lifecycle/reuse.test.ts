@@ -129,6 +129,20 @@ describeBackends('container reuse (design.md §8)', (gw) => {
       expect(again.containerUuid).toBe(mine.containerUuid);
     });
 
+    test('identical commits at once, some naming a runtime token of the same user: one container', async () => {
+      // The reuse lock is taken before a local runtime token is read, so it cannot depend on the
+      // identity: commits with and without one must still wait for each other.
+      const t = tag();
+      const tokens = await Promise.all([1, 2, 3].map(() => newToken(gw(), user.token)));
+      const made = await Promise.all([
+        ...tokens.map((runtimeToken) =>
+          createRequest(gw(), user.token, { command: ['echo', t], runtimeToken }),
+        ),
+        ...tokens.map(() => createRequest(gw(), user.token, { command: ['echo', t] })),
+      ]);
+      expect(new Set(made.map((r) => r.containerUuid)).size).toBe(1);
+    });
+
     test('the runtime scopes: a narrowed runtime token breaks reuse; the same scopes in any order match', async () => {
       const t = tag();
       const plain = await createRequest(gw(), user.token, { command: ['echo', t] });
