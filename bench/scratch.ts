@@ -7,6 +7,7 @@ import type { Caller } from '../src/core/caller.js';
 import type { Database } from '../src/db/client.js';
 import { bootstrapSystem } from '../src/domain/bootstrap.js';
 import type { DomainContext } from '../src/domain/context.js';
+import { loadSecretBox } from '../src/domain/secrets-key.js';
 import { newSecretsKey } from '../src/format/secret-box.js';
 import { Logger } from '../src/server/logger.js';
 import { createServices } from '../src/server/services.js';
@@ -48,12 +49,13 @@ export function gatewayEnv(url: string, rootToken: string): Record<string, strin
 
 /** The domain's context for the bootstrapped admin user on `db` (announcing nothing). */
 export async function adminDomain(db: Database, config: Config): Promise<DomainContext> {
-  await bootstrapSystem(db.prisma, config.clusterId, undefined);
-  const services = createServices(config, db, new Logger(() => {}));
+  const secrets = loadSecretBox(config, db.adapter.target).box;
+  await bootstrapSystem(db.prisma, secrets, config.clusterId, undefined);
+  const services = createServices(config, db, secrets, new Logger(() => {}));
   const user = await db.prisma.user.findFirstOrThrow({ where: { isAdmin: true } });
   const token = await db.prisma.apiClientAuthorization.findFirstOrThrow({
     where: { userUuid: user.uuid },
-    omit: { secret: true },
+    omit: { secretDigest: true, sealedSecret: true },
   });
   const caller: Caller = { user, token, containerUuid: async () => null, knownContainerUuid: () => null };
   return {

@@ -4,6 +4,7 @@ import type { RemoteTokenValidator, TokenValidator } from '../core/validator.js'
 import type { PrismaClient } from '../db/client.js';
 import { findLocalToken } from '../domain/tokens.js';
 import { unauthenticated } from '../errors.js';
+import type { SecretBox } from '../format/secret-box.js';
 import { type ParsedToken, parseRuntimeToken, parseToken } from '../format/token-string.js';
 import { clusterOf } from '../format/uuid.js';
 import { checkBoundContainer, containerOfGeneratedToken } from './container-binding.js';
@@ -16,12 +17,14 @@ export class ClusterTokenValidator implements TokenValidator {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly config: Config,
-    private readonly remote: RemoteTokenValidator | null = null,
+    private readonly remote: RemoteTokenValidator | null,
+    /** Opens a token's sealed secret to check its salted form. */
+    private readonly secrets: SecretBox,
   ) {}
 
   async validate(parsed: ParsedToken, opts: { remoteClusterId?: string } = {}): Promise<ValidToken | null> {
     if (parsed.version === 1 || clusterOf(parsed.uuid) === this.config.clusterId) {
-      return findLocalToken(this.prisma, parsed, opts);
+      return findLocalToken(this.prisma, parsed, { ...opts, salting: this.secrets });
     }
     // Another cluster's token: only a configured remote may vouch for it; local prefix
     // tokens never reach here, so an unknown local token makes no remote call.

@@ -1,4 +1,5 @@
 import { describeTarget } from '../db/adapter.js';
+import { loadSecretBox } from '../domain/secrets-key.js';
 import { checkScopes, issueToken } from '../domain/token-issuance.js';
 import { ensureSystemUser } from '../domain/users.js';
 import { errorCode } from '../errors.js';
@@ -62,6 +63,7 @@ export const createTokenCommand: Command = {
     try {
       const { apiToken, user } = await issueToken(
         db.prisma,
+        loadSecretBox(ctx.config(), db.adapter.target).box,
         clusterId,
         { operator: true },
         { userUuid, scopes, expiresAt },

@@ -6,7 +6,7 @@ import { type Command, parseOptions } from './command.js';
 export const rotateSecretsKeyCommand: Command = {
   name: 'rotate-secrets-key',
   summary:
-    'seal every live runtime token and secret mount with a new key (README "Secrets at rest"); prints how many rows',
+    'seal every live runtime token, secret mount and token secret with a new key (README "Secrets at rest"); prints how many rows',
   usage: '',
   details:
     'With the embedded database and its key file: makes a new key, seals everything with it, and leaves only it in the key file ' +

@@ -1,7 +1,7 @@
 import type { ApiClientAuthorization, User } from '../generated/prisma/client.js';
 
-/** A token row without its secret: what may travel through the server. */
-export type TokenRecord = Omit<ApiClientAuthorization, 'secret'>;
+/** A token row without its secret (digest or sealed): what may travel through the server. */
+export type TokenRecord = Omit<ApiClientAuthorization, 'secretDigest' | 'sealedSecret'>;
 
 /** A token that validated, with its user. */
 export interface ValidToken {

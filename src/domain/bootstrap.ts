@@ -1,7 +1,8 @@
 import type { PrismaClient } from '../db/client.js';
+import type { SecretBox } from '../format/secret-box.js';
 import { parseSystemRootToken, ROOT_SECRET_RULE, weakSecret } from '../format/token-string.js';
 import { INFIX } from '../format/uuid.js';
-import { createToken } from './tokens.js';
+import { createToken, storedSecret } from './tokens.js';
 import { ensureSystemUser } from './users.js';
 
 export type RootTokenOutcome =
@@ -20,6 +21,7 @@ export function rootTokenUuid(clusterId: string): string {
  */
 export async function bootstrapSystem(
   prisma: PrismaClient,
+  secrets: SecretBox,
   clusterId: string,
   systemRootToken: string | undefined,
 ): Promise<RootTokenOutcome> {
@@ -36,17 +38,18 @@ export async function bootstrapSystem(
       if (weakSecret(parsed.secret))
         throw new Error(`Invalid configuration: SYSTEM_ROOT_TOKEN is too weak: ${ROOT_SECRET_RULE}`);
       const uuid = parsed.version === 2 ? parsed.uuid : rootTokenUuid(clusterId);
+      const secret = storedSecret(secrets, parsed.secret);
       await tx.apiClientAuthorization.upsert({
         where: { uuid },
-        create: { uuid, userUuid: user.uuid, secret: parsed.secret, scopes: ['all'] },
-        update: { userUuid: user.uuid, secret: parsed.secret, scopes: ['all'], expiresAt: null },
+        create: { uuid, userUuid: user.uuid, ...secret, scopes: ['all'] },
+        update: { userUuid: user.uuid, ...secret, scopes: ['all'], expiresAt: null },
       });
       return { kind: 'configured' };
     }
     const uuid = rootTokenUuid(clusterId);
     if (await tx.apiClientAuthorization.findUnique({ where: { uuid }, select: { uuid: true } }))
       return { kind: 'existing' };
-    const { apiToken } = await createToken(tx, clusterId, { userUuid: user.uuid, uuid });
+    const { apiToken } = await createToken(tx, secrets, clusterId, { userUuid: user.uuid, uuid });
     return { kind: 'generated', apiToken };
   });
 }

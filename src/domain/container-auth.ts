@@ -2,6 +2,7 @@ import { forbidden, notFound } from '../errors.js';
 import { formatV2 } from '../format/token-string.js';
 import type { DomainContext } from './context.js';
 import { RUNTIME_TOKEN_USER_INACTIVE, runtimeUserActive } from './runtime-identity.js';
+import { openSecret } from './tokens.js';
 import { containerVisibleWhere } from './visibility.js';
 
 /**
@@ -35,11 +36,13 @@ export async function containerAuth(
   const token = c.authUuid
     ? await prisma.apiClientAuthorization.findUnique({
         where: { uuid: c.authUuid },
-        select: { uuid: true, secret: true },
+        select: { uuid: true, sealedSecret: true },
       })
     : null;
-  if (!token) throw forbidden('Not locked by your token');
-  return { tokenUuid: token.uuid, apiToken: formatV2(token.uuid, token.secret) };
+  // The generated token's secret: opened here only, for the lock holder.
+  const secret = token && openSecret(ctx.secrets, token);
+  if (!token || !secret) throw forbidden('Not locked by your token');
+  return { tokenUuid: token.uuid, apiToken: formatV2(token.uuid, secret) };
 }
 
 /**

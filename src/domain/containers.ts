@@ -81,7 +81,7 @@ export async function lockContainer(ctx: DomainContext, uuid: string): Promise<v
       );
     }
     if (c.runtimeTokenUuid === null) {
-      const { token } = await createToken(tx, uuid.slice(0, 5), {
+      const { token } = await createToken(tx, ctx.secrets, uuid.slice(0, 5), {
         userUuid: c.runtimeUserUuid,
         scopes: c.runtimeAuthScopes,
       });

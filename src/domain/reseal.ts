@@ -1,7 +1,7 @@
-import type { Db } from '../db/client.js';
+import { type Db, Prisma } from '../db/client.js';
 import { isSealed, type SecretBox } from '../format/secret-box.js';
 
-// The tables whose secret columns are sealed (runtime_token, secret_mounts).
+// The tables whose secret columns are sealed (runtime_token, secret_mounts); token secrets below.
 const TABLES = ['container_requests', 'containers'] as const;
 
 /**
@@ -36,6 +36,30 @@ export async function resealSecrets(db: Db, box: SecretBox): Promise<number> {
         JSON.stringify(mounts),
       );
     }
+  }
+  return rewritten + (await resealTokenSecrets(db, box));
+}
+
+/**
+ * Seals every local token's secret (api_client_authorizations.sealed_secret) not sealed with
+ * the box's current key; `clearOnly`: only those still in the clear (what the migration to
+ * secret digests moved over; sealed at start-up). Rewritten only if unchanged meanwhile (another
+ * gateway starting at once). Returns how many rows were rewritten.
+ */
+export async function resealTokenSecrets(
+  db: Db,
+  box: SecretBox,
+  opts: { clearOnly?: boolean } = {},
+): Promise<number> {
+  const rows = await db.$queryRaw<{ uuid: string; sealed_secret: string }[]>`
+    SELECT uuid, sealed_secret FROM api_client_authorizations WHERE sealed_secret IS NOT NULL
+    ${opts.clearOnly ? Prisma.sql`AND sealed_secret NOT LIKE 'sb1.%'` : Prisma.empty}`;
+  let rewritten = 0;
+  for (const { uuid, sealed_secret: stored } of rows) {
+    if (isSealed(stored) && (opts.clearOnly || box.isCurrent(stored))) continue;
+    rewritten += await db.$executeRaw`
+      UPDATE api_client_authorizations SET sealed_secret = ${box.seal(box.openToken(stored)!)}
+       WHERE uuid = ${uuid} AND sealed_secret = ${stored}`;
   }
   return rewritten;
 }

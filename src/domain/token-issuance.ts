@@ -1,6 +1,7 @@
 import type { Caller, TokenRecord } from '../core/caller.js';
 import type { Db } from '../db/client.js';
 import { badInput, forbidden, notFound } from '../errors.js';
+import type { SecretBox } from '../format/secret-box.js';
 import { clusterOf } from '../format/uuid.js';
 import { isValidScope, normalizeScopes, scopeCovers } from './scopes.js';
 import { createToken } from './tokens.js';
@@ -60,6 +61,7 @@ export function clampExpiry(asked: Date | null, maker: Date | null): Date | null
  */
 export async function issueToken(
   db: Db,
+  secrets: SecretBox,
   clusterId: string,
   issuer: TokenIssuer,
   request: TokenRequest,
@@ -91,7 +93,7 @@ export async function issueToken(
   if (request.expiresAt && request.expiresAt.getTime() <= now.getTime()) {
     throw badInput('expiresAt', 'expiresAt must be in the future');
   }
-  const { token, apiToken } = await createToken(db, clusterId, {
+  const { token, apiToken } = await createToken(db, secrets, clusterId, {
     userUuid,
     scopes: normalizeScopes(scopes),
     expiresAt: clampExpiry(request.expiresAt ?? null, caller?.token.expiresAt ?? null),

@@ -1,6 +1,7 @@
 import type { TokenRecord, ValidToken } from '../core/caller.js';
 import { type Db, Prisma } from '../db/client.js';
-import { saltSecret, secretsEqual } from '../format/salt.js';
+import { digestSecret, saltSecret, secretsEqual } from '../format/salt.js';
+import type { SecretBox } from '../format/secret-box.js';
 import { formatV2, type ParsedToken } from '../format/token-string.js';
 import { newSecret, newUuid } from '../format/uuid.js';
 
@@ -22,6 +23,7 @@ export function isExpired(t: { expiresAt: Date | null }, now = new Date()): bool
  */
 export async function createToken(
   db: Db,
+  secrets: SecretBox,
   clusterId: string,
   input: { userUuid: string; scopes?: string[]; expiresAt?: Date | null; secret?: string; uuid?: string },
 ): Promise<{ token: TokenRecord; apiToken: string }> {
@@ -30,7 +32,7 @@ export async function createToken(
     data: {
       uuid: input.uuid ?? newUuid(clusterId, 'token'),
       userUuid: input.userUuid,
-      secret,
+      ...storedSecret(secrets, secret),
       scopes: input.scopes ?? ['all'],
       expiresAt: input.expiresAt ?? null,
     },
@@ -39,11 +41,26 @@ export async function createToken(
   return { token, apiToken: formatV2(token.uuid, secret) };
 }
 
+/** The columns that stand for a local token's secret: its digest, and the secret sealed. */
+export function storedSecret(
+  secrets: SecretBox,
+  secret: string,
+): { secretDigest: string; sealedSecret: string } {
+  return { secretDigest: digestSecret(secret), sealedSecret: secrets.seal(secret) };
+}
+
+/** A local token's secret, opened (containerAuth, salting); null for a cached remote token. */
+export function openSecret(secrets: SecretBox, row: { sealedSecret: string | null }): string | null {
+  // openToken: a value the migration moved over in the clear reads as it is until sealed.
+  return secrets.openToken(row.sealedSecret);
+}
+
 /** A token row joined with its user's row: what findLocalToken reads in one statement. */
 export interface TokenUserRow {
   uuid: string;
   user_uuid: string;
-  secret: string;
+  secret_digest: string;
+  sealed_secret: string | null;
   scopes: string[];
   expires_at: Date | null;
   created_at: Date;
@@ -59,20 +76,21 @@ export interface TokenUserRow {
 // Token and user in one statement (authentication is on every request; Prisma's `include`
 // would read them in two).
 const TOKEN_AND_USER = Prisma.sql`
-  SELECT t.uuid, t.user_uuid, t.secret, t.scopes, t.expires_at, t.created_at, t.remote_validated_at,
+  SELECT t.uuid, t.user_uuid, t.secret_digest, t.sealed_secret, t.scopes, t.expires_at, t.created_at, t.remote_validated_at,
          u.email AS u_email, u.full_name AS u_full_name, u.is_admin AS u_is_admin,
          u.is_active AS u_is_active, u.created_at AS u_created_at, u.modified_at AS u_modified_at
   FROM api_client_authorizations t JOIN users u ON u.uuid = t.user_uuid`;
 
 /**
  * Looks a token up in the local table. A v2 token matches by uuid and secret, or, when the
- * request names a remote cluster (`X-Arvados-Remote-Cluster`), by the secret salted for it.
- * A v1 token matches by secret. Expired tokens are invalid.
+ * request names a remote cluster (`X-Arvados-Remote-Cluster`), by the secret salted for it
+ * (which needs `salting`, the box that opens the sealed secret). A v1 token matches by secret.
+ * Secrets are compared by their digests. Expired tokens are invalid.
  */
 export async function findLocalToken(
   db: Db,
   parsed: ParsedToken,
-  opts: { remoteClusterId?: string; now?: Date } = {},
+  opts: { remoteClusterId?: string; salting?: SecretBox; now?: Date } = {},
 ): Promise<ValidToken | null> {
   const [row] = await db.$queryRaw<TokenUserRow[]>(tokenRowSql(parsed));
   return validTokenOf(row, parsed, opts);
@@ -83,22 +101,27 @@ export function tokenRowSql(parsed: ParsedToken): Prisma.Sql {
   return parsed.version === 2
     ? Prisma.sql`${TOKEN_AND_USER} WHERE t.uuid = ${parsed.uuid}`
     : // v1 is for local tokens only (design.md §2): never a cached copy of another cluster's token.
-      Prisma.sql`${TOKEN_AND_USER} WHERE t.secret = ${parsed.secret} AND t.remote_validated_at IS NULL LIMIT 1`;
+      Prisma.sql`${TOKEN_AND_USER}
+        WHERE t.secret_digest = ${digestSecret(parsed.secret)} AND t.remote_validated_at IS NULL LIMIT 1`;
 }
 
-/** The token and its user if `row` (tokenRowSql's) makes `parsed` valid now, else null. */
+/**
+ * The token and its user if `row` (tokenRowSql's) makes `parsed` valid now, else null. The
+ * salted form needs `salting`, the box that opens the row's sealed secret.
+ */
 export function validTokenOf(
   row: TokenUserRow | undefined,
   parsed: ParsedToken,
-  opts: { remoteClusterId?: string; now?: Date } = {},
+  opts: { remoteClusterId?: string; salting?: SecretBox; now?: Date } = {},
 ): ValidToken | null {
+  const digest = digestSecret(parsed.secret);
   if (!row || isExpired({ expiresAt: row.expires_at }, opts.now)) return null;
-  const raw = secretsEqual(row.secret, parsed.secret);
-  const salted =
-    !raw &&
-    parsed.version === 2 &&
-    !!opts.remoteClusterId &&
-    secretsEqual(saltSecret(row.secret, opts.remoteClusterId), parsed.secret);
+  const raw = secretsEqual(row.secret_digest, digest);
+  const secret =
+    !raw && parsed.version === 2 && opts.remoteClusterId && opts.salting
+      ? openSecret(opts.salting, { sealedSecret: row.sealed_secret })
+      : null;
+  const salted = !!secret && secretsEqual(saltSecret(secret, opts.remoteClusterId!), parsed.secret);
   if (!raw && !salted) return null;
   return {
     // The salted form exists for the remote cluster to ask who the token is; at home it is

@@ -1,6 +1,7 @@
 import type { ValidToken } from '../core/caller.js';
 import type { PrismaClient } from '../db/client.js';
 import { tokenWithoutSecret } from '../domain/tokens.js';
+import { digestSecret } from '../format/salt.js';
 import type { RemoteTokenInfo } from './remote-client.js';
 
 /**
@@ -24,8 +25,16 @@ export async function storeRemoteToken(
     isActive: info.user.isActive,
     isAdmin: false,
   };
-  // secret: the one we were handed (raw or salted for us), so only that exact string matches.
-  const token = { userUuid: info.user.uuid, secret, scopes: info.scopes, expiresAt, remoteValidatedAt: now };
+  // The digest of the secret we were handed (raw or salted for us), so only that exact string
+  // matches; the secret itself is never needed again, so it is not kept, not even sealed.
+  const token = {
+    userUuid: info.user.uuid,
+    secretDigest: digestSecret(secret),
+    sealedSecret: null,
+    scopes: info.scopes,
+    expiresAt,
+    remoteValidatedAt: now,
+  };
   // Batch form: one short transaction, no interactive one holding PGlite's single connection.
   const [user, row] = await prisma.$transaction([
     prisma.user.upsert({

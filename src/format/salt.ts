@@ -5,6 +5,15 @@ export function saltSecret(secret: string, remoteClusterId: string): string {
   return crypto.createHmac('sha1', secret).update(remoteClusterId).digest('hex');
 }
 
+/**
+ * SHA-256 of a token secret, hex: what the token table holds to look a token up and compare it
+ * by. Unsalted, so a v1 token is still found by one index lookup; token secrets are random
+ * (50 base-36 characters, or a root secret that passed ROOT_SECRET_RULE), not guessable words.
+ */
+export function digestSecret(secret: string): string {
+  return crypto.createHash('sha256').update(secret).digest('hex');
+}
+
 /** Constant-time string equality, so a secret cannot be guessed byte by byte from timing. */
 export function secretsEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);

@@ -16,7 +16,7 @@ export function revealingApiToken<T extends object>(row: T, apiToken: string): T
 export const ApiClientAuthorizationRef = builder.prismaNode('ApiClientAuthorization', {
   description: 'An API token (its secret is never shown but once: see apiToken).',
   id: { field: 'uuid' },
-  // select mode: the secret column is never read for GraphQL output.
+  // select mode: the secret columns (digest, sealed) are never read for GraphQL output.
   select: {},
   findUnique: (uuid, ctx) => ({ uuid, AND: [tokenVisibleWhere(callerOf(ctx))] }),
   nullable: true,
@@ -74,9 +74,10 @@ builder.mutationField('createApiClientAuthorization', (t) =>
       input: t.arg({ type: CreateApiClientAuthorizationInput, required: true, description: 'The token.' }),
     },
     resolve: async (query, _root, { input }, ctx) => {
-      const { db, config } = ctx.services;
+      const { db, config, secrets } = ctx.services;
       const { token, apiToken } = await issueToken(
         db.prisma,
+        secrets,
         config.clusterId,
         { caller: ctx.caller },
         input,

@@ -4,6 +4,8 @@ import type { Config } from '../config.js';
 import { ChangeListener } from '../db/change-listener.js';
 import { type Database, openDatabase } from '../db/client.js';
 import { bootstrapSystem, type RootTokenOutcome } from '../domain/bootstrap.js';
+import { resealTokenSecrets } from '../domain/reseal.js';
+import { loadSecretBox } from '../domain/secrets-key.js';
 import { sweepExpiredTokens } from '../domain/tokens.js';
 import { errorWithCode } from '../errors.js';
 import { parseNotification, publishChanges } from './change-feed.js';
@@ -63,8 +65,12 @@ export async function createGateway(
 ): Promise<Gateway> {
   const logger = opts.logger ?? new Logger(undefined, config.logLevel);
   const db = opts.db ?? (await openDatabase(config.database));
-  const rootToken = await bootstrapSystem(db.prisma, config.clusterId, config.systemRootToken);
-  const services = createServices(config, db, logger);
+  const secrets = loadSecretBox(config, db.adapter.target).box;
+  // Token secrets a migration left in the clear (from before they were sealed) are sealed now.
+  const sealed = await resealTokenSecrets(db.prisma, secrets, { clearOnly: true });
+  if (sealed) logger.info('sealed token secrets stored in the clear', { count: sealed });
+  const rootToken = await bootstrapSystem(db.prisma, secrets, config.clusterId, config.systemRootToken);
+  const services = createServices(config, db, secrets, logger);
   const yoga = createGatewayYoga(services);
 
   const sweep = async () => {

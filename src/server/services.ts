@@ -4,8 +4,8 @@ import { ClusterTokenValidator } from '../auth/validate.js';
 import type { Config } from '../config.js';
 import type { ChangeEvents, Services } from '../core/services.js';
 import type { Database } from '../db/client.js';
-import { loadSecretBox } from '../domain/secrets-key.js';
 import { FederatedTokenValidator } from '../federation/validator.js';
+import type { SecretBox } from '../format/secret-box.js';
 import { localChangeFeed, postgresChangeFeed } from './change-feed.js';
 import { Drain } from './drain.js';
 import { Logger } from './logger.js';
@@ -17,6 +17,7 @@ export type ServerServices = Services & { metrics: GatewayMetrics; drain: Drain 
 export function createServices(
   config: Config,
   db: Database,
+  secrets: SecretBox,
   logger: Logger = new Logger(undefined, config.logLevel),
   metrics: GatewayMetrics = new GatewayMetrics(db.poolUse),
 ): ServerServices {
@@ -32,6 +33,7 @@ export function createServices(
       db.prisma,
       config,
       new FederatedTokenValidator(db.prisma, config, logger, { metrics }),
+      secrets,
     ),
     events,
     // PostgreSQL: through NOTIFY, heard by every gateway on the database (app.ts listens).
@@ -39,6 +41,6 @@ export function createServices(
     logger,
     metrics,
     drain: new Drain(),
-    secrets: loadSecretBox(config, db.adapter.target).box,
+    secrets,
   };
 }

@@ -110,7 +110,7 @@ describeBackends('authentication', (gw) => {
   describe('expiry', () => {
     test('a token whose expiresAt has passed is UNAUTHENTICATED, in v2 and v1 form', async () => {
       const { prisma } = gw().gateway.services.db;
-      const { apiToken } = await createToken(prisma, 'zzzzz', {
+      const { apiToken } = await createToken(prisma, gw().gateway.services.secrets, 'zzzzz', {
         userUuid: user.uuid,
         expiresAt: new Date(Date.now() - 1000),
       });

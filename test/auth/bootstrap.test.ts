@@ -2,6 +2,7 @@ import { ClusterTokenValidator } from '../../src/auth/validate.js';
 import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { bootstrapSystem, rootTokenUuid } from '../../src/domain/bootstrap.js';
+import { SecretBox } from '../../src/format/secret-box.js';
 import { createGateway } from '../../src/server/app.js';
 import { Logger } from '../../src/server/logger.js';
 import { freshDatabase } from '../helpers/backends.js';
@@ -16,7 +17,8 @@ const BARE_ROOT = 'thebareroottokensecret0123456789abcdef';
 eachBackend('system bootstrap', (backend) => {
   let db: Database;
   const config = loadConfig({ TOKEN_SWEEP_SECONDS: '0' });
-  const validator = () => new ClusterTokenValidator(db.prisma, config);
+  const box = new SecretBox([Buffer.from(TEST_SECRETS_KEY, 'hex')]);
+  const validator = () => new ClusterTokenValidator(db.prisma, config, null, box);
 
   beforeAll(async () => {
     db = await freshDatabase(backend);
@@ -26,11 +28,11 @@ eachBackend('system bootstrap', (backend) => {
   });
 
   test('without SYSTEM_ROOT_TOKEN a root token is generated once, then reported as existing', async () => {
-    const first = await bootstrapSystem(db.prisma, 'zzzzz', undefined);
+    const first = await bootstrapSystem(db.prisma, box, 'zzzzz', undefined);
     expect(first.kind).toBe('generated');
     const apiToken = (first as { apiToken: string }).apiToken;
     expect(apiToken).toMatch(new RegExp(`^v2/${rootTokenUuid('zzzzz')}/[0-9a-z]{50}$`));
-    expect(await bootstrapSystem(db.prisma, 'zzzzz', undefined)).toEqual({ kind: 'existing' });
+    expect(await bootstrapSystem(db.prisma, box, 'zzzzz', undefined)).toEqual({ kind: 'existing' });
 
     const caller = await validator().authenticate(apiToken);
     expect(caller.user).toMatchObject({ uuid: SYSTEM_USER, isAdmin: true, isActive: true });
@@ -40,7 +42,7 @@ eachBackend('system bootstrap', (backend) => {
 
   test('the system user is made admin and active again at every start', async () => {
     await db.prisma.user.update({ where: { uuid: SYSTEM_USER }, data: { isAdmin: false, isActive: false } });
-    await bootstrapSystem(db.prisma, 'zzzzz', undefined);
+    await bootstrapSystem(db.prisma, box, 'zzzzz', undefined);
     expect(await db.prisma.user.findUnique({ where: { uuid: SYSTEM_USER } })).toMatchObject({
       isAdmin: true,
       isActive: true,
@@ -48,7 +50,7 @@ eachBackend('system bootstrap', (backend) => {
   });
 
   test('SYSTEM_ROOT_TOKEN as a v2 string authenticates as the system user', async () => {
-    expect(await bootstrapSystem(db.prisma, 'zzzzz', V2_ROOT)).toEqual({ kind: 'configured' });
+    expect(await bootstrapSystem(db.prisma, box, 'zzzzz', V2_ROOT)).toEqual({ kind: 'configured' });
     const caller = await validator().authenticate(V2_ROOT);
     expect(caller.user.uuid).toBe(SYSTEM_USER);
     expect(caller.token.uuid).toBe('zzzzz-gj3su-r00tr00tr00tr00');
@@ -57,8 +59,8 @@ eachBackend('system bootstrap', (backend) => {
   });
 
   test('SYSTEM_ROOT_TOKEN as a bare secret authenticates as the system user, and a restart keeps it working', async () => {
-    expect(await bootstrapSystem(db.prisma, 'zzzzz', BARE_ROOT)).toEqual({ kind: 'configured' });
-    expect(await bootstrapSystem(db.prisma, 'zzzzz', BARE_ROOT)).toEqual({ kind: 'configured' });
+    expect(await bootstrapSystem(db.prisma, box, 'zzzzz', BARE_ROOT)).toEqual({ kind: 'configured' });
+    expect(await bootstrapSystem(db.prisma, box, 'zzzzz', BARE_ROOT)).toEqual({ kind: 'configured' });
     const caller = await validator().authenticate(BARE_ROOT);
     expect(caller.user.uuid).toBe(SYSTEM_USER);
     // It took over the well-known root token: its v2 form works as well.
@@ -73,7 +75,7 @@ eachBackend('system bootstrap', (backend) => {
       where: { uuid: rootTokenUuid('zzzzz') },
       data: { expiresAt: new Date(Date.now() - 1000), scopes: ['query:me'] },
     });
-    await bootstrapSystem(db.prisma, 'zzzzz', BARE_ROOT);
+    await bootstrapSystem(db.prisma, box, 'zzzzz', BARE_ROOT);
     const caller = await validator().authenticate(BARE_ROOT);
     expect(caller.token).toMatchObject({ expiresAt: null, scopes: ['all'] });
   });
@@ -86,7 +88,7 @@ eachBackend('system bootstrap', (backend) => {
     ['a v2 token with a weak secret', 'v2/zzzzz-gj3su-r00tr00tr00tr00/secretsecretsecretsecretsecret12'],
   ])('%s is refused, and creates no token', async (_name, raw) => {
     const before = await db.prisma.apiClientAuthorization.count();
-    await expect(bootstrapSystem(db.prisma, 'zzzzz', raw)).rejects.toThrow(/SYSTEM_ROOT_TOKEN/);
+    await expect(bootstrapSystem(db.prisma, box, 'zzzzz', raw)).rejects.toThrow(/SYSTEM_ROOT_TOKEN/);
     expect(await db.prisma.apiClientAuthorization.count()).toBe(before);
     // loadConfig refuses it first, naming the variable.
     expect(() => loadConfig({ SYSTEM_ROOT_TOKEN: raw })).toThrow(

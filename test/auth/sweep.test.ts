@@ -8,7 +8,7 @@ describeBackends('expired-token sweep', (gw) => {
     const { uuid: userUuid } = await gw().newUser();
     const now = new Date();
     const make = async (expiresAt: Date | null) =>
-      (await createToken(prisma, 'zzzzz', { userUuid, expiresAt })).token.uuid;
+      (await createToken(prisma, gw().gateway.services.secrets, 'zzzzz', { userUuid, expiresAt })).token.uuid;
     const expiredLongAgo = await make(new Date(now.getTime() - 86_400_000));
     const expiredJustNow = await make(new Date(now.getTime() - 1));
     const expiresAtNow = await make(now);
@@ -31,7 +31,9 @@ describeBackends('expired-token sweep', (gw) => {
   test('a token expired with expireToken stays until the sweep, and is invalid meanwhile', async () => {
     const { prisma } = gw().gateway.services.db;
     const user = await gw().newUser();
-    const { token, apiToken } = await createToken(prisma, 'zzzzz', { userUuid: user.uuid });
+    const { token, apiToken } = await createToken(prisma, gw().gateway.services.secrets, 'zzzzz', {
+      userUuid: user.uuid,
+    });
     await expireToken(prisma, token.uuid);
     expect(await prisma.apiClientAuthorization.count({ where: { uuid: token.uuid } })).toBe(1);
     expect(errorCode(await gw().gql('{ me { uuid } }', {}, apiToken))).toBe('UNAUTHENTICATED');
@@ -46,7 +48,7 @@ describeBackends(
     test('runs every TOKEN_SWEEP_SECONDS', async () => {
       const { prisma } = gw().gateway.services.db;
       const user = await gw().newUser();
-      const { token } = await createToken(prisma, 'zzzzz', {
+      const { token } = await createToken(prisma, gw().gateway.services.secrets, 'zzzzz', {
         userUuid: user.uuid,
         expiresAt: new Date(Date.now() - 1000),
       });

@@ -172,8 +172,11 @@ describeBackends('CLI commands', (gw) => {
       await run(gw(), sweepTokensCommand, []); // start from no expired rows
       const user = (await run(gw(), createUserCommand, ['--email', 'sweep@example.com'])).out[0]!;
       for (const ms of [-60_000, -1, 60_000])
-        await createToken(prisma, 'zzzzz', { userUuid: user, expiresAt: new Date(Date.now() + ms) });
-      await createToken(prisma, 'zzzzz', { userUuid: user });
+        await createToken(prisma, gw().gateway.services.secrets, 'zzzzz', {
+          userUuid: user,
+          expiresAt: new Date(Date.now() + ms),
+        });
+      await createToken(prisma, gw().gateway.services.secrets, 'zzzzz', { userUuid: user });
       expect(await run(gw(), sweepTokensCommand, [])).toEqual({ code: 0, out: ['2'], err: [] });
       expect(await prisma.apiClientAuthorization.count({ where: { userUuid: user } })).toBe(2);
       expect((await run(gw(), sweepTokensCommand, [])).out).toEqual(['0']);

@@ -53,12 +53,13 @@ describe('clampExpiry: a minted token never outlives its maker', () => {
 
 describeBackends('issueToken', (gw) => {
   const db = () => gw().gateway.services.db.prisma;
+  const secrets = () => gw().gateway.services.secrets;
   const callerOf = (token: string): Promise<Caller> => gw().gateway.services.validator.authenticate(token);
   const count = () => db().apiClientAuthorization.count();
 
   test("a caller's own token: default scopes all, no expiry, its user", async () => {
     const u = await gw().newUser();
-    const issued = await issueToken(db(), 'zzzzz', { caller: await callerOf(u.token) }, {});
+    const issued = await issueToken(db(), secrets(), 'zzzzz', { caller: await callerOf(u.token) }, {});
     expect(issued.token).toMatchObject({ userUuid: u.uuid, scopes: ['all'], expiresAt: null });
     expect(issued.user).toEqual({ uuid: u.uuid, isActive: true });
     expect(issued.apiToken).toMatch(new RegExp(`^v2/${issued.token.uuid}/[0-9a-z]{50}$`));
@@ -69,6 +70,7 @@ describeBackends('issueToken', (gw) => {
     const u = await gw().newUser();
     const { token } = await issueToken(
       db(),
+      secrets(),
       'zzzzz',
       { caller: await callerOf(u.token) },
       { scopes: ['query:me', 'mutation:*', 'query:me'] },
@@ -82,14 +84,18 @@ describeBackends('issueToken', (gw) => {
     const admin = await gw().newUser({ isAdmin: true });
     const before = await count();
     expect(
-      await refusal(issueToken(db(), 'zzzzz', { caller: await callerOf(u.token) }, { userUuid: other.uuid })),
+      await refusal(
+        issueToken(db(), secrets(), 'zzzzz', { caller: await callerOf(u.token) }, { userUuid: other.uuid }),
+      ),
     ).toEqual({ code: 'FORBIDDEN', field: undefined });
     const asAdmin = { caller: await callerOf(admin.token) };
     expect(
-      await refusal(issueToken(db(), 'zzzzz', asAdmin, { userUuid: 'zzzzz-tpzed-0123456789abcde' })),
+      await refusal(
+        issueToken(db(), secrets(), 'zzzzz', asAdmin, { userUuid: 'zzzzz-tpzed-0123456789abcde' }),
+      ),
     ).toMatchObject({ code: 'NOT_FOUND' });
     expect(await count()).toBe(before);
-    const { token } = await issueToken(db(), 'zzzzz', asAdmin, { userUuid: other.uuid });
+    const { token } = await issueToken(db(), secrets(), 'zzzzz', asAdmin, { userUuid: other.uuid });
     expect(token.userUuid).toBe(other.uuid);
   });
 
@@ -97,14 +103,16 @@ describeBackends('issueToken', (gw) => {
     const narrow = await gw().newUser({ scopes: ['query:*'] });
     const caller = { caller: await callerOf(narrow.token) };
     const before = await count();
-    expect(await refusal(issueToken(db(), 'zzzzz', caller, { scopes: ['all'] }))).toMatchObject({
+    expect(await refusal(issueToken(db(), secrets(), 'zzzzz', caller, { scopes: ['all'] }))).toMatchObject({
       code: 'FORBIDDEN',
     });
-    expect(await refusal(issueToken(db(), 'zzzzz', caller, { scopes: ['mutation:x'] }))).toMatchObject({
+    expect(
+      await refusal(issueToken(db(), secrets(), 'zzzzz', caller, { scopes: ['mutation:x'] })),
+    ).toMatchObject({
       code: 'FORBIDDEN',
     });
     expect(await count()).toBe(before);
-    const { token } = await issueToken(db(), 'zzzzz', caller, { scopes: ['query:me'] });
+    const { token } = await issueToken(db(), secrets(), 'zzzzz', caller, { scopes: ['query:me'] });
     expect(token.scopes).toEqual(['query:me']);
   });
 
@@ -112,34 +120,42 @@ describeBackends('issueToken', (gw) => {
     const u = await gw().newUser();
     const caller = { caller: await callerOf(u.token) };
     const now = new Date();
-    expect(await refusal(issueToken(db(), 'zzzzz', caller, { expiresAt: now }, now))).toEqual({
+    expect(await refusal(issueToken(db(), secrets(), 'zzzzz', caller, { expiresAt: now }, now))).toEqual({
       code: 'BAD_USER_INPUT',
       field: 'expiresAt',
     });
     const later = new Date(now.getTime() + 60_000);
-    expect((await issueToken(db(), 'zzzzz', caller, { expiresAt: later }, now)).token.expiresAt).toEqual(
-      later,
-    );
+    expect(
+      (await issueToken(db(), secrets(), 'zzzzz', caller, { expiresAt: later }, now)).token.expiresAt,
+    ).toEqual(later);
   });
 
   test("another cluster's user: FORBIDDEN, to the operator too", async () => {
     const admin = { caller: await callerOf(gw().rootToken) };
     const remoteUser = 'aaaaa-tpzed-0123456789abcde';
     const before = await count();
-    expect(await refusal(issueToken(db(), 'zzzzz', admin, { userUuid: remoteUser }))).toMatchObject({
+    expect(
+      await refusal(issueToken(db(), secrets(), 'zzzzz', admin, { userUuid: remoteUser })),
+    ).toMatchObject({
       code: 'FORBIDDEN',
     });
     expect(
-      await refusal(issueToken(db(), 'zzzzz', { operator: true }, { userUuid: remoteUser })),
+      await refusal(issueToken(db(), secrets(), 'zzzzz', { operator: true }, { userUuid: remoteUser })),
     ).toMatchObject({ code: 'FORBIDDEN' });
     expect(await count()).toBe(before);
   });
 
   test('the operator: any local user and scopes, but must name the user', async () => {
     const u = await gw().newUser({ isActive: false });
-    const issued = await issueToken(db(), 'zzzzz', { operator: true }, { userUuid: u.uuid, scopes: ['all'] });
+    const issued = await issueToken(
+      db(),
+      secrets(),
+      'zzzzz',
+      { operator: true },
+      { userUuid: u.uuid, scopes: ['all'] },
+    );
     expect(issued.user).toEqual({ uuid: u.uuid, isActive: false });
-    expect(await refusal(issueToken(db(), 'zzzzz', { operator: true }, {}))).toEqual({
+    expect(await refusal(issueToken(db(), secrets(), 'zzzzz', { operator: true }, {}))).toEqual({
       code: 'BAD_USER_INPUT',
       field: 'userUuid',
     });

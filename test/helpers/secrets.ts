@@ -30,7 +30,8 @@ export async function expireTokenNow(gw: TestGateway, uuid: string): Promise<voi
 export interface TokenRow {
   uuid: string;
   user_uuid: string;
-  secret: string;
+  secret_digest: string;
+  sealed_secret: string | null;
   scopes: string[];
   expires_at: Date | null;
 }
@@ -39,7 +40,7 @@ export async function tokenRow(gw: TestGateway, uuid: string): Promise<TokenRow 
   return (
     await sql<TokenRow>(
       gw,
-      `SELECT uuid, user_uuid, secret, scopes, expires_at FROM api_client_authorizations WHERE uuid = $1`,
+      `SELECT uuid, user_uuid, secret_digest, sealed_secret, scopes, expires_at FROM api_client_authorizations WHERE uuid = $1`,
       uuid,
     )
   )[0];
@@ -144,7 +145,13 @@ export async function lockAndRun(gw: TestGateway, dispatcher: string, containerU
 export async function runningWithSecrets(
   gw: TestGateway,
   tag: string,
-): Promise<{ dispatcher: string; runtimeToken: string; content: string; cr: RequestRow }> {
+): Promise<{
+  owner: { uuid: string; token: string };
+  dispatcher: string;
+  runtimeToken: string;
+  content: string;
+  cr: RequestRow;
+}> {
   const owner = await gw.newUser();
   const dispatcher = (await gw.newUser({ isAdmin: true })).token;
   const runtimeToken = (await issueToken(gw, owner.token)).apiToken;
@@ -155,7 +162,7 @@ export async function runningWithSecrets(
     secretMounts: secretMounts(content),
   });
   await lockAndRun(gw, dispatcher, cr.containerUuid);
-  return { dispatcher, runtimeToken, content, cr };
+  return { owner, dispatcher, runtimeToken, content, cr };
 }
 
 /** The container's secret mounts as the container reads them (its runtime token, container-bound). */

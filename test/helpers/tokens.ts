@@ -1,7 +1,7 @@
 // Tokens for tests: one way to issue one through the API (issueToken), and, for what the API
 // will not make, rows written straight to the database (insertToken, plantToken).
 import crypto from 'node:crypto';
-import { createToken } from '../../src/domain/tokens.js';
+import { createToken, storedSecret } from '../../src/domain/tokens.js';
 import { ok } from './assert.js';
 import type { TestGateway } from './gateway.js';
 import { sql } from './sql.js';
@@ -61,12 +61,15 @@ export async function insertToken(gw: TestGateway, userUuid: string, scopes: str
   );
   const uuid = `${gw.gateway.services.config.clusterId}-gj3su-${tail}`;
   const secret = crypto.randomBytes(24).toString('hex');
+  const { secretDigest, sealedSecret } = storedSecret(gw.gateway.services.secrets, secret);
   await sql(
     gw,
-    `INSERT INTO api_client_authorizations (uuid, user_uuid, secret, scopes) VALUES ($1, $2, $3, $4::text[])`,
+    `INSERT INTO api_client_authorizations (uuid, user_uuid, secret_digest, sealed_secret, scopes)
+     VALUES ($1, $2, $3, $4, $5::text[])`,
     uuid,
     userUuid,
-    secret,
+    secretDigest,
+    sealedSecret,
     scopes,
   );
   return { uuid, apiToken: `v2/${uuid}/${secret}`, secret, userUuid };
@@ -87,7 +90,7 @@ export async function plantToken(
     create: { uuid: user.uuid, email: user.email ?? null, isActive: user.isActive ?? true },
     update: {},
   });
-  return createToken(prisma, opts.clusterId, {
+  return createToken(prisma, gw.gateway.services.secrets, opts.clusterId, {
     userUuid: user.uuid,
     scopes: opts.scopes,
     expiresAt: opts.expiresAt,

@@ -3,6 +3,7 @@
 // kept for reuse); a retry copies the secrets to the new container first; the token's own
 // record is never revoked. Checked in the database: the API cannot show these columns.
 
+import { digestSecret } from '../../src/format/salt.js';
 import {
   containerAuth,
   createRequest,
@@ -52,7 +53,7 @@ describeBackends('scrub of runtime token and secret mounts', (gw) => {
   async function expectTokenUntouched(rt: IssuedToken) {
     expect(await tokenRow(gw(), rt.uuid)).toMatchObject({
       uuid: rt.uuid,
-      secret: rt.secret,
+      secret_digest: digestSecret(rt.secret),
       expires_at: null,
     });
     const me = await gw().gql('{ me { uuid } }', {}, rt.apiToken);

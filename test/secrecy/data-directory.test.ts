@@ -1,16 +1,24 @@
 // Secrets at rest (README "Secrets at rest"): the database's files, not only its live rows. After
 // a full lifecycle (create with a runtime token and secret mounts, lock, containerAuth, run,
-// COMPLETE) the whole embedded data directory (heap pages and WAL) — or, on PostgreSQL, a
-// pg_dump of the database and the server's own data directory where readable — holds no runtime
-// token and no secret-mount content: they were only ever written sealed. (A token's secret part
-// alone still lives in its own api_client_authorizations row.)
+// COMPLETE, and one without a runtime token, run with the token generated at lock) the whole
+// embedded data directory (heap pages and WAL) — or, on PostgreSQL, a pg_dump of the database and
+// the server's own data directory where readable — holds no token's secret part (root, users',
+// dispatcher's, runtime, generated) and no secret-mount content: they were only ever written
+// sealed, a token's own row holding its secret's digest and the secret sealed.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { containerAuth, updateContainer } from '../helpers/api.js';
+import { containerAuth, createRequest, updateContainer } from '../helpers/api.js';
 import { ok } from '../helpers/assert.js';
 import { describeBackends, type TestGateway } from '../helpers/gateway.js';
-import { containerSecretMounts, mountSecret, runningWithSecrets, secretMounts } from '../helpers/secrets.js';
+import {
+  containerSecretMounts,
+  lockAndRun,
+  mountSecret,
+  runningWithSecrets,
+  secretMounts,
+} from '../helpers/secrets.js';
 import { sql } from '../helpers/sql.js';
+import { secretOf } from '../helpers/tokens.js';
 
 /** Which needles occur anywhere in the database's files; `where` says what was searched. */
 async function searchFiles(gw: TestGateway, needles: string[]): Promise<{ hits: string[]; where: string[] }> {
@@ -54,15 +62,25 @@ async function searchFiles(gw: TestGateway, needles: string[]): Promise<{ hits: 
 }
 
 describeBackends('secrecy: the database files after a full lifecycle', (gw) => {
-  test('hold no runtime token and no secret-mount content, while the secrets were usable all along', async () => {
-    const { dispatcher, runtimeToken, content, cr } = await runningWithSecrets(gw(), 'files');
+  test("hold no token's secret and no secret-mount content, while the secrets were usable all along", async () => {
+    const { owner, dispatcher, runtimeToken, content, cr } = await runningWithSecrets(gw(), 'files');
     expect(ok(await containerAuth(gw(), dispatcher, cr.containerUuid)).containerAuth.apiToken).toBe(
       runtimeToken,
     );
     expect(await containerSecretMounts(gw(), runtimeToken, cr.containerUuid)).toEqual(secretMounts(content));
     ok(await updateContainer(gw(), dispatcher, cr.containerUuid, { state: 'COMPLETE', exitCode: 0 }));
 
-    const { hits, where } = await searchFiles(gw(), [runtimeToken, content]);
+    // Without a runtime token: the container runs with a token generated at lock, which
+    // containerAuth hands out (opened from its sealed secret) and which works while it runs.
+    const plain = await createRequest(gw(), owner.token, { command: ['echo', 'generated token'] });
+    await lockAndRun(gw(), dispatcher, plain.containerUuid!);
+    const generated = ok(await containerAuth(gw(), dispatcher, plain.containerUuid!)).containerAuth.apiToken!;
+    expect(ok(await gw().gql('{ me { uuid } }', {}, generated)).me.uuid).toBe(owner.uuid);
+    ok(await updateContainer(gw(), generated, plain.containerUuid!, { state: 'COMPLETE', exitCode: 0 }));
+
+    const tokens = [gw().rootToken, owner.token, dispatcher, runtimeToken, generated];
+    // The secret part alone: found wherever the whole token string would be.
+    const { hits, where } = await searchFiles(gw(), [...tokens.map(secretOf), content]);
     expect(where.length).toBeGreaterThan(0);
     expect(hits).toEqual([]);
   });

@@ -7,14 +7,17 @@ import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { resealSecrets } from '../../src/domain/reseal.js';
 import { keyFileFor, loadSecretBox, readKeyFile } from '../../src/domain/secrets-key.js';
+import { findLocalToken } from '../../src/domain/tokens.js';
 import { createUser } from '../../src/domain/users.js';
+import { saltSecret } from '../../src/format/salt.js';
 import { keyId, newSecretsKey, SecretBox, SecretBoxError } from '../../src/format/secret-box.js';
-import { containerAuth } from '../helpers/api.js';
+import { containerAuth, createRequest } from '../helpers/api.js';
 import { ok } from '../helpers/assert.js';
 import { describeBackends, TEST_SECRETS_KEY } from '../helpers/gateway.js';
 import {
   containerRow,
   containerSecretMounts,
+  lockAndRun,
   mountSecret,
   requestRow,
   runningWithSecrets,
@@ -22,11 +25,24 @@ import {
 } from '../helpers/secrets.js';
 import { sql } from '../helpers/sql.js';
 import { pgliteTemplatePath } from '../helpers/templates.js';
+import { secretOf, uuidOf } from '../helpers/tokens.js';
 
 describeBackends('secrets at rest: key rotation', (gw) => {
-  test('a rotated key still opens what is live: containerAuth and the secret mounts after rotation', async () => {
-    const { dispatcher, runtimeToken, content, cr } = await runningWithSecrets(gw(), 'rotate');
+  test('a rotated key still opens what is live: containerAuth, the secret mounts and token secrets after rotation', async () => {
+    const { owner, dispatcher, runtimeToken, content, cr } = await runningWithSecrets(gw(), 'rotate');
+    // And one run with the token generated at lock: containerAuth opens that token's sealed secret.
+    const plain = await createRequest(gw(), owner.token, { command: ['echo', 'rotate generated'] });
+    await lockAndRun(gw(), dispatcher, plain.containerUuid!);
+    const generated = ok(await containerAuth(gw(), dispatcher, plain.containerUuid!)).containerAuth.apiToken!;
     const services = gw().gateway.services;
+    const tokenSealedWith = async (uuid: string) =>
+      (
+        await sql<{ s: string }>(
+          gw(),
+          'SELECT sealed_secret AS s FROM api_client_authorizations WHERE uuid = $1',
+          uuid,
+        )
+      )[0]!.s.split('.')[1];
     const old = Buffer.from(TEST_SECRETS_KEY, 'hex');
     const fresh = newSecretsKey();
     const sealedWith = async () =>
@@ -38,6 +54,7 @@ describeBackends('secrets at rest: key rotation', (gw) => {
         )
       )[0]!.t.split('.')[1];
     expect(await sealedWith()).toBe(keyId(old));
+    expect(await tokenSealedWith(uuidOf(runtimeToken))).toBe(keyId(old));
 
     // SECRETS_KEY=<new>,<old>: the old key still opens what it sealed; the rotation reseals it.
     services.secrets = new SecretBox([fresh, old]);
@@ -46,6 +63,8 @@ describeBackends('secrets at rest: key rotation', (gw) => {
     );
     expect(await resealSecrets(services.db.prisma, services.secrets)).toBeGreaterThanOrEqual(2);
     expect(await sealedWith()).toBe(keyId(fresh));
+    expect(await tokenSealedWith(uuidOf(runtimeToken))).toBe(keyId(fresh));
+    expect(await tokenSealedWith(uuidOf(generated))).toBe(keyId(fresh));
     expect(await resealSecrets(services.db.prisma, services.secrets)).toBe(0); // nothing left to do
 
     // SECRETS_KEY=<new> alone: everything live still opens.
@@ -57,6 +76,21 @@ describeBackends('secrets at rest: key rotation', (gw) => {
       expect(await containerSecretMounts(gw(), runtimeToken, cr.containerUuid)).toEqual(
         secretMounts(content),
       );
+      expect(ok(await containerAuth(gw(), dispatcher, plain.containerUuid!)).containerAuth.apiToken).toBe(
+        generated,
+      );
+      // The salted form (for a remote cluster asking about the token) is checked with the
+      // opened secret: the new key alone opens it.
+      const salted = {
+        version: 2 as const,
+        uuid: uuidOf(runtimeToken),
+        secret: saltSecret(secretOf(runtimeToken), 'bbbbb'),
+      };
+      const found = await findLocalToken(services.db.prisma, salted, {
+        remoteClusterId: 'bbbbb',
+        salting: services.secrets,
+      });
+      expect(found).toMatchObject({ token: { uuid: uuidOf(runtimeToken) }, saltedFor: 'bbbbb' });
       expect((await requestRow(gw(), cr.uuid)).runtime_token).toBe(runtimeToken);
       expect(JSON.parse((await containerRow(gw(), cr.containerUuid)).secret_mounts)).toEqual(
         secretMounts(content),
