@@ -3,7 +3,6 @@ import type { MigrationList } from '@prisma/schema-engine-wasm/schema_engine_bg'
 import pg from 'pg';
 import type { OpenedAdapter } from './adapter.js';
 import { readMigrations } from './migrations.js';
-import { withSchemaEngine } from './schema-engine.js';
 
 // Arbitrary constant: the advisory lock that serialises migrations of servers starting at once.
 const MIGRATION_LOCK_KEY = 7_270_736_914;
@@ -18,6 +17,8 @@ const MIGRATION_LOCK_KEY = 7_270_736_914;
 export async function applyMigrations(db: OpenedAdapter): Promise<string[]> {
   const migrationsList = readMigrations();
   if (await migrationsUpToDate(db, migrationsList)) return [];
+  // Imported only now: a start with nothing to migrate does not load the engine's code.
+  const { withSchemaEngine } = await import('./schema-engine.js');
   const run = () =>
     withSchemaEngine(db.factory, async (engine) => {
       const out = await engine.applyMigrations({
