@@ -176,16 +176,7 @@ export async function benchThroughput(): Promise<void> {
     };
     const made = await gql(
       'mutation($i: CreateContainerRequestInput!) { createContainerRequest(input: $i) { containerUuid } }',
-      {
-        i: {
-          state: 'COMMITTED',
-          priority: 1000,
-          command: ['bench', 'auth'],
-          containerImage: 'img',
-          outputPath: '/out',
-          runtimeConstraints: { vcpus: 1, ram: 1000 },
-        },
-      },
+      { i: { ...COMMIT_BODY.variables.i, priority: 1000, command: ['bench', 'auth'] } },
     );
     const containerUuid = made.createContainerRequest!.containerUuid!;
     await gql('mutation($u: ID!) { lockContainer(uuid: $u) { uuid } }', { u: containerUuid });

@@ -2,6 +2,7 @@
 // reads (the API never shows a secret, so only the database can say where one is stored), and
 // needle searches over response bodies, logs and dumps.
 import crypto from 'node:crypto';
+import type { TokenUserRow } from '../../src/domain/tokens.js';
 import { isSealed } from '../../src/format/secret-box.js';
 import { createRequest, lock, type RequestRow, updateContainer } from './api.js';
 import { ok } from './assert.js';
@@ -27,14 +28,11 @@ export async function expireTokenNow(gw: TestGateway, uuid: string): Promise<voi
   );
 }
 
-export interface TokenRow {
-  uuid: string;
-  user_uuid: string;
-  secret_digest: string;
-  sealed_secret: string | null;
-  scopes: string[];
-  expires_at: Date | null;
-}
+/** A token's own columns, as authentication reads them (src/domain/tokens.ts). */
+export type TokenRow = Pick<
+  TokenUserRow,
+  'uuid' | 'user_uuid' | 'secret_digest' | 'sealed_secret' | 'scopes' | 'expires_at'
+>;
 
 export async function tokenRow(gw: TestGateway, uuid: string): Promise<TokenRow | undefined> {
   return (
