@@ -2,12 +2,32 @@
 // dependencies: a yoga + Pothos server with no database (A: a static field) and the same server
 // with one mutation doing one `pg` INSERT into the gateway's `containers` table (B). What the
 // gateway costs beyond them is ours (Prisma, the domain rules, authentication).
+// C, the floor of a commit: the same server sending, through plain `pg`, the statements a commit
+// cannot do without, the gateway's own SQL (the token's SELECT, then BEGIN, the reuse lock, the
+// commit statement, COMMIT): what a commit costs on this stack with no Prisma and no rules
+// beyond those statements.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import SchemaBuilder from '@pothos/core';
 import { createYoga } from 'graphql-yoga';
 import pg from 'pg';
+import type { Prisma } from '../src/db/client.js';
+import { type CommittingRequest, commitStatementSql, reuseKey, reuseLockSql } from '../src/domain/commit.js';
+import { tokenRowSql, validTokenOf } from '../src/domain/tokens.js';
+import type { SecretBox } from '../src/format/secret-box.js';
+import { parseToken, tokenFromAuthorizationHeader } from '../src/format/token-string.js';
 import { newUuid } from '../src/format/uuid.js';
+import { postgresChangeFeed } from '../src/server/change-feed.js';
+
+/** What floor C needs of the gateway's database: its cluster id and its secrets key. */
+export interface FloorOptions {
+  clusterId: string;
+  secrets: SecretBox;
+}
+
+/** An `Prisma.sql` statement through plain `pg` (its `$n` text and its values). */
+const run = <R extends pg.QueryResultRow>(db: pg.Pool | pg.PoolClient, sql: Prisma.Sql) =>
+  db.query<R>(sql.text, sql.values as unknown[]);
 
 export interface BaselineServer {
   url: string;
@@ -22,10 +42,14 @@ export async function startBaselineServer(
   databaseUrl: string | null,
   poolSize = 10,
   listenOn = 0,
+  floor?: FloorOptions,
 ): Promise<BaselineServer> {
   const pool = databaseUrl ? new pg.Pool({ connectionString: databaseUrl, max: poolSize }) : null;
   // The gateway's plugins declare their options for every builder of this program; this one uses none.
   const builder = new SchemaBuilder({} as ConstructorParameters<typeof SchemaBuilder>[0]);
+  const Committed = builder.objectRef<{ uuid: string; containerUuid: string }>('Committed').implement({
+    fields: (t) => ({ uuid: t.exposeString('uuid'), containerUuid: t.exposeString('containerUuid') }),
+  });
   const Me = builder.objectRef<{ uuid: string; isAdmin: boolean }>('Me').implement({
     fields: (t) => ({ uuid: t.exposeString('uuid'), isAdmin: t.exposeBoolean('isAdmin') }),
   });
@@ -53,6 +77,18 @@ export async function startBaselineServer(
             return r.rows[0]!.uuid;
           },
         }),
+        // C: a commit (new container) as the gateway's statements, with nothing else around them.
+        ...(floor
+          ? {
+              commitFloor: t.field({
+                type: Committed,
+                args: { command: t.arg.stringList({ required: true }) },
+                // yoga's context carries the HTTP request (its Authorization header).
+                resolve: (_root, args, ctx) =>
+                  commitFloor(pool!, floor, ctx as { request: Request }, args.command),
+              }),
+            }
+          : {}),
       }),
     });
   const yoga = createYoga({ schema: builder.toSchema(), logging: false });
@@ -67,4 +103,67 @@ export async function startBaselineServer(
       await pool?.end();
     },
   };
+}
+
+async function commitFloor(
+  pool: pg.Pool,
+  { clusterId, secrets }: FloorOptions,
+  { request }: { request: Request },
+  command: string[],
+): Promise<{ uuid: string; containerUuid: string }> {
+  // The gateway's one authentication statement, and its checks of the row.
+  const parsed = parseToken(tokenFromAuthorizationHeader(request.headers.get('authorization')) ?? '');
+  if (!parsed) throw new Error('no token');
+  const { rows } = await run(pool, tokenRowSql(parsed));
+  const valid = validTokenOf(rows[0] as Parameters<typeof validTokenOf>[0], parsed);
+  if (!valid) throw new Error('invalid token');
+  const cr: CommittingRequest = {
+    uuid: newUuid(clusterId, 'containerRequest'),
+    command,
+    containerImage: 'img',
+    cwd: '.',
+    environment: {},
+    mounts: {},
+    outputPath: '/out',
+    runtimeConstraints: { vcpus: 1, ram: 1000 },
+    schedulingParameters: {},
+    priority: 1,
+    useExisting: true,
+    secretMounts: secrets.sealMounts({}),
+    requestingContainerUuid: null,
+    createdAt: new Date(),
+  };
+  const identity = {
+    runtimeUserUuid: valid.user.uuid,
+    runtimeAuthScopes: ['all'],
+    runtimeToken: null,
+    runtimeTokenUuid: null,
+  };
+  const key = reuseKey(cr, identity, secrets);
+  const insert = {
+    ownerUuid: valid.user.uuid,
+    name: null,
+    description: null,
+    properties: {},
+    containerCountMax: 3,
+    runtimeToken: null,
+  };
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const lock = reuseLockSql(cr, key.md5);
+    await client.query(`SELECT ${lock.text}::text`, lock.values);
+    const sql = commitStatementSql(
+      { cr, key, identity, parentPriority: null, insert, notify: postgresChangeFeed().notifySql },
+      secrets,
+    );
+    const { rows: committed } = await run<{ uuid: string }>(client, sql);
+    await client.query('COMMIT');
+    return { uuid: cr.uuid, containerUuid: committed[0]!.uuid };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
 }

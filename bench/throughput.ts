@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
-import { newSecretsKey } from '../src/format/secret-box.js';
+import { newSecretsKey, SecretBox } from '../src/format/secret-box.js';
 import { createGateway } from '../src/server/app.js';
 import { Logger } from '../src/server/logger.js';
 import { startBaselineServer } from './baselines.js';
@@ -138,7 +138,11 @@ export async function benchThroughput(): Promise<void> {
   let baseline: Awaited<ReturnType<typeof startBaselineServer>> | undefined;
   try {
     gateway = await createGateway(config, { logger: new Logger(() => {}) });
-    baseline = await startBaselineServer(url.toString());
+    // C commits with the gateway's key, in the gateway's table, as the gateway's root user.
+    baseline = await startBaselineServer(url.toString(), 10, 0, {
+      clusterId: config.clusterId,
+      secrets: new SecretBox(config.secretsKeys!),
+    });
     const gw = `${await gateway.listen(0, '127.0.0.1')}/graphql`;
     const root = gateway.rootToken;
     if (root.kind !== 'generated') throw new Error('expected a generated root token on a scratch database');
@@ -161,7 +165,19 @@ export async function benchThroughput(): Promise<void> {
       staticField,
     );
 
-    await figure('commit (new container) / one pg INSERT', { url: gw, token, body: COMMIT_BODY }, insert);
+    const commit: Load = { url: gw, token, body: COMMIT_BODY };
+    // C: the statements a commit cannot do without (the gateway's SQL) through plain pg.
+    const floor: Load = {
+      url: baseline.url,
+      token,
+      body: {
+        query: 'mutation($c: [String!]!) { commitFloor(command: $c) { uuid containerUuid } }',
+        variables: { c: ['bench', '[<id>]'] },
+      },
+    };
+    await figure('commit (new container) / one pg INSERT', commit, insert);
+    await figure('commit (new container) / floor C (its statements through pg)', commit, floor);
+    await figure('floor C / one pg INSERT (how far the target is reachable)', floor, insert);
 
     // The dispatcher's call: the token of a container its token has locked.
     const gql = async (query: string, variables: Record<string, unknown>) => {

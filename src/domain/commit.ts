@@ -95,21 +95,27 @@ export interface Commit {
 
 const json = (v: unknown) => Prisma.sql`${JSON.stringify(v)}::jsonb`;
 
+/** What the commit statement answers: the container the request now points at. */
+export interface CommitRow {
+  uuid: string;
+  created: boolean;
+  reprioritised: boolean;
+  parent: boolean;
+}
+
 /**
  * The commit as one statement, after the reuse lock: the best reusable container (one ranked
  * query), else a new QUEUED one; the request pointed at it (COMMITTED, or FINAL at once with
  * the log and output when the container is already COMPLETE, its secrets scrubbed in the same
  * write); and a reused container's priority worked out again from the claims on it. The
  * request's own claim is passed in, because the statement's snapshot does not see its own
- * writes. A reused container that made requests of its own and changed priority has them
- * follow (recomputeChildren): the only case that costs more statements.
+ * writes. Built apart from running it, so that the bench's floor (bench/baselines.ts, C) sends
+ * the very same statement through plain `pg`.
  */
-export async function writeCommit(
-  tx: Db,
+export function commitStatementSql(
   { cr, key, identity, parentPriority, insert, notify }: Commit,
-  changes: ChangeSet,
   secrets: SecretBox,
-): Promise<void> {
+): Prisma.Sql {
   const claims = (cr.priority ?? 0) > 0;
   const claim = !claims
     ? 0n
@@ -154,9 +160,7 @@ export async function writeCommit(
         Prisma.sql`ARRAY[${cr.uuid}::text]`,
       )}::text AS announced`
     : Prisma.empty;
-  const [row] = await tx.$queryRaw<
-    { uuid: string; created: boolean; reprioritised: boolean; parent: boolean }[]
-  >`
+  return Prisma.sql`
     WITH reuse AS (
       ${cr.useExisting ? reusableContainersSql(key.hash) : Prisma.sql`SELECT uuid, state, log, output FROM containers WHERE false`}
     ), created AS (
@@ -188,6 +192,21 @@ export async function writeCommit(
       EXISTS (SELECT 1 FROM container_requests k
               WHERE k.requesting_container_uuid = t.uuid AND k.state = 'COMMITTED') AS parent${announce}
     FROM target t`;
+}
+
+/**
+ * Runs the commit statement (commitStatementSql) and records what it changed. A reused
+ * container that made requests of its own and changed priority has them follow
+ * (recomputeChildren): the only case that costs more statements.
+ */
+export async function writeCommit(
+  tx: Db,
+  commit: Commit,
+  changes: ChangeSet,
+  secrets: SecretBox,
+): Promise<CommitRow> {
+  const { cr, notify } = commit;
+  const [row] = await tx.$queryRaw<CommitRow[]>(commitStatementSql(commit, secrets));
   if (!row) throw new Error('the commit statement found no container'); // it always returns one
   changes.containerRequest(cr.uuid);
   if (row.created || row.reprioritised) changes.container(row.uuid);
@@ -196,4 +215,5 @@ export async function writeCommit(
     if (row.created || row.reprioritised) changes.announced.add(row.uuid);
   }
   if (row.reprioritised && row.parent) await recomputeChildren(tx, row.uuid, changes);
+  return row;
 }
