@@ -48,7 +48,7 @@ async function measure(db: Database, domain: DomainContext): Promise<void> {
   const lone = ['bench', 'lone'];
   const piled = ['bench', 'piled'];
   await createContainerRequest(domain, input(lone));
-  const first = await createContainerRequest(domain, input(piled));
+  const { uuid: first } = await createContainerRequest(domain, input(piled));
   const { containerUuid } = await db.prisma.containerRequest.findUniqueOrThrow({
     where: { uuid: first },
     select: { containerUuid: true },
@@ -69,7 +69,7 @@ async function measure(db: Database, domain: DomainContext): Promise<void> {
   );
   const commit = async (command: string[]): Promise<number> => {
     const start = process.hrtime.bigint();
-    const uuid = await createContainerRequest(domain, input(command));
+    const { uuid } = await createContainerRequest(domain, input(command));
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     await db.prisma.$executeRaw`DELETE FROM container_requests WHERE uuid = ${uuid}`;
     return ms;

@@ -95,12 +95,56 @@ export interface Commit {
 
 const json = (v: unknown) => Prisma.sql`${JSON.stringify(v)}::jsonb`;
 
-/** What the commit statement answers: the container the request now points at. */
+// The request's columns a client may read (never runtime_token or secret_mounts), as the commit
+// statement returns them: a commit answers from the row it wrote instead of reading it again.
+const READABLE_REQUEST_COLUMNS = {
+  uuid: 'uuid',
+  ownerUuid: 'owner_uuid',
+  name: 'name',
+  description: 'description',
+  properties: 'properties',
+  state: 'state',
+  priority: 'priority',
+  command: 'command',
+  containerImage: 'container_image',
+  cwd: 'cwd',
+  environment: 'environment',
+  mounts: 'mounts',
+  outputPath: 'output_path',
+  runtimeConstraints: 'runtime_constraints',
+  schedulingParameters: 'scheduling_parameters',
+  useExisting: 'use_existing',
+  containerCountMax: 'container_count_max',
+  containerCount: 'container_count',
+  containerUuid: 'container_uuid',
+  requestingContainerUuid: 'requesting_container_uuid',
+  log: 'log',
+  output: 'output',
+  createdAt: 'created_at',
+  modifiedAt: 'modified_at',
+  modifiedByUserUuid: 'modified_by_user_uuid',
+} as const satisfies Partial<Record<keyof Prisma.ContainerRequestSelect, string>>;
+
+/** A committed request as the commit statement wrote it: its readable columns (not its secrets). */
+export type CommittedRequestRow = Prisma.ContainerRequestGetPayload<{
+  select: { [K in keyof typeof READABLE_REQUEST_COLUMNS]: true };
+}>;
+
+// Prefixed in the statement's answer, beside the container's own columns.
+const REQUEST_PREFIX = 'request.';
+const readableRequestSql = Prisma.raw(
+  Object.entries(READABLE_REQUEST_COLUMNS)
+    .map(([field, column]) => `q.${column} AS "${REQUEST_PREFIX}${field}"`)
+    .join(', '),
+);
+
+/** What the commit statement answers: the container the request now points at, and the request. */
 export interface CommitRow {
   uuid: string;
   created: boolean;
   reprioritised: boolean;
   parent: boolean;
+  request: CommittedRequestRow;
 }
 
 /**
@@ -142,7 +186,7 @@ export function commitStatementSql(
         CASE WHEN ${complete} THEN '{}'::jsonb ELSE ${json(cr.secretMounts)} END,
         ${cr.createdAt}::timestamptz, ${now}::timestamptz, ${insert.ownerUuid}
       FROM target t
-      RETURNING uuid`
+      RETURNING *`
     : Prisma.sql`
       UPDATE container_requests r SET state = ${requestState}, container_uuid = t.uuid,
         container_count = r.container_count + 1,
@@ -152,7 +196,7 @@ export function commitStatementSql(
         secret_mounts = CASE WHEN ${complete} THEN '{}'::jsonb ELSE r.secret_mounts END,
         modified_at = ${now}::timestamptz
       FROM target t WHERE r.uuid = ${cr.uuid}
-      RETURNING r.uuid`;
+      RETURNING r.*`;
   const containerUuid = newUuid(cr.uuid.slice(0, 5), 'container');
   const announce = notify
     ? Prisma.sql`, ${notify(
@@ -190,8 +234,9 @@ export function commitStatementSql(
     )
     SELECT t.uuid, t.created, EXISTS (SELECT 1 FROM reprioritised) AS reprioritised,
       EXISTS (SELECT 1 FROM container_requests k
-              WHERE k.requesting_container_uuid = t.uuid AND k.state = 'COMMITTED') AS parent${announce}
-    FROM target t`;
+              WHERE k.requesting_container_uuid = t.uuid AND k.state = 'COMMITTED') AS parent${announce},
+      ${readableRequestSql}
+    FROM target t LEFT JOIN request q ON true`;
 }
 
 /**
@@ -206,8 +251,9 @@ export async function writeCommit(
   secrets: SecretBox,
 ): Promise<CommitRow> {
   const { cr, notify } = commit;
-  const [row] = await tx.$queryRaw<CommitRow[]>(commitStatementSql(commit, secrets));
-  if (!row) throw new Error('the commit statement found no container'); // it always returns one
+  const [answer] = await tx.$queryRaw<Record<string, unknown>[]>(commitStatementSql(commit, secrets));
+  if (!answer) throw new Error('the commit statement found no container'); // it always returns one
+  const row = commitRowOf(answer);
   changes.containerRequest(cr.uuid);
   if (row.created || row.reprioritised) changes.container(row.uuid);
   if (notify) {
@@ -216,4 +262,18 @@ export async function writeCommit(
   }
   if (row.reprioritised && row.parent) await recomputeChildren(tx, row.uuid, changes);
   return row;
+}
+
+/** The commit statement's answer: the container's columns, and the request's under REQUEST_PREFIX. */
+function commitRowOf(answer: Record<string, unknown>): CommitRow {
+  const request: Record<string, unknown> = {};
+  for (const field of Object.keys(READABLE_REQUEST_COLUMNS))
+    request[field] = answer[`${REQUEST_PREFIX}${field}`];
+  return {
+    uuid: answer.uuid as string,
+    created: answer.created as boolean,
+    reprioritised: answer.reprioritised as boolean,
+    parent: answer.parent as boolean,
+    request: request as CommittedRequestRow,
+  };
 }

@@ -5,6 +5,7 @@ import { newUuid } from '../format/uuid.js';
 import { secretMountsMd5 } from './canonical.js';
 import { writeTransaction } from './changes.js';
 import {
+  type CommittedRequestRow,
   type CommittingRequest,
   commitStoredRequest,
   type NewRequestColumns,
@@ -64,11 +65,14 @@ const MODIFIABLE_SELECT = {
 // The request's JSON columns, as Prisma writes them (every key kept: src/db/json-column.ts).
 const JSON_FIELDS = [...COPIED_JSON_FIELDS, 'properties'] as const;
 
-/** Creates a request (UNCOMMITTED, or COMMITTED at once); returns its uuid. */
+/**
+ * Creates a request (UNCOMMITTED, or COMMITTED at once); returns its uuid and, when committed,
+ * its readable columns as the commit statement wrote them (a client's answer needs no re-read).
+ */
 export async function createContainerRequest(
   ctx: DomainContext,
   input: ContainerRequestInput,
-): Promise<string> {
+): Promise<{ uuid: string; row: CommittedRequestRow | null }> {
   const { caller } = ctx;
   const state = input.state ?? 'UNCOMMITTED';
   checkStateChange('UNCOMMITTED', state); // a request is born UNCOMMITTED, and may commit at once
@@ -145,13 +149,13 @@ export async function createContainerRequest(
     };
     if (key) {
       checkCommittable({ priority: row.priority, runtimeConstraints: fields.runtimeConstraints });
-      await writeCommit(
+      const committed = await writeCommit(
         tx,
         { cr: row, key, identity: identity!, parentPriority, insert: columns, notify: ctx.notifySql },
         changes,
         ctx.secrets,
       );
-      return uuid;
+      return { uuid, row: committed.request };
     }
     await tx.containerRequest.create({
       data: {
@@ -169,7 +173,7 @@ export async function createContainerRequest(
       select: { uuid: true },
     });
     changes.containerRequest(uuid);
-    return uuid;
+    return { uuid, row: null };
   });
 }
 
