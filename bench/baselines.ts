@@ -4,14 +4,15 @@
 // gateway costs beyond them is ours (Prisma, the domain rules, authentication).
 // C, the floor of a commit: the same server sending, through plain `pg`, the statements a commit
 // cannot do without, the gateway's own SQL (the token's SELECT, then BEGIN, the reuse lock, the
-// commit statement, COMMIT): what a commit costs on this stack with no Prisma and no rules
-// beyond those statements.
+// commit statement, prepared as the gateway prepares it, COMMIT): what a commit costs on this
+// stack with no Prisma and no rules beyond those statements.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import SchemaBuilder from '@pothos/core';
 import { createYoga } from 'graphql-yoga';
 import pg from 'pg';
 import type { Prisma } from '../src/db/client.js';
+import { prepared, preparedStatementName } from '../src/db/prepared.js';
 import { type CommittingRequest, commitStatementSql, reuseKey, reuseLockSql } from '../src/domain/commit.js';
 import { tokenRowSql, validTokenOf } from '../src/domain/tokens.js';
 import type { SecretBox } from '../src/format/secret-box.js';
@@ -25,9 +26,13 @@ export interface FloorOptions {
   secrets: SecretBox;
 }
 
-/** An `Prisma.sql` statement through plain `pg` (its `$n` text and its values). */
+/** A `Prisma.sql` statement through plain `pg` (its `$n` text and its values), named as the gateway names it. */
 const run = <R extends pg.QueryResultRow>(db: pg.Pool | pg.PoolClient, sql: Prisma.Sql) =>
-  db.query<R>(sql.text, sql.values as unknown[]);
+  db.query<R>({
+    name: preparedStatementName({ sql: sql.text }) || undefined,
+    text: sql.text,
+    values: sql.values as unknown[],
+  });
 
 export interface BaselineServer {
   url: string;
@@ -153,9 +158,11 @@ async function commitFloor(
     await client.query('BEGIN');
     const lock = reuseLockSql(cr, key.md5);
     await client.query(`SELECT ${lock.text}::text`, lock.values);
-    const sql = commitStatementSql(
-      { cr, key, identity, parentPriority: null, insert, notify: postgresChangeFeed().notifySql },
-      secrets,
+    const sql = prepared(
+      commitStatementSql(
+        { cr, key, identity, parentPriority: null, insert, notify: postgresChangeFeed().notifySql },
+        secrets,
+      ),
     );
     const { rows: committed } = await run<{ uuid: string }>(client, sql);
     await client.query('COMMIT');

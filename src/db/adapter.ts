@@ -4,6 +4,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { lockDataDir } from './data-dir-lock.js';
+import { preparedStatementName } from './prepared.js';
 
 /**
  * How long PostgreSQL may take before the gateway gives up (README, Limits): a statement
@@ -60,11 +61,10 @@ export async function openAdapter(
   if (target.kind === 'postgres') {
     const { statementMs, connectMs } = target.timeouts ?? DEFAULT_DB_TIMEOUTS;
     const pool = { connectionString: target.url, max: 10, connectionTimeoutMillis: connectMs };
-    const factory = new PrismaPg({
-      ...pool,
-      statement_timeout: statementMs,
-      query_timeout: statementMs + READ_MARGIN_MS,
-    });
+    const factory = new PrismaPg(
+      { ...pool, statement_timeout: statementMs, query_timeout: statementMs + READ_MARGIN_MS },
+      { statementNameGenerator: preparedStatementName },
+    );
     return { target, factory, migrationFactory: new PrismaPg(pool), close: async () => {} };
   }
   let release = () => {};

@@ -1,5 +1,6 @@
 import type { NotifySql } from '../core/services.js';
 import { type Db, Prisma } from '../db/client.js';
+import { prepared } from '../db/prepared.js';
 import type { SecretBox } from '../format/secret-box.js';
 import { newUuid } from '../format/uuid.js';
 import { secretMountsMd5 } from './canonical.js';
@@ -251,7 +252,9 @@ export async function writeCommit(
   secrets: SecretBox,
 ): Promise<CommitRow> {
   const { cr, notify } = commit;
-  const [answer] = await tx.$queryRaw<Record<string, unknown>[]>(commitStatementSql(commit, secrets));
+  const [answer] = await tx.$queryRaw<Record<string, unknown>[]>(
+    prepared(commitStatementSql(commit, secrets)),
+  );
   if (!answer) throw new Error('the commit statement found no container'); // it always returns one
   const row = commitRowOf(answer);
   changes.containerRequest(cr.uuid);
