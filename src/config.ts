@@ -24,6 +24,12 @@ export interface Config {
   remoteTimeoutMs: number;
   remoteConcurrency: number;
   tokenSweepSeconds: number;
+  /**
+   * How long a local token that validated is trusted in this process without reading its row
+   * again (0 = always read): the longest a token expired, deleted or whose user was deactivated
+   * elsewhere can still pass (src/auth/token-cache.ts).
+   */
+  tokenCacheSeconds: number;
   containerCountMax: number;
   /** Deadline of one query or mutation (not of a subscription's life). */
   operationTimeoutMs: number;
@@ -159,6 +165,7 @@ const schema = z.object({
   REMOTE_TIMEOUT_MS: int(50, 120_000).default(5000),
   REMOTE_CONCURRENCY: int(1, 1000).default(8),
   TOKEN_SWEEP_SECONDS: int(0, 86_400).default(60),
+  TOKEN_CACHE_SECONDS: int(0, 60).default(1),
   CONTAINER_COUNT_MAX: int(1, 100).default(3),
   OPERATION_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
   DB_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(DEFAULT_DB_TIMEOUTS.statementMs),
@@ -225,6 +232,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     remoteTimeoutMs: c.REMOTE_TIMEOUT_MS,
     remoteConcurrency: c.REMOTE_CONCURRENCY,
     tokenSweepSeconds: c.TOKEN_SWEEP_SECONDS,
+    tokenCacheSeconds: c.TOKEN_CACHE_SECONDS,
     containerCountMax: c.CONTAINER_COUNT_MAX,
     operationTimeoutMs: c.OPERATION_TIMEOUT_MS,
     healthTimeoutMs: c.HEALTH_TIMEOUT_MS,

@@ -2,12 +2,13 @@ import type { Config } from '../config.js';
 import type { Caller, ValidToken } from '../core/caller.js';
 import type { RemoteTokenValidator, TokenValidator } from '../core/validator.js';
 import type { PrismaClient } from '../db/client.js';
-import { findLocalToken } from '../domain/tokens.js';
+import { type TokenUserRow, tokenRowSql, validTokenOf } from '../domain/tokens.js';
 import { unauthenticated } from '../errors.js';
 import type { SecretBox } from '../format/secret-box.js';
 import { type ParsedToken, parseRuntimeToken, parseToken } from '../format/token-string.js';
 import { clusterOf } from '../format/uuid.js';
 import { checkBoundContainer, containerOfGeneratedToken } from './container-binding.js';
+import { TokenRowCache } from './token-cache.js';
 
 /**
  * Validates tokens: this cluster's in its own table, another cluster's through the remote
@@ -20,16 +21,37 @@ export class ClusterTokenValidator implements TokenValidator {
     private readonly remote: RemoteTokenValidator | null,
     /** Opens a token's sealed secret to check its salted form. */
     private readonly secrets: SecretBox,
+    /** Local tokens' rows that validated, for TOKEN_CACHE_SECONDS (token-cache.ts). */
+    private readonly cache = new TokenRowCache(config.tokenCacheSeconds * 1000),
   ) {}
 
   async validate(parsed: ParsedToken, opts: { remoteClusterId?: string } = {}): Promise<ValidToken | null> {
     if (parsed.version === 1 || clusterOf(parsed.uuid) === this.config.clusterId) {
-      return findLocalToken(this.prisma, parsed, { ...opts, salting: this.secrets });
+      return this.validateLocal(parsed, opts);
     }
     // Another cluster's token: only a configured remote may vouch for it; local prefix
     // tokens never reach here, so an unknown local token makes no remote call.
     if (!this.remote || !this.config.remoteClusters[clusterOf(parsed.uuid)]) return null;
     return this.remote.validate({ uuid: parsed.uuid, secret: parsed.secret });
+  }
+
+  /**
+   * A token of this cluster, by its row: the cached one if it is still fresh, else read
+   * (findLocalToken's statement). Either way the presented secret and the expiry are checked
+   * now; only a row that validated is kept.
+   */
+  private async validateLocal(parsed: ParsedToken, opts: { remoteClusterId?: string }) {
+    const key = TokenRowCache.keyOf(parsed);
+    const cached = this.cache.get(key);
+    const row = cached ?? (await this.prisma.$queryRaw<TokenUserRow[]>(tokenRowSql(parsed)))[0];
+    const now = new Date(this.cache.now());
+    const valid = validTokenOf(row, parsed, { ...opts, salting: this.secrets, now });
+    if (valid && row && !cached) this.cache.set(key, row);
+    return valid;
+  }
+
+  forget(tokenUuid: string): void {
+    this.cache.forget(tokenUuid);
   }
 
   /** A runtime token: v2 only, no 4th part (design.md §4). */

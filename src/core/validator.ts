@@ -11,6 +11,8 @@ export interface TokenValidator {
   validateRuntimeToken(raw: string): Promise<ValidToken | null>;
   /** A request's token; throws UNAUTHENTICATED for anything invalid. */
   authenticate(raw: string, opts?: { remoteClusterId?: string }): Promise<Caller>;
+  /** The token has just been expired here (committed): no cached copy of it may pass any more. */
+  forget(tokenUuid: string): void;
 }
 
 /** Asks a token's home cluster about it (design.md §7); null = invalid. */

@@ -10,12 +10,17 @@ export class ChangeSet {
   readonly containerRequests = new Set<string>();
   /** Changes a statement of the transaction announced itself (DomainContext.notifySql). */
   readonly announced = new Set<string>();
+  /** Tokens the transaction expired: once it commits, this process trusts no cached copy of them. */
+  readonly expiredTokens = new Set<string>();
 
   container(uuid: string): void {
     this.containers.add(uuid);
   }
   containerRequest(uuid: string): void {
     this.containerRequests.add(uuid);
+  }
+  tokenExpired(uuid: string): void {
+    this.expiredTokens.add(uuid);
   }
 }
 

@@ -171,7 +171,10 @@ async function applyTransition(
   if (entering && isActive(c.state) && !isActive(to)) {
     write.lockedByUuid = null;
     write.authUuid = null;
-    if (c.authUuid) await expireToken(tx, c.authUuid, now);
+    if (c.authUuid) {
+      await expireToken(tx, c.authUuid, now);
+      changes.tokenExpired(c.authUuid);
+    }
   }
   let retry: Retry | null = null;
   if (entering && isFinal(to)) {

@@ -19,7 +19,10 @@ export function domainOf(ctx: Context): DomainContext {
     config,
     caller: callerOf(ctx),
     secrets,
-    announce: (changes: ChangeSet) => feed.committed(changes),
+    announce: (changes: ChangeSet) => {
+      for (const uuid of changes.expiredTokens) validator.forget(uuid);
+      feed.committed(changes);
+    },
     announceInTransaction: (tx, changes) => feed.inTransaction(tx, changes),
     notifySql: feed.notifySql,
   };

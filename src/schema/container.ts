@@ -6,7 +6,7 @@ import { containerOrderBy, containerRequestOrderBy } from '../domain/list-order.
 import { dispatcherConcern } from '../domain/queue.js';
 import { containerRequestVisibleWhere, containerVisibleWhere } from '../domain/visibility.js';
 import { notFound } from '../errors.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import type { ApiClientAuthorization, Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { callerOf } from './caller.js';
 import { changedUuid, domainOf, filteredChanges } from './changes.js';
@@ -190,13 +190,12 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'The token the container must run with (apiToken set), for the token holding its lock only.',
     args: { uuid: t.arg.id({ required: true, description: "The container's uuid." }) },
-    resolve: async (query, _root, { uuid }, ctx) => {
-      const { tokenUuid, apiToken } = await containerAuth(domainOf(ctx), uuid);
-      const row = await ctx.services.db.prisma.apiClientAuthorization.findUniqueOrThrow({
-        ...query,
-        where: { uuid: tokenUuid },
-      });
-      return revealingApiToken(row, apiToken);
+    // The token's row comes from containerAuth's own statement, not read again: a selected
+    // `user` is loaded by the relation itself. It has no secret columns, which the type's
+    // fields never read (select mode: token.ts) though Prisma's row type has them.
+    resolve: async (_query, _root, { uuid }, ctx) => {
+      const { token, apiToken } = await containerAuth(domainOf(ctx), uuid);
+      return revealingApiToken({ ...token } as ApiClientAuthorization, apiToken);
     },
   }),
   currentContainer: t.withAuth({ loggedIn: true }).prismaField({

@@ -5,14 +5,17 @@
 // COMMIT, and on PostgreSQL the NOTIFY of its changes when that is a statement of its own (a
 // commit's travels in its commit statement). Counts, not timings: speed itself is measured by `npm run bench`.
 
-import { createRequest } from '../helpers/api.js';
+import { CONTAINER_AUTH } from '../../src/dispatcher/operations.js';
+import { createRequest, lock } from '../helpers/api.js';
 import { ok } from '../helpers/assert.js';
-import { describeBackends } from '../helpers/gateway.js';
+import { describeBackends, startTestGateway } from '../helpers/gateway.js';
 import { tag } from '../helpers/lifecycle.js';
 
 const BUDGET = {
   authentication: 1,
   me: 1,
+  /** Beyond authentication, for the lock holder (a dispatcher's admin token). */
+  containerAuth: 1,
   commitNewContainer: 5,
   commitReuse: 5,
   commitWithRuntimeToken: 5,
@@ -56,6 +59,41 @@ describeBackends(
       expect(s.length).toBeLessThanOrEqual(BUDGET.me);
     });
 
+    test(`containerAuth: ${BUDGET.containerAuth} beyond authentication (the generated token and the runtime token alike)`, async () => {
+      const generated = await createRequest(gw(), user.token, { command: ['echo', tag(), 'auth'] });
+      const withRuntime = await createRequest(gw(), user.token, {
+        command: ['echo', tag(), 'auth-rt'],
+        runtimeToken: other.token,
+      });
+      for (const { containerUuid } of [generated, withRuntime]) {
+        await lock(gw(), gw().rootToken, containerUuid);
+        // The dispatcher's own query (a selected `user` would cost the relation's read).
+        const s = await statementsOf(async () =>
+          ok(await gw().gql(CONTAINER_AUTH, { uuid: containerUuid }, gw().rootToken)),
+        );
+        // The runtime token's re-validation reads its row (authentication's statement) too.
+        const validations = s.filter((q) => /FROM api_client_authorizations t JOIN users u/.test(q)).length;
+        expect(s.length - validations).toBeLessThanOrEqual(BUDGET.containerAuth);
+      }
+    });
+
+    test(`with TOKEN_CACHE_SECONDS, a token just validated is not read again: { me } in 0`, async () => {
+      const cached = await startTestGateway(
+        gw().backend,
+        { TOKEN_CACHE_SECONDS: '60' },
+        { log: (e) => log.push(e) },
+      );
+      try {
+        ok(await cached.gql('{ me { uuid } }', {}, cached.rootToken));
+        const s = await statementsOf(async () =>
+          ok(await cached.gql('{ me { uuid isAdmin } }', {}, cached.rootToken)),
+        );
+        expect(s).toEqual([]);
+      } finally {
+        await cached.close();
+      }
+    });
+
     test(`a commit that creates a container: ${BUDGET.commitNewContainer}; onto a reused one: ${BUDGET.commitReuse}`, async () => {
       const command = ['echo', tag(), 'budget'];
       let first: { containerUuid: string } | undefined;
@@ -78,6 +116,7 @@ describeBackends(
       expect(s.length).toBeLessThanOrEqual(BUDGET.commitWithRuntimeToken);
     });
   },
-  {},
+  // The budget is what an operation costs with its token read (the cache off); the cached case above.
+  { TOKEN_CACHE_SECONDS: '0' },
   { log: (e) => log.push(e) },
 );

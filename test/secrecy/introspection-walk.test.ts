@@ -288,9 +288,18 @@ describeBackends(
       await started(c1Streams);
 
       const allowedRt = ['subscription runtime token', 'subscription runtime token (secret part)'];
+      // A stream re-reads its object when told it changed, so a change made right after another
+      // may show it only the later state: RUNNING must reach the streams that may see it before
+      // the container moves on (its next updates come back to back, no token read between them).
+      const reached = async (ss: typeof streams, state: string) => {
+        const seeing = ss.filter((st) => !st.name.startsWith('other '));
+        for (let i = 0; i < 200 && !seeing.every((st) => st.text.includes(`"state":"${state}"`)); i++)
+          await new Promise((r) => setTimeout(r, 25));
+      };
       check('lock 1', await lock(gw(), dispatcher.token, c1));
       check('containerAuth 1', await containerAuth(gw(), dispatcher.token, c1), allowedRt);
       check('running 1', await updateContainer(gw(), dispatcher.token, c1, { state: 'RUNNING' }));
+      await reached([...crStreams, ...c1Streams], 'RUNNING');
       check(
         'self-update 1',
         await updateContainer(gw(), bound(rt.apiToken, c1), c1, {
@@ -312,6 +321,7 @@ describeBackends(
       check('lock 2', await lock(gw(), dispatcher.token, c2));
       check('containerAuth 2', await containerAuth(gw(), dispatcher.token, c2), allowedRt);
       check('running 2', await updateContainer(gw(), dispatcher.token, c2, { state: 'RUNNING' }));
+      await reached(c2Streams, 'RUNNING');
       check('self-update 2', await updateContainer(gw(), rt.apiToken, c2, { progress: 0.9, output: 'out' }));
       check(
         'complete 2',
