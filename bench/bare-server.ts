@@ -1,10 +1,28 @@
-// Baseline A as a process of its own, started the way `npm start` starts the gateway
-// (`node --import tsx <file>`): a yoga + Pothos server with one static field and no database.
-// What the gateway's start-up time and memory are compared with (bench/process.ts).
-import { startBaselineServer } from './baselines.js';
+// Baseline A as a process of its own, compiled and started the way `npm start` starts the gateway
+// (`node <bundle>`, bench/process.ts): a yoga + Pothos server with one static field and no
+// database. With BARE_PGLITE_DIR it is the floor of the embedded gateway: the same server that
+// also opens PGlite on that directory as the gateway does (src/db/pglite-start.ts) and answers
+// each request after one query to it. What the gateway's start-up time and memory are compared with.
+import { createPGlite } from '../src/db/pglite-start.js';
+import { addStaticField, baselineBuilder, serveBaseline } from './static-baseline.js';
 
-const server = await startBaselineServer(null, 0, Number(process.env.PORT ?? 0));
+const dataDir = process.env.BARE_PGLITE_DIR;
+const pglite = dataDir ? await createPGlite(dataDir) : null;
+const builder = baselineBuilder();
+addStaticField(
+  builder,
+  pglite
+    ? async () => {
+        await pglite.query('SELECT 1');
+      }
+    : undefined,
+);
+const server = await serveBaseline(builder, Number(process.env.PORT ?? 0));
 console.log(`baseline listening: ${server.url} (pid ${process.pid})`);
-const stop = () => void server.close().then(() => process.exit(0));
+const stop = () =>
+  void server
+    .close()
+    .then(() => pglite?.close())
+    .then(() => process.exit(0));
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

@@ -6,10 +6,6 @@
 // cannot do without, the gateway's own SQL (the token's SELECT, then BEGIN, the reuse lock, the
 // commit statement, prepared as the gateway prepares it, COMMIT): what a commit costs on this
 // stack with no Prisma and no rules beyond those statements.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import SchemaBuilder from '@pothos/core';
-import { createYoga } from 'graphql-yoga';
 import pg from 'pg';
 import type { Prisma } from '../src/db/client.js';
 import { prepared, preparedStatementName } from '../src/db/prepared.js';
@@ -19,6 +15,9 @@ import type { SecretBox } from '../src/format/secret-box.js';
 import { parseToken, tokenFromAuthorizationHeader } from '../src/format/token-string.js';
 import { newUuid } from '../src/format/uuid.js';
 import { postgresChangeFeed } from '../src/server/change-feed.js';
+import { addStaticField, type BaselineServer, baselineBuilder, serveBaseline } from './static-baseline.js';
+
+export type { BaselineServer };
 
 /** What floor C needs of the gateway's database: its cluster id and its secrets key. */
 export interface FloorOptions {
@@ -34,14 +33,9 @@ const run = <R extends pg.QueryResultRow>(db: pg.Pool | pg.PoolClient, sql: Pris
     values: sql.values as unknown[],
   });
 
-export interface BaselineServer {
-  url: string;
-  close(): Promise<void>;
-}
-
 /**
  * Listens on 127.0.0.1 (on port `listenOn`, 0 for any) with a pool of `poolSize` connections to
- * `databaseUrl` for baseline B; without one, only A (bench/bare-server.ts: no database at all).
+ * `databaseUrl` for baseline B (and C with `floor`); without one, only A.
  */
 export async function startBaselineServer(
   databaseUrl: string | null,
@@ -50,20 +44,11 @@ export async function startBaselineServer(
   floor?: FloorOptions,
 ): Promise<BaselineServer> {
   const pool = databaseUrl ? new pg.Pool({ connectionString: databaseUrl, max: poolSize }) : null;
-  // The gateway's plugins declare their options for every builder of this program; this one uses none.
-  const builder = new SchemaBuilder({} as ConstructorParameters<typeof SchemaBuilder>[0]);
+  const builder = baselineBuilder();
   const Committed = builder.objectRef<{ uuid: string; containerUuid: string }>('Committed').implement({
     fields: (t) => ({ uuid: t.exposeString('uuid'), containerUuid: t.exposeString('containerUuid') }),
   });
-  const Me = builder.objectRef<{ uuid: string; isAdmin: boolean }>('Me').implement({
-    fields: (t) => ({ uuid: t.exposeString('uuid'), isAdmin: t.exposeBoolean('isAdmin') }),
-  });
-  builder.queryType({
-    fields: (t) => ({
-      // A: what `{ me { uuid isAdmin } }` would answer with no token check and no database.
-      static: t.field({ type: Me, resolve: () => ({ uuid: 'zzzzz-tpzed-000000000000000', isAdmin: true }) }),
-    }),
-  });
+  addStaticField(builder); // A (bench/static-baseline.ts)
   if (pool)
     builder.mutationType({
       fields: (t) => ({
@@ -96,18 +81,7 @@ export async function startBaselineServer(
           : {}),
       }),
     });
-  const yoga = createYoga({ schema: builder.toSchema(), logging: false });
-  const server = http.createServer(yoga);
-  await new Promise<void>((resolve) => server.listen(listenOn, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      await pool?.end();
-    },
-  };
+  return serveBaseline(builder, listenOn, async () => pool?.end());
 }
 
 async function commitFloor(

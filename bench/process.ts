@@ -1,11 +1,14 @@
 // The gateway as a process: its resident memory once idle, and the time from its start to its
 // first answer, each against a bare yoga + Pothos server (bench/bare-server.ts) started the same
-// way (`node --import tsx <file>`, as `npm start` runs the gateway) in the same run.
+// way in the same run: both compiled by scripts/build.ts and run as `node <bundle>`, which is how
+// `npm start` runs the gateway. Beside them, the floor of the embedded gateway: the bare server
+// that also opens PGlite (what PGlite alone costs a process).
 import { type ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildBundle, buildServer, SERVER_ENTRY } from '../scripts/build.js';
 import { newSecretsKey } from '../src/format/secret-box.js';
 import { scratchDatabases } from './scratch.js';
 import { median, ratioLine } from './stats.js';
@@ -32,10 +35,10 @@ async function answer(url: string, query: string): Promise<void> {
   if (!res.ok || json.errors) throw new Error(`bench request failed: ${res.status} ${JSON.stringify(json)}`);
 }
 
-/** Spawns `node --import tsx <file>`, waits for its listening line, then for its answer to `query`. */
+/** Spawns `node <file>`, waits for its listening line, then for its answer to `query`. */
 async function start(file: string, env: Record<string, string>, query: string): Promise<Started> {
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  const child = spawn(process.execPath, [file], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -70,28 +73,55 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
-const GATEWAY = 'src/server/main.ts';
-const BARE = 'bench/bare-server.ts';
+const GATEWAY = SERVER_ENTRY;
+const BARE = 'bench/dist/bare-server.js';
 const embeddedEnv = (dataDir: string) => ({ DATA_DIR: dataDir, SYSTEM_ROOT_TOKEN: ROOT, LOG_LEVEL: 'warn' });
+const floorEnv = (dataDir: string) => ({ BARE_PGLITE_DIR: dataDir });
+
+/** The gateway as `npm start` runs it, and the bare server compiled the same way, from the sources as they are. */
+async function buildBoth(): Promise<void> {
+  await buildServer();
+  await buildBundle({ 'bare-server': 'bench/bare-server.ts' }, 'bench/dist');
+}
+
+interface Idle {
+  rss: number;
+  peak: number;
+  /** The gateway's own account (GET /metrics), MB: V8's heap in use, and memory outside it (WASM, buffers). */
+  heap?: number;
+  external?: number;
+}
+
+/** Two of prom-client's default metrics, in MB (`nodejs_heap_size_used_bytes`, `nodejs_external_memory_bytes`). */
+async function heapOf(graphqlUrl: string): Promise<{ heap: number; external: number }> {
+  const text = await (await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'))).text();
+  const metric = (name: string) =>
+    Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / 1048576;
+  return { heap: metric('nodejs_heap_size_used_bytes'), external: metric('nodejs_external_memory_bytes') };
+}
 
 /** Resident memory once idle: started, 50 answers, then 3 s with nothing to do. */
-async function idle(file: string, env: Record<string, string>, query: string) {
+async function idle(file: string, env: Record<string, string>, query: string): Promise<Idle> {
   const s = await start(file, env, query);
   try {
     for (let i = 0; i < 50; i++) await answer(s.url, query);
     await new Promise((r) => setTimeout(r, 3000));
-    return memoryOf(s.child.pid!);
+    const m = memoryOf(s.child.pid!);
+    return file === GATEWAY ? { ...m, ...(await heapOf(s.url)) } : m;
   } finally {
     await stop(s);
   }
 }
 
 export async function benchMemory(): Promise<void> {
+  await buildBoth();
   const scratch = await scratchDatabases('memory');
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-memory-'));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-memory-'));
+  const dataDir = path.join(tmp, 'gateway');
+  const floorDir = path.join(tmp, 'floor');
   try {
     console.log(
-      'memory: resident memory of the process once idle (after 50 answers and 3 s), MB; ratio = gateway / bare yoga + Pothos',
+      'memory: resident memory of the process once idle (after 50 answers and 3 s), MB; ratio = gateway / bare yoga + Pothos; floor = the bare server with PGlite open (one query an answer)',
     );
     const bare = await idle(BARE, {}, STATIC);
     const postgres = await idle(
@@ -104,30 +134,52 @@ export async function benchMemory(): Promise<void> {
       },
       ME,
     );
+    const floorNew = await idle(BARE, floorEnv(floorDir), STATIC);
+    const embeddedNew = await idle(GATEWAY, embeddedEnv(dataDir), ME);
+    const floor = await idle(BARE, floorEnv(floorDir), STATIC);
     const embedded = await idle(GATEWAY, embeddedEnv(dataDir), ME);
-    const line = (label: string, m: { rss: number; peak: number }) =>
+    const mb = (x: number) => `${x.toFixed(0)} MB`;
+    const line = (label: string, m: Idle, against?: Idle) =>
       console.log(
-        `  ${label}: ${m.rss.toFixed(0)} MB idle (peak ${m.peak.toFixed(0)} MB), ratio ${(m.rss / bare.rss).toFixed(2)} to the bare server's ${bare.rss.toFixed(0)} MB`,
+        `  ${label}: ${mb(m.rss)} idle (peak ${mb(m.peak)}), ratio ${(m.rss / bare.rss).toFixed(2)} to the bare server's ${mb(bare.rss)}` +
+          (against ? `; ${mb(m.rss - against.rss)} above the floor's ${mb(against.rss)}` : '') +
+          (m.heap === undefined ? '' : `; V8 heap used ${mb(m.heap)}, external ${mb(m.external!)}`),
       );
     line('gateway on PostgreSQL', postgres);
-    line('gateway embedded', embedded);
+    line('gateway embedded, new directory (created and migrated)', embeddedNew, floorNew);
+    line('gateway embedded, started again on it', embedded, floor);
+    line('floor (bare + PGlite), new directory', floorNew);
+    line('floor (bare + PGlite), started again on it', floor);
   } finally {
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(tmp, { recursive: true, force: true });
     await scratch.drop();
   }
 }
 
 export async function benchStartup(): Promise<void> {
+  await buildBoth();
   console.log(
-    `startup: spawn to first answer, embedded database, ${REPS} reps; cold = a new data directory (created and migrated), warm = one used before; ratio = gateway / bare yoga + Pothos, started the same way`,
+    `startup: spawn to first answer, embedded database, ${REPS} reps; cold = a new data directory (created and migrated), warm = one used before; ratio = gateway / bare yoga + Pothos, started the same way (node <compiled bundle>, as npm start); floor = the bare server with PGlite open, on a new / used directory`,
   );
-  const cold: number[] = [];
-  const warm: number[] = [];
-  const coldMs: number[] = [];
-  const warmMs: number[] = [];
-  const bareMs: number[] = [];
+  const r = {
+    cold: [] as number[],
+    warm: [] as number[],
+    floorCold: [] as number[],
+    floorWarm: [] as number[],
+    coldOverFloor: [] as number[],
+    warmOverFloor: [] as number[],
+  };
+  const ms = {
+    cold: [] as number[],
+    warm: [] as number[],
+    bare: [] as number[],
+    floorCold: [] as number[],
+    floorWarm: [] as number[],
+  };
   for (let rep = 0; rep < REPS; rep++) {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-startup-'));
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-startup-'));
+    const dataDir = path.join(tmp, 'gateway');
+    const floorDir = path.join(tmp, 'floor');
     try {
       const timed = async (file: string, env: Record<string, string>, query: string) => {
         const s = await start(file, env, query);
@@ -135,23 +187,34 @@ export async function benchStartup(): Promise<void> {
         return s.firstAnswerMs;
       };
       const b1 = await timed(BARE, {}, STATIC);
+      const fc = await timed(BARE, floorEnv(floorDir), STATIC);
       const c = await timed(GATEWAY, embeddedEnv(dataDir), ME);
       const b2 = await timed(BARE, {}, STATIC);
+      const fw = await timed(BARE, floorEnv(floorDir), STATIC);
       const w = await timed(GATEWAY, embeddedEnv(dataDir), ME);
-      cold.push(c / b1);
-      warm.push(w / b2);
-      coldMs.push(c);
-      warmMs.push(w);
-      bareMs.push(b1, b2);
+      r.cold.push(c / b1);
+      r.warm.push(w / b2);
+      r.floorCold.push(fc / b1);
+      r.floorWarm.push(fw / b2);
+      r.coldOverFloor.push(c / fc);
+      r.warmOverFloor.push(w / fw);
+      ms.cold.push(c);
+      ms.warm.push(w);
+      ms.bare.push(b1, b2);
+      ms.floorCold.push(fc);
+      ms.floorWarm.push(fw);
     } finally {
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   }
-  const ms = (xs: number[]) => `${(median(xs) / 1000).toFixed(2)} s`;
-  console.log(
-    `  ${ratioLine('first answer, embedded cold / bare', cold)}; ${ms(coldMs)} vs ${ms(bareMs)} (medians)`,
-  );
-  console.log(
-    `  ${ratioLine('first answer, embedded warm / bare', warm)}; ${ms(warmMs)} vs ${ms(bareMs)} (medians)`,
-  );
+  const s = (xs: number[]) => `${(median(xs) / 1000).toFixed(2)} s`;
+  const lines: [string, number[], string][] = [
+    ['first answer, embedded cold / bare', r.cold, `${s(ms.cold)} vs ${s(ms.bare)}`],
+    ['first answer, embedded warm / bare', r.warm, `${s(ms.warm)} vs ${s(ms.bare)}`],
+    ['floor (bare + PGlite), new directory / bare', r.floorCold, `${s(ms.floorCold)} vs ${s(ms.bare)}`],
+    ['floor (bare + PGlite), used directory / bare', r.floorWarm, `${s(ms.floorWarm)} vs ${s(ms.bare)}`],
+    ['embedded cold / floor on a new directory', r.coldOverFloor, `${s(ms.cold)} vs ${s(ms.floorCold)}`],
+    ['embedded warm / floor on a used directory', r.warmOverFloor, `${s(ms.warm)} vs ${s(ms.floorWarm)}`],
+  ];
+  for (const [name, ratios, abs] of lines) console.log(`  ${ratioLine(name, ratios)}; ${abs} (medians)`);
 }

@@ -4,6 +4,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { lockDataDir } from './data-dir-lock.js';
+import { createPGlite } from './pglite-start.js';
 import { preparedStatementName } from './prepared.js';
 
 /**
@@ -22,12 +23,6 @@ export const DEFAULT_DB_TIMEOUTS: DatabaseTimeouts = { statementMs: 10_000, conn
 // The server cancels a statement at statement_timeout and says so; the client waits this much
 // longer for that answer before it calls the server stalled.
 const READ_MARGIN_MS = 2_000;
-
-// PGlite's data directory asks for PostgreSQL's 128 MB of shared buffers, and PGlite touches
-// all of it at start (resident before the first query). 32 MB holds this schema's hot pages;
-// the rest is read through the OS page cache.
-// Given at each start (a -c start parameter), not written into the directory's postgresql.conf.
-export const PGLITE_SHARED_BUFFERS = '32MB';
 
 /** Where the data lives: a PostgreSQL server (url) or an embedded PGlite directory. */
 export type DatabaseTarget =
@@ -76,14 +71,9 @@ export async function openAdapter(
   let pglite: PGlite;
   let AwaitingPGliteAdapterFactory: typeof import('./pglite-adapter.js').AwaitingPGliteAdapterFactory;
   try {
-    // Imported here: a server on PostgreSQL never loads PGlite (~25 MB resident, 0.2 s).
-    const { PGlite } = await import('@electric-sql/pglite');
+    // Imported here, as PGlite itself (pglite-start.ts): a server on PostgreSQL loads neither.
     ({ AwaitingPGliteAdapterFactory } = await import('./pglite-adapter.js'));
-    pglite = await PGlite.create({
-      dataDir: target.dataDir,
-      loadDataDir: opts.loadDataDir,
-      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
-    });
+    pglite = await createPGlite(target.dataDir, opts.loadDataDir);
   } catch (err) {
     release();
     throw err;

@@ -10,7 +10,6 @@ import * as runtime from '@prisma/schema-engine-wasm/schema_engine_bg';
 
 type Engine = runtime.SchemaEngine;
 
-let loaded = false;
 let starts = 0;
 
 /** How many times this process has started a schema engine (a start with nothing to migrate does not). */
@@ -19,9 +18,10 @@ export function schemaEngineStarts(): number {
 }
 
 // The package's main entry imports a .wasm module, which Node 20 refuses: instantiate the
-// bundled .wasm ourselves against its JS glue.
-function loadWasm(): void {
-  if (loaded) return;
+// bundled .wasm ourselves against its JS glue. Compiled again for each use (a fraction of a
+// second, once per start at most outside the tests): a module kept compiled holds its machine
+// code, tens of MB, for the rest of the process.
+function instantiate(): WebAssembly.Memory {
   // A Rust panic would otherwise surface as an unrelated TypeError.
   (globalThis as Record<string, unknown>).PRISMA_WASM_PANIC_REGISTRY ??= { set_message() {} };
   // The .wasm is not in the package's exports: find it beside the exported glue.
@@ -30,25 +30,45 @@ function loadWasm(): void {
     path.dirname(require.resolve('@prisma/schema-engine-wasm/schema_engine_bg')),
     'schema_engine_bg.wasm',
   );
-  const module = new WebAssembly.Module(fs.readFileSync(wasmPath));
-  const instance = new WebAssembly.Instance(module, {
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(wasmPath)), {
     './schema_engine_bg.js': runtime as unknown as WebAssembly.ModuleImports,
   });
   runtime.__wbg_set_wasm(instance.exports);
   (instance.exports.__wbindgen_start as () => void)();
-  loaded = true;
+  return instance.exports.memory as WebAssembly.Memory;
+}
+
+// The engine's memory grows to what a migration needed (~500 MB from an empty database) and a
+// WASM memory never shrinks: it goes only with its instance. The glue holds the instance's
+// exports and typed-array views of its memory; growing by nothing detaches those views, and the
+// exports are let go, so the instance, its memory and its code can be collected once the work is done.
+function release(memory: WebAssembly.Memory): void {
+  memory.grow(0);
+  runtime.__wbg_set_wasm(undefined);
 }
 
 /**
  * Runs `work` with a schema engine connected through `factory`, then releases everything the
  * engine opened (its connections and the ~10 s timer it leaves behind), so that neither the
- * server nor jest hangs after migrating.
+ * server nor jest hangs after migrating, and its instance (the memory it grew to, release()).
  */
-export async function withSchemaEngine<T>(
+export function withSchemaEngine<T>(
   factory: SqlMigrationAwareDriverAdapterFactory,
   work: (engine: Engine) => Promise<T>,
 ): Promise<T> {
-  loadWasm();
+  // The glue serves one instance at a time: engines of this process take turns.
+  const turn = engineTurns.then(() => runEngine(factory, work));
+  engineTurns = turn.catch(() => {});
+  return turn;
+}
+
+let engineTurns: Promise<unknown> = Promise.resolve();
+
+async function runEngine<T>(
+  factory: SqlMigrationAwareDriverAdapterFactory,
+  work: (engine: Engine) => Promise<T>,
+): Promise<T> {
+  const memory = instantiate();
   starts++;
   const opened: SqlDriverAdapter[] = [];
   const tracking: SqlMigrationAwareDriverAdapterFactory = {
@@ -83,5 +103,6 @@ export async function withSchemaEngine<T>(
     engine?.free();
     for (const t of timers) clearTimeout(t);
     await Promise.allSettled(opened.map((a) => a.dispose()));
+    release(memory);
   }
 }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openAdapter, PGLITE_SHARED_BUFFERS } from '../../src/db/adapter.js';
+import { openAdapter } from '../../src/db/adapter.js';
+import { PGLITE_SHARED_BUFFERS } from '../../src/db/pglite-start.js';
 
 // The embedded database's shared buffers are most of an idle server's memory (PGlite touches
 // them all at start): the gateway asks for fewer than the data directory's default, at every

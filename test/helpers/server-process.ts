@@ -1,7 +1,9 @@
-// The gateway server as an operator runs it: a real process (`node --import tsx src/server/main.ts`,
-// so that a signal reaches it and not a wrapper), optionally as pid 1 of a PID namespace of its
+// The gateway server as an operator runs it: a real process (`node dist/server/main.js`, what
+// `npm start` runs, built before the tests by globalSetup; one process, so that a signal reaches
+// it and not a wrapper), optionally as pid 1 of a PID namespace of its
 // own (`unshare`), as a container would run it.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { SERVER_ENTRY } from '../../scripts/build.js';
 import { waitFor } from './dispatcher.js';
 import type { GqlResult } from './gateway.js';
 
@@ -41,7 +43,7 @@ export class ServerProcess {
 
   /** `unshare` = the arguments from pidNamespace(), to run the server as pid 1 of its own namespace. */
   static start(env: Record<string, string>, unshare?: string[]): ServerProcess {
-    const server = [process.execPath, '--import', 'tsx', 'src/server/main.ts'];
+    const server = [process.execPath, SERVER_ENTRY];
     const [cmd, ...args] = unshare ? ['unshare', ...unshare, ...server] : server;
     const child = spawn(cmd!, args, {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', TOKEN_SWEEP_SECONDS: '0', ...env },

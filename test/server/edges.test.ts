@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { SERVER_ENTRY } from '../../scripts/build.js';
 import { BACKENDS, freshDatabase } from '../helpers/backends.js';
 import { startTestGateway, TEST_SECRETS_KEY, type TestGateway } from '../helpers/gateway.js';
 
@@ -133,8 +134,8 @@ describe('HOST', () => {
   });
 });
 
-// `npm start` (tsx src/server/main.ts), in one process so that a signal reaches the server.
-const MAIN = ['--import', 'tsx', 'src/server/main.ts'];
+// What `npm start` runs (dist/server/main.js), in one process so that a signal reaches the server.
+const MAIN = [SERVER_ENTRY];
 
 function startServer(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, MAIN, {
