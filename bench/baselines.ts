@@ -3,14 +3,15 @@
 // with one mutation doing one `pg` INSERT into the gateway's `containers` table (B). What the
 // gateway costs beyond them is ours (Prisma, the domain rules, authentication).
 // C, the floor of a commit: the same server sending, through plain `pg`, the statements a commit
-// cannot do without, the gateway's own SQL (the token's SELECT, then BEGIN, the reuse lock, the
-// commit statement, prepared as the gateway prepares it, COMMIT): what a commit costs on this
-// stack with no Prisma and no rules beyond those statements.
+// cannot do without, the gateway's own SQL (the token's SELECT, its row kept as long as the
+// gateway keeps it; then BEGIN, the reuse lock, the commit statement prepared as the gateway
+// prepares it, COMMIT): what a commit costs on this stack with no Prisma and no other rules.
 import pg from 'pg';
+import { TokenRowCache } from '../src/auth/token-cache.js';
 import type { Prisma } from '../src/db/client.js';
 import { prepared, preparedStatementName } from '../src/db/prepared.js';
 import { type CommittingRequest, commitStatementSql, reuseKey, reuseLockSql } from '../src/domain/commit.js';
-import { tokenRowSql, validTokenOf } from '../src/domain/tokens.js';
+import { type TokenUserRow, tokenRowSql, validTokenOf } from '../src/domain/tokens.js';
 import type { SecretBox } from '../src/format/secret-box.js';
 import { parseToken, tokenFromAuthorizationHeader } from '../src/format/token-string.js';
 import { newUuid } from '../src/format/uuid.js';
@@ -19,10 +20,11 @@ import { addStaticField, type BaselineServer, baselineBuilder, serveBaseline } f
 
 export type { BaselineServer };
 
-/** What floor C needs of the gateway's database: its cluster id and its secrets key. */
+/** What floor C needs of the gateway: its cluster id, its secrets key, how long it keeps a token's row. */
 export interface FloorOptions {
   clusterId: string;
   secrets: SecretBox;
+  tokenCacheSeconds: number;
 }
 
 /** A `Prisma.sql` statement through plain `pg` (its `$n` text and its values), named as the gateway names it. */
@@ -49,6 +51,8 @@ export async function startBaselineServer(
     fields: (t) => ({ uuid: t.exposeString('uuid'), containerUuid: t.exposeString('containerUuid') }),
   });
   addStaticField(builder); // A (bench/static-baseline.ts)
+  // C reads a token's row as the gateway does: at most once per TOKEN_CACHE_SECONDS.
+  const tokens = new TokenRowCache((floor?.tokenCacheSeconds ?? 0) * 1000);
   if (pool)
     builder.mutationType({
       fields: (t) => ({
@@ -75,7 +79,7 @@ export async function startBaselineServer(
                 args: { command: t.arg.stringList({ required: true }) },
                 // yoga's context carries the HTTP request (its Authorization header).
                 resolve: (_root, args, ctx) =>
-                  commitFloor(pool!, floor, ctx as { request: Request }, args.command),
+                  commitFloor(pool!, floor, tokens, ctx as { request: Request }, args.command),
               }),
             }
           : {}),
@@ -87,15 +91,19 @@ export async function startBaselineServer(
 async function commitFloor(
   pool: pg.Pool,
   { clusterId, secrets }: FloorOptions,
+  tokens: TokenRowCache,
   { request }: { request: Request },
   command: string[],
 ): Promise<{ uuid: string; containerUuid: string }> {
-  // The gateway's one authentication statement, and its checks of the row.
+  // The gateway's one authentication statement (unless its row is still kept), and its checks.
   const parsed = parseToken(tokenFromAuthorizationHeader(request.headers.get('authorization')) ?? '');
   if (!parsed) throw new Error('no token');
-  const { rows } = await run(pool, tokenRowSql(parsed));
-  const valid = validTokenOf(rows[0] as Parameters<typeof validTokenOf>[0], parsed);
-  if (!valid) throw new Error('invalid token');
+  const cacheKey = TokenRowCache.keyOf(parsed);
+  const kept = tokens.get(cacheKey);
+  const row = kept ?? (await run<TokenUserRow>(pool, tokenRowSql(parsed))).rows[0];
+  const valid = validTokenOf(row, parsed);
+  if (!valid || !row) throw new Error('invalid token');
+  if (!kept) tokens.set(cacheKey, row);
   const cr: CommittingRequest = {
     uuid: newUuid(clusterId, 'containerRequest'),
     command,

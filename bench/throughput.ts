@@ -142,6 +142,7 @@ export async function benchThroughput(): Promise<void> {
     baseline = await startBaselineServer(url.toString(), 10, 0, {
       clusterId: config.clusterId,
       secrets: new SecretBox(config.secretsKeys!),
+      tokenCacheSeconds: config.tokenCacheSeconds,
     });
     const gw = `${await gateway.listen(0, '127.0.0.1')}/graphql`;
     const root = gateway.rootToken;
