@@ -39,7 +39,13 @@ async function answer(url: string, query: string): Promise<void> {
 async function start(file: string, env: Record<string, string>, query: string): Promise<Started> {
   const t0 = process.hrtime.bigint();
   const child = spawn(process.execPath, [file], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', ...env },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ...NPM_START.env,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -73,7 +79,30 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
-const GATEWAY = SERVER_ENTRY;
+/**
+ * How `npm start` runs the gateway (package.json's start script, `[VAR=value …] exec node <file>`):
+ * the environment it sets is given to every process here, the gateway's and the baselines'.
+ */
+function npmStart(): { env: Record<string, string>; file: string } {
+  const script = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } })
+    .scripts.start;
+  const m = /^((?:\w+=\S+ )*)exec node (\S+)$/.exec(script);
+  if (!m || m[2] !== SERVER_ENTRY) throw new Error(`bench: npm start is not what it expects: ${script}`);
+  const env = Object.fromEntries(
+    m[1]!
+      .split(' ')
+      .filter(Boolean)
+      .map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]),
+  );
+  return { env, file: m[2] };
+}
+
+const NPM_START = npmStart();
+const GATEWAY = NPM_START.file;
+/** For the headers: how each process is started. */
+const STARTED_AS = `${Object.entries(NPM_START.env)
+  .map(([k, v]) => `${k}=${v} `)
+  .join('')}node <bundle>`;
 const BARE = 'bench/dist/bare-server.js';
 const embeddedEnv = (dataDir: string) => ({ DATA_DIR: dataDir, SYSTEM_ROOT_TOKEN: ROOT, LOG_LEVEL: 'warn' });
 const floorEnv = (dataDir: string) => ({ BARE_PGLITE_DIR: dataDir });
@@ -121,7 +150,7 @@ export async function benchMemory(): Promise<void> {
   const floorDir = path.join(tmp, 'floor');
   try {
     console.log(
-      'memory: resident memory of the process once idle (after 50 answers and 3 s), MB; ratio = gateway / bare yoga + Pothos; floor = the bare server with PGlite open (one query an answer)',
+      `memory: resident memory of the process once idle (after 50 answers and 3 s), MB; ratio = gateway / bare yoga + Pothos; floor = the bare server with PGlite open (one query an answer); every process started as ${STARTED_AS}`,
     );
     const bare = await idle(BARE, {}, STATIC);
     const postgres = await idle(
@@ -159,7 +188,7 @@ export async function benchMemory(): Promise<void> {
 export async function benchStartup(): Promise<void> {
   await buildBoth();
   console.log(
-    `startup: spawn to first answer, embedded database, ${REPS} reps; cold = a new data directory (created and migrated), warm = one used before; ratio = gateway / bare yoga + Pothos, started the same way (node <compiled bundle>, as npm start); floor = the bare server with PGlite open, on a new / used directory`,
+    `startup: spawn to first answer, embedded database, ${REPS} reps; cold = a new data directory (created and migrated), warm = one used before; ratio = gateway / bare yoga + Pothos, started the same way (${STARTED_AS}, as npm start); floor = the bare server with PGlite open, on a new / used directory`,
   );
   const r = {
     cold: [] as number[],
