@@ -97,6 +97,19 @@ describeBackends(
         message: 'The query costs 41, more than the limit of 40',
       });
     });
+
+    test('a document whose variables reach no connection keeps its cost: the same for every request, once its variables coerce', async () => {
+      // $u is no page size: the cost, (1 + 1) + (1 + 25 × 2) = 53, is the document's alone.
+      const q = 'query($u: ID!) { container(uuid: $u) { uuid } containers(first: 25) { nodes { uuid } } }';
+      expect((await gw().gql(q, {})).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      for (const u of ['zzzzz-dz642-000000000000000', 'zzzzz-dz642-111111111111111'])
+        expectError(await gw().gql(q, { u }), 'QUERY_TOO_COMPLEX', {
+          message: 'The query costs 53, more than the limit of 40',
+        });
+      const cheap = 'query($u: ID!) { container(uuid: $u) { uuid } }';
+      for (let i = 0; i < 2; i++)
+        expectError(await gw().gql(cheap, { u: 'zzzzz-dz642-000000000000000' }), 'NOT_FOUND');
+    });
   },
   { MAX_QUERY_COST: '40' },
 );
