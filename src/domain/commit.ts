@@ -78,7 +78,7 @@ export async function commitStoredRequest(
     ? await lockActiveParent(tx, cr.requestingContainerUuid)
     : null;
   const key = reuseKey(cr, identity, secrets);
-  if (cr.useExisting) await tx.$queryRaw`SELECT ${reuseLockSql(cr, key.md5)}::text`;
+  if (cr.useExisting) await tx.$queryRaw(prepared(Prisma.sql`SELECT ${reuseLockSql(cr, key.md5)}::text`));
   await writeCommit(tx, { cr, key, identity, parentPriority, insert: null, notify }, changes, secrets);
 }
 

@@ -1,5 +1,6 @@
 import { Prisma } from '../db/client.js';
 import { withJsonColumns } from '../db/json-column.js';
+import { prepared } from '../db/prepared.js';
 import { badInput, conflict, notFound } from '../errors.js';
 import { newUuid } from '../format/uuid.js';
 import { secretMountsMd5 } from './canonical.js';
@@ -128,8 +129,10 @@ export async function createContainerRequest(
       const from = local
         ? Prisma.sql` FROM (SELECT 1) AS one LEFT JOIN (${tokenRowSql(local)}) AS rt ON true`
         : Prisma.empty;
-      const [found] = await tx.$queryRaw<(TokenUserRow & { parent?: string | null })[]>`
-        SELECT ${Prisma.join(items)}${from}`;
+      // Prepared (db/prepared.ts): one text per combination of the three items.
+      const [found] = await tx.$queryRaw<(TokenUserRow & { parent?: string | null })[]>(
+        prepared(Prisma.sql`SELECT ${Prisma.join(items)}${from}`),
+      );
       if (parentUnknown) row.requestingContainerUuid = found?.parent ?? null;
       if (local) identity = identityOf(validTokenOf(found?.uuid ? found : undefined, local), runtimeToken!);
     }
