@@ -214,7 +214,9 @@ export function homeAndRemote(backend: BackendName, ttlSeconds: number): HomeAnd
   const c = {} as HomeAndRemote;
   beforeAll(async () => {
     c.slotA = await LoopbackSlot.open();
-    c.A = await startCluster(backend, 'aaaaa', c.slotA, {});
+    // The home answers from its database at once: the TTL under test is B's copy, not A's own
+    // token cache (TOKEN_CACHE_SECONDS).
+    c.A = await startCluster(backend, 'aaaaa', c.slotA, {}, { TOKEN_CACHE_SECONDS: '0' });
     c.B = await startCluster(
       backend,
       'bbbbb',
