@@ -6,14 +6,18 @@
 // cannot do without, the gateway's own SQL (the token's SELECT, its row kept as long as the
 // gateway keeps it; then BEGIN, the reuse lock, the commit statement prepared as the gateway
 // prepares it, COMMIT): what a commit costs on this stack with no Prisma and no other rules.
+// D, the floor of containerAuth: the same server reading the token as C does, then sending
+// containerAuth's own statement (the container joined with its generated token) through `pg`
+// and opening the secret: what handing a dispatcher its container's token costs at least.
 import pg from 'pg';
 import { TokenRowCache } from '../src/auth/token-cache.js';
 import type { Prisma } from '../src/db/client.js';
 import { prepared, preparedStatementName } from '../src/db/prepared.js';
 import { type CommittingRequest, commitStatementSql, reuseKey, reuseLockSql } from '../src/domain/commit.js';
+import { type ContainerAuthRow, containerAuthSql } from '../src/domain/container-auth.js';
 import { type TokenUserRow, tokenRowSql, validTokenOf } from '../src/domain/tokens.js';
 import type { SecretBox } from '../src/format/secret-box.js';
-import { parseToken, tokenFromAuthorizationHeader } from '../src/format/token-string.js';
+import { formatV2, parseToken, tokenFromAuthorizationHeader } from '../src/format/token-string.js';
 import { newUuid } from '../src/format/uuid.js';
 import { postgresChangeFeed } from '../src/server/change-feed.js';
 import { addStaticField, type BaselineServer, baselineBuilder, serveBaseline } from './static-baseline.js';
@@ -51,8 +55,22 @@ export async function startBaselineServer(
     fields: (t) => ({ uuid: t.exposeString('uuid'), containerUuid: t.exposeString('containerUuid') }),
   });
   addStaticField(builder); // A (bench/static-baseline.ts)
-  // C reads a token's row as the gateway does: at most once per TOKEN_CACHE_SECONDS.
+  // C and D read a token's row as the gateway does: at most once per TOKEN_CACHE_SECONDS.
   const tokens = new TokenRowCache((floor?.tokenCacheSeconds ?? 0) * 1000);
+  if (pool && floor) {
+    const Auth = builder.objectRef<{ uuid: string; apiToken: string }>('Auth').implement({
+      fields: (t) => ({ uuid: t.exposeString('uuid'), apiToken: t.exposeString('apiToken') }),
+    });
+    builder.queryFields((t) => ({
+      // D: containerAuth of a container locked by the caller's token, its statement through pg.
+      containerAuthFloor: t.field({
+        type: Auth,
+        args: { uuid: t.arg.string({ required: true }) },
+        resolve: (_root, args, ctx) =>
+          containerAuthFloor(pool, floor, tokens, ctx as { request: Request }, args.uuid),
+      }),
+    }));
+  }
   if (pool)
     builder.mutationType({
       fields: (t) => ({
@@ -88,6 +106,34 @@ export async function startBaselineServer(
   return serveBaseline(builder, listenOn, async () => pool?.end());
 }
 
+/** The gateway's one authentication statement (unless its row is still kept), and its checks. */
+async function authenticateFloor(pool: pg.Pool, tokens: TokenRowCache, request: Request) {
+  const parsed = parseToken(tokenFromAuthorizationHeader(request.headers.get('authorization')) ?? '');
+  if (!parsed) throw new Error('no token');
+  const cacheKey = TokenRowCache.keyOf(parsed);
+  const kept = tokens.get(cacheKey);
+  const row = kept ?? (await run<TokenUserRow>(pool, prepared(tokenRowSql(parsed)))).rows[0];
+  const valid = validTokenOf(row, parsed);
+  if (!valid || !row) throw new Error('invalid token');
+  if (!kept) tokens.set(cacheKey, row);
+  return valid;
+}
+
+async function containerAuthFloor(
+  pool: pg.Pool,
+  { secrets }: FloorOptions,
+  tokens: TokenRowCache,
+  { request }: { request: Request },
+  uuid: string,
+): Promise<{ uuid: string; apiToken: string }> {
+  const valid = await authenticateFloor(pool, tokens, request);
+  const sql = prepared(containerAuthSql(uuid, valid.token.uuid));
+  const [c] = (await run<ContainerAuthRow>(pool, sql)).rows;
+  const secret = c?.locked_by_uuid === valid.token.uuid && c.uuid ? secrets.openToken(c.sealed_secret) : null;
+  if (!c?.uuid || !secret) throw new Error('not locked by this token');
+  return { uuid: c.uuid, apiToken: formatV2(c.uuid, secret) };
+}
+
 async function commitFloor(
   pool: pg.Pool,
   { clusterId, secrets }: FloorOptions,
@@ -95,15 +141,7 @@ async function commitFloor(
   { request }: { request: Request },
   command: string[],
 ): Promise<{ uuid: string; containerUuid: string }> {
-  // The gateway's one authentication statement (unless its row is still kept), and its checks.
-  const parsed = parseToken(tokenFromAuthorizationHeader(request.headers.get('authorization')) ?? '');
-  if (!parsed) throw new Error('no token');
-  const cacheKey = TokenRowCache.keyOf(parsed);
-  const kept = tokens.get(cacheKey);
-  const row = kept ?? (await run<TokenUserRow>(pool, tokenRowSql(parsed))).rows[0];
-  const valid = validTokenOf(row, parsed);
-  if (!valid || !row) throw new Error('invalid token');
-  if (!kept) tokens.set(cacheKey, row);
+  const valid = await authenticateFloor(pool, tokens, request);
   const cr: CommittingRequest = {
     uuid: newUuid(clusterId, 'containerRequest'),
     command,

@@ -197,18 +197,26 @@ export async function benchThroughput(): Promise<void> {
     );
     const containerUuid = made.createContainerRequest!.containerUuid!;
     await gql('mutation($u: ID!) { lockContainer(uuid: $u) { uuid } }', { u: containerUuid });
-    await figure(
-      'containerAuth / static field',
-      {
-        url: gw,
-        token,
-        body: {
-          query: 'query($u: ID!) { containerAuth(uuid: $u) { uuid apiToken } }',
-          variables: { u: containerUuid },
-        },
+    const auth: Load = {
+      url: gw,
+      token,
+      body: {
+        query: 'query($u: ID!) { containerAuth(uuid: $u) { uuid apiToken } }',
+        variables: { u: containerUuid },
       },
-      staticField,
-    );
+    };
+    // D: containerAuth's own statement (and the token's read, as the gateway keeps it) through plain pg.
+    const authFloor: Load = {
+      url: baseline.url,
+      token,
+      body: {
+        query: 'query($u: String!) { containerAuthFloor(uuid: $u) { uuid apiToken } }',
+        variables: { u: containerUuid },
+      },
+    };
+    await figure('containerAuth / static field', auth, staticField);
+    await figure('containerAuth / floor D (its statement through pg)', auth, authFloor);
+    await figure('floor D / static field (how far the target is reachable)', authFloor, staticField);
   } finally {
     await baseline?.close();
     await gateway?.close();

@@ -9,7 +9,7 @@ import { openSecret } from './tokens.js';
 import { containerVisibleWhere } from './visibility.js';
 
 /** What containerAuth reads: the container's lock and runtime token, joined with its generated token. */
-interface ContainerAuthRow {
+export interface ContainerAuthRow {
   locked_by_uuid: string | null;
   runtime_token_uuid: string | null;
   /** Sealed; the database hands it only to the lock holder (null for anyone else). */
@@ -27,7 +27,7 @@ interface ContainerAuthRow {
 // One statement: the container and its generated token (the join), the secrets only for the
 // token that holds the lock. "runtime_token" is quoted as Prisma writes it, so that the
 // column-reads secrecy test sees this read.
-const containerAuthSql = (uuid: string, callerToken: string) => Prisma.sql`
+export const containerAuthSql = (uuid: string, callerToken: string) => Prisma.sql`
   SELECT c.locked_by_uuid, c.runtime_token_uuid,
          CASE WHEN c.locked_by_uuid = ${callerToken} THEN c."runtime_token" END AS runtime_token,
          t.uuid, t.user_uuid, t.scopes, t.expires_at, t.created_at, t.remote_validated_at,
