@@ -1,6 +1,8 @@
 // npm run bench: benchmark scripts; every figure is a ratio against a baseline from the same run
 // (bench/README.md). BENCH_ONLY=throughput, reuse, dispatcher, scaleout, queue, pileup, memory, startup
 // or attack (comma-separated) runs only those.
+
+import { buildServer } from '../scripts/build.js';
 import { benchAttack } from './attack.js';
 import { benchDispatcher } from './dispatcher.js';
 import { benchPileup } from './pileup.js';
@@ -27,4 +29,7 @@ if (unknown.length) {
   console.error(`BENCH_ONLY: unknown ${unknown.join(', ')} (known: ${Object.keys(BENCHES).join(', ')})`);
   process.exit(2);
 }
+// Parts that spawn the gateway run what `npm start` runs (dist/): built from the sources as they are.
+console.log('building dist/ (npm run build)…');
+await buildServer();
 for (const name of only) await BENCHES[name]!();
