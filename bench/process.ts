@@ -171,7 +171,9 @@ export async function benchMemory(): Promise<void> {
     const line = (label: string, m: Idle, against?: Idle) =>
       console.log(
         `  ${label}: ${mb(m.rss)} idle (peak ${mb(m.peak)}), ratio ${(m.rss / bare.rss).toFixed(2)} to the bare server's ${mb(bare.rss)}` +
-          (against ? `; ${mb(m.rss - against.rss)} above the floor's ${mb(against.rss)}` : '') +
+          (against
+            ? `; ${mb(Math.abs(m.rss - against.rss))} ${m.rss < against.rss ? 'below' : 'above'} the floor's ${mb(against.rss)}`
+            : '') +
           (m.heap === undefined ? '' : `; V8 heap used ${mb(m.heap)}, external ${mb(m.external!)}`),
       );
     line('gateway on PostgreSQL', postgres);
