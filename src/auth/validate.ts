@@ -2,8 +2,7 @@ import type { Config } from '../config.js';
 import type { Caller, ValidToken } from '../core/caller.js';
 import type { RemoteTokenValidator, TokenValidator } from '../core/validator.js';
 import type { PrismaClient } from '../db/client.js';
-import { prepared } from '../db/prepared.js';
-import { type TokenUserRow, tokenRowSql, validTokenOf } from '../domain/tokens.js';
+import { readTokenRow, validTokenOf } from '../domain/tokens.js';
 import { unauthenticated } from '../errors.js';
 import type { SecretBox } from '../format/secret-box.js';
 import { type ParsedToken, parseRuntimeToken, parseToken } from '../format/token-string.js';
@@ -38,14 +37,13 @@ export class ClusterTokenValidator implements TokenValidator {
 
   /**
    * A token of this cluster, by its row: the cached one if it is still fresh, else read
-   * (findLocalToken's statement). Either way the presented secret and the expiry are checked
-   * now; only a row that validated is kept.
+   * (readTokenRow, as findLocalToken reads it). Either way the presented secret and the expiry
+   * are checked now; only a row that validated is kept.
    */
   private async validateLocal(parsed: ParsedToken, opts: { remoteClusterId?: string }) {
     const key = TokenRowCache.keyOf(parsed);
     const cached = this.cache.get(key);
-    // Prepared on PostgreSQL (db/prepared.ts): a read on nearly every request when not cached.
-    const row = cached ?? (await this.prisma.$queryRaw<TokenUserRow[]>(prepared(tokenRowSql(parsed))))[0];
+    const row = cached ?? (await readTokenRow(this.prisma, parsed));
     const now = new Date(this.cache.now());
     const valid = validTokenOf(row, parsed, { ...opts, salting: this.secrets, now });
     if (valid && row && !cached) this.cache.set(key, row);

@@ -1,5 +1,6 @@
 import type { TokenRecord, ValidToken } from '../core/caller.js';
 import { type Db, Prisma } from '../db/client.js';
+import { prepared } from '../db/prepared.js';
 import { digestSecret, saltSecret, secretsEqual } from '../format/salt.js';
 import type { SecretBox } from '../format/secret-box.js';
 import { formatV2, type ParsedToken } from '../format/token-string.js';
@@ -92,8 +93,16 @@ export async function findLocalToken(
   parsed: ParsedToken,
   opts: { remoteClusterId?: string; salting?: SecretBox; now?: Date } = {},
 ): Promise<ValidToken | null> {
-  const [row] = await db.$queryRaw<TokenUserRow[]>(tokenRowSql(parsed));
-  return validTokenOf(row, parsed, opts);
+  return validTokenOf(await readTokenRow(db, parsed), parsed, opts);
+}
+
+/**
+ * The token's row and its user (tokenRowSql), or none: the read on nearly every request that
+ * a cached row does not spare, so prepared on PostgreSQL (db/prepared.ts).
+ */
+export async function readTokenRow(db: Db, parsed: ParsedToken): Promise<TokenUserRow | undefined> {
+  const [row] = await db.$queryRaw<TokenUserRow[]>(prepared(tokenRowSql(parsed)));
+  return row;
 }
 
 /** The statement findLocalToken reads the token's row with (a TokenUserRow, or none). */
