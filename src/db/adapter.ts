@@ -39,6 +39,28 @@ export interface OpenedAdapter {
   close(): Promise<void>;
 }
 
+/**
+ * PrismaPg runs a migration script one piece per ';', which breaks any statement holding one
+ * (a PL/pgSQL function's body: the container counts' trigger). This one sends the script as it
+ * is, in one simple query, as PGlite's exec does and as `prisma migrate deploy` does: PostgreSQL
+ * runs its statements in one implicit transaction, so a failing migration leaves nothing behind.
+ */
+class WholeScriptPg extends PrismaPg {
+  override async connect() {
+    const adapter = await super.connect();
+    const pool = adapter.underlyingDriver();
+    adapter.executeScript = async (script: string) => {
+      try {
+        await pool.query(script);
+      } catch (err) {
+        // The adapter's own conversion: the schema engine reports it as it would PrismaPg's.
+        (adapter as unknown as { onError(e: unknown): never }).onError(err);
+      }
+    };
+    return adapter;
+  }
+}
+
 export function describeTarget(target: DatabaseTarget): string {
   if (target.kind === 'pglite') return `embedded PGlite in ${target.dataDir}`;
   const u = new URL(target.url);
@@ -60,7 +82,7 @@ export async function openAdapter(
       { ...pool, statement_timeout: statementMs, query_timeout: statementMs + READ_MARGIN_MS },
       { statementNameGenerator: preparedStatementName },
     );
-    return { target, factory, migrationFactory: new PrismaPg(pool), close: async () => {} };
+    return { target, factory, migrationFactory: new WholeScriptPg(pool), close: async () => {} };
   }
   let release = () => {};
   if (!target.dataDir.startsWith('memory://')) {

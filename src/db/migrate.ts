@@ -19,8 +19,10 @@ export async function applyMigrations(db: OpenedAdapter): Promise<string[]> {
   if (await migrationsUpToDate(db, migrationsList)) return [];
   // Imported only now: a start with nothing to migrate does not load the engine's code.
   const { withSchemaEngine } = await import('./schema-engine.js');
+  // The migration factory: no statement timeout (a backfill or an index on a big table takes
+  // its time), and on PostgreSQL each script sent whole (adapter.ts).
   const run = () =>
-    withSchemaEngine(db.factory, async (engine) => {
+    withSchemaEngine(db.migrationFactory, async (engine) => {
       const out = await engine.applyMigrations({
         migrationsList,
         filters: { externalTables: [], externalEnums: [] },
