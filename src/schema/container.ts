@@ -1,12 +1,13 @@
 import type { Context } from '../core/context.js';
 import { containerAuth, containerSecretMounts } from '../domain/container-auth.js';
+import { containerListWhere, countContainers } from '../domain/container-counts.js';
 import { isFinal } from '../domain/container-state.js';
 import { lockContainer, unlockContainer, updateContainer } from '../domain/containers.js';
 import { containerOrderBy, containerRequestOrderBy } from '../domain/list-order.js';
 import { dispatcherConcern } from '../domain/queue.js';
 import { containerRequestVisibleWhere, containerVisibleWhere } from '../domain/visibility.js';
 import { notFound } from '../errors.js';
-import type { ApiClientAuthorization, Prisma } from '../generated/prisma/client.js';
+import type { ApiClientAuthorization } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { callerOf } from './caller.js';
 import { changedUuid, domainOf, filteredChanges } from './changes.js';
@@ -128,22 +129,6 @@ const ContainerFilter = builder.inputType('ContainerFilter', {
   }),
 });
 
-function containerWhere(
-  ctx: Context,
-  f: typeof ContainerFilter.$inferInput | null | undefined,
-): Prisma.ContainerWhereInput {
-  return {
-    AND: [
-      containerVisibleWhere(callerOf(ctx)),
-      {
-        ...(f?.state ? { state: f.state } : {}),
-        ...(f?.lockedByUuid ? { lockedByUuid: f.lockedByUuid } : {}),
-        ...(f?.minPriority != null ? { priority: { gte: f.minPriority } } : {}),
-      },
-    ],
-  };
-}
-
 /** A container through the caller's visibility (also the re-read after a change): NOT_FOUND if not visible. */
 async function loadContainer(ctx: Context, query: object, uuid: string) {
   const c = await ctx.services.db.prisma.container.findFirst({
@@ -176,11 +161,10 @@ builder.queryFields((t) => ({
       resolve: (query, _root, args, ctx) =>
         ctx.services.db.prisma.container.findMany({
           ...query,
-          where: containerWhere(ctx, args.filter),
+          where: containerListWhere(callerOf(ctx), args.filter),
           orderBy: containerOrderBy(args.orderBy),
         }),
-      totalCount: (_conn, args, ctx) =>
-        ctx.services.db.prisma.container.count({ where: containerWhere(ctx, args.filter) }),
+      totalCount: (_conn, args, ctx) => countContainers(ctx.services.db.prisma, callerOf(ctx), args.filter),
     },
     { name: 'ContainerConnection' },
     { name: 'ContainerEdge' },
