@@ -36,7 +36,7 @@ async function filledGateway(databaseUrl: string, rows: number, opened: Gateway[
     process.stdout.write(`  ${to}/${rows} containers\r`);
   }
   process.stdout.write('\n');
-  await prisma.$executeRawUnsafe('VACUUM ANALYZE containers');
+  await prisma.$executeRawUnsafe('VACUUM ANALYZE containers, container_counts');
   const queued = await prisma.container.count({ where: { state: 'QUEUED' } });
   console.log(
     `  ${rows} containers, ${queued} QUEUED (filled in ${((Date.now() - started) / 1000).toFixed(0)} s)`,
