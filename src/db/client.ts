@@ -1,5 +1,7 @@
 import { PrismaClient } from '../generated/prisma/client.js';
+import type pg from 'pg';
 import { type DatabaseTarget, type OpenedAdapter, openAdapter } from './adapter.js';
+import { type QueryLog, readThroughPool } from './direct-read.js';
 import { applyMigrations } from './migrate.js';
 
 export { Prisma } from '../generated/prisma/client.js';
@@ -28,7 +30,7 @@ export interface OpenDatabaseOptions {
   migrate?: boolean;
   /** PGlite only: start from this dumped data directory (tests). */
   loadDataDir?: Blob;
-  log?: (event: { query: string; params: string }) => void;
+  log?: QueryLog;
 }
 
 /** Opens the backend, applies migrations and returns a Prisma client on it. */
@@ -59,6 +61,9 @@ export async function openDatabase(
       transactionOptions: { maxWait: 10_000, timeout: 20_000 },
       ...(opts.log ? { log: [{ emit: 'event', level: 'query' }] } : {}),
     });
+    // Hot reads outside transactions skip Prisma's client on PostgreSQL (direct-read.ts).
+    if (target.kind === 'postgres')
+      readThroughPool(prisma, () => ('query' in driver ? (driver as unknown as pg.Pool) : null), opts.log);
     if (opts.log)
       (
         prisma as unknown as { $on(e: 'query', cb: (ev: { query: string; params: string }) => void): void }

@@ -36,6 +36,8 @@ export function databaseFailure(err: unknown): DatabaseFailure | null {
   const cause = e.meta?.driverAdapterError?.cause;
   const sqlstate = cause?.originalCode ?? cause?.code;
   if (typeof sqlstate === 'string' && TIMEOUT_SQLSTATES.has(sqlstate)) return 'timeout';
+  // node-postgres' own error, from a read that went past Prisma (direct-read.ts).
+  if (typeof e.code === 'string' && TIMEOUT_SQLSTATES.has(e.code)) return 'timeout';
   if (typeof e.code === 'string' && TIMEOUT_PRISMA.has(e.code)) return 'timeout';
   if (typeof e.code === 'string' && (UNAVAILABLE_PRISMA.has(e.code) || UNAVAILABLE_SOCKET.has(e.code)))
     return 'unavailable';

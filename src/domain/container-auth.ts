@@ -1,5 +1,6 @@
 import type { TokenRecord } from '../core/caller.js';
 import { Prisma } from '../db/client.js';
+import { readRows } from '../db/direct-read.js';
 import { prepared } from '../db/prepared.js';
 import { forbidden, notFound } from '../errors.js';
 import { formatV2 } from '../format/token-string.js';
@@ -54,7 +55,7 @@ export async function containerAuth(
     });
     if (!visible) throw notFound('Container not found');
   }
-  const [c] = await prisma.$queryRaw<ContainerAuthRow[]>(prepared(containerAuthSql(uuid, caller.token.uuid)));
+  const [c] = await readRows<ContainerAuthRow>(prisma, prepared(containerAuthSql(uuid, caller.token.uuid)));
   if (!c) throw notFound('Container not found');
   if (!c.locked_by_uuid || c.locked_by_uuid !== caller.token.uuid)
     throw forbidden('Not locked by your token');

@@ -1,5 +1,6 @@
 import type { TokenRecord, ValidToken } from '../core/caller.js';
 import { type Db, Prisma } from '../db/client.js';
+import { readRows } from '../db/direct-read.js';
 import { prepared } from '../db/prepared.js';
 import { digestSecret, saltSecret, secretsEqual } from '../format/salt.js';
 import type { SecretBox } from '../format/secret-box.js';
@@ -101,7 +102,7 @@ export async function findLocalToken(
  * a cached row does not spare, so prepared on PostgreSQL (db/prepared.ts).
  */
 export async function readTokenRow(db: Db, parsed: ParsedToken): Promise<TokenUserRow | undefined> {
-  const [row] = await db.$queryRaw<TokenUserRow[]>(prepared(tokenRowSql(parsed)));
+  const [row] = await readRows<TokenUserRow>(db, prepared(tokenRowSql(parsed)));
   return row;
 }
 

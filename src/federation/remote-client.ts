@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatV2 } from '../format/token-string.js';
+import { readLimited } from '../format/read-limited.js';
 
 /** What a home cluster says about one of its tokens (design.md §7). */
 export interface RemoteTokenInfo {
@@ -183,7 +184,8 @@ export class HomeClusterClient {
       redirect: 'error',
       signal,
     });
-    const body = await readLimited(res, MAX_BODY_BYTES);
+    const bytes = await readLimited(res.body, MAX_BODY_BYTES);
+    const body = bytes?.toString('utf8') ?? null;
     if (body === null) return { ok: false, reason: `answer larger than ${MAX_BODY_BYTES} bytes` };
     let json: unknown;
     try {
@@ -217,23 +219,4 @@ export class HomeClusterClient {
 function isConnectionReset(err: unknown): boolean {
   const code = (err as { cause?: { code?: string } })?.cause?.code;
   return code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE';
-}
-
-/** The body as text, or null when it exceeds `limit` bytes (reading stops there). */
-async function readLimited(res: Response, limit: number): Promise<string | null> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -39,7 +39,8 @@ export function isSealed(value: unknown): value is string {
 }
 
 export class SecretBox {
-  private readonly keys: Map<string, Buffer>;
+  // KeyObjects, made once: a raw key Buffer is imported anew by every cipher made with it.
+  private readonly keys: Map<string, crypto.KeyObject>;
   /** The id of the key that seals. */
   readonly currentKeyId: string;
 
@@ -47,7 +48,7 @@ export class SecretBox {
   constructor(keys: Buffer[]) {
     if (keys.length === 0 || keys.some((k) => k.length !== KEY_BYTES))
       throw new SecretBoxError(`a secret box needs ${KEY_BYTES}-byte keys`);
-    this.keys = new Map(keys.map((k) => [keyId(k), k]));
+    this.keys = new Map(keys.map((k) => [keyId(k), crypto.createSecretKey(k)]));
     this.currentKeyId = keyId(keys[0]!);
   }
 

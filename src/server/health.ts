@@ -20,16 +20,19 @@ export async function databaseAnswers(services: Services): Promise<boolean> {
 
 /** GET /healthz (liveness): 200 when the database answers (databaseAnswers), 503 otherwise. */
 export function healthPlugin(services: Services): Plugin {
+  const answer = async (endResponse: (r: Response) => void, fetchAPI: { Response: typeof Response }) => {
+    const healthy = await databaseAnswers(services);
+    endResponse(
+      new fetchAPI.Response(JSON.stringify({ status: healthy ? 'ok' : 'database unavailable' }), {
+        status: healthy ? 200 : 503,
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+  };
   return {
-    async onRequest({ url, endResponse, fetchAPI }) {
-      if (url.pathname !== '/healthz') return;
-      const healthy = await databaseAnswers(services);
-      endResponse(
-        new fetchAPI.Response(JSON.stringify({ status: healthy ? 'ok' : 'database unavailable' }), {
-          status: healthy ? 200 : 503,
-          headers: { 'content-type': 'application/json' },
-        }),
-      );
+    // Not async: every request passes here, and only /healthz waits for anything.
+    onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname === '/healthz') return answer(endResponse, fetchAPI);
     },
   };
 }

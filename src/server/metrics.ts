@@ -80,9 +80,19 @@ export class GatewayMetrics implements Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  // Each label set's two series, looked up once: prom-client hashes and checks the labels at
+  // every call otherwise. The label values are bounded (above), so the map is too.
+  private readonly series = new Map<string, { count: { inc(): void }; time: { observe(s: number): void } }>();
+
   operation(labels: { operation: string; type: string; outcome: Outcome }, seconds: number): void {
-    this.operations.inc(labels);
-    this.durations.observe(labels, seconds);
+    const key = `${labels.operation} ${labels.type} ${labels.outcome}`;
+    let s = this.series.get(key);
+    if (!s) {
+      s = { count: this.operations.labels(labels), time: this.durations.labels(labels) };
+      this.series.set(key, s);
+    }
+    s.count.inc();
+    s.time.observe(seconds);
   }
 
   subscriptionOpened(): void {

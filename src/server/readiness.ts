@@ -16,14 +16,17 @@ export function readinessPlugin(services: Services, drain: Drain): Plugin {
       status,
       headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
     });
+  const ready = async (endResponse: (r: Response) => void, fetchAPI: { Response: typeof Response }) => {
+    if (drain.draining) return endResponse(answer(fetchAPI, 503, 'draining'));
+    const up = await databaseAnswers(services);
+    // Draining may have started while the database was asked.
+    if (drain.draining) return endResponse(answer(fetchAPI, 503, 'draining'));
+    endResponse(up ? answer(fetchAPI, 200, 'ready') : answer(fetchAPI, 503, 'database unavailable'));
+  };
   return {
-    async onRequest({ url, endResponse, fetchAPI }) {
-      if (url.pathname !== READY_PATH) return;
-      if (drain.draining) return endResponse(answer(fetchAPI, 503, 'draining'));
-      const up = await databaseAnswers(services);
-      // Draining may have started while the database was asked.
-      if (drain.draining) return endResponse(answer(fetchAPI, 503, 'draining'));
-      endResponse(up ? answer(fetchAPI, 200, 'ready') : answer(fetchAPI, 503, 'database unavailable'));
+    // Not async: every request passes here, and only /readyz waits for anything.
+    onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname === READY_PATH) return ready(endResponse, fetchAPI);
     },
   };
 }

@@ -52,40 +52,43 @@ export async function workbenchBuilt(dist = WORKBENCH_DIST): Promise<boolean> {
 
 export function workbenchPlugin(dist = WORKBENCH_DIST): Plugin {
   return {
-    async onRequest({ url, request, endResponse, fetchAPI }) {
-      const p = url.pathname;
-      if (p !== '/workbench' && !p.startsWith(WORKBENCH_PATH)) return;
-      const respond = (status: number, body: BodyInit | null, headers: Record<string, string> = {}) =>
-        endResponse(
-          new fetchAPI.Response(request.method === 'HEAD' ? null : body, {
-            status,
-            headers: { ...SECURITY_HEADERS, ...headers },
-          }),
-        );
-      const text = { 'content-type': 'text/plain; charset=utf-8' };
-      if (request.method !== 'GET' && request.method !== 'HEAD')
-        return respond(405, 'Method not allowed\n', { ...text, allow: 'GET, HEAD' });
-      if (p === '/workbench') return respond(308, null, { location: WORKBENCH_PATH });
-
-      const asset = ASSET.exec(p);
-      if (asset) {
-        const file = asset[1]!;
-        const body = await fs.readFile(path.join(dist, 'assets', file)).catch(() => null);
-        if (!body) return respond(404, 'Not found\n', text);
-        return respond(200, body, {
-          'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-          'cache-control': 'public, max-age=31536000, immutable',
-        });
-      }
-      // Every other path is one of the app's pages: the app routes it.
-      const index = await fs.readFile(path.join(dist, 'index.html')).catch(() => null);
-      if (!index)
-        return respond(
-          503,
-          'The workbench is not built: run `npm run build:workbench` (npm ci does).\n',
-          text,
-        );
-      return respond(200, index, { 'content-type': TYPES['.html']!, 'cache-control': 'no-cache' });
+    // Not async: every request passes here, and only the web UI's paths wait for anything.
+    onRequest(args) {
+      const p = args.url.pathname;
+      if (p === '/workbench' || p.startsWith(WORKBENCH_PATH)) return serve(p, args);
     },
   };
+
+  async function serve(
+    p: string,
+    { request, endResponse, fetchAPI }: Parameters<NonNullable<Plugin['onRequest']>>[0],
+  ): Promise<void> {
+    const respond = (status: number, body: BodyInit | null, headers: Record<string, string> = {}) =>
+      endResponse(
+        new fetchAPI.Response(request.method === 'HEAD' ? null : body, {
+          status,
+          headers: { ...SECURITY_HEADERS, ...headers },
+        }),
+      );
+    const text = { 'content-type': 'text/plain; charset=utf-8' };
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return respond(405, 'Method not allowed\n', { ...text, allow: 'GET, HEAD' });
+    if (p === '/workbench') return respond(308, null, { location: WORKBENCH_PATH });
+
+    const asset = ASSET.exec(p);
+    if (asset) {
+      const file = asset[1]!;
+      const body = await fs.readFile(path.join(dist, 'assets', file)).catch(() => null);
+      if (!body) return respond(404, 'Not found\n', text);
+      return respond(200, body, {
+        'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'public, max-age=31536000, immutable',
+      });
+    }
+    // Every other path is one of the app's pages: the app routes it.
+    const index = await fs.readFile(path.join(dist, 'index.html')).catch(() => null);
+    if (!index)
+      return respond(503, 'The workbench is not built: run `npm run build:workbench` (npm ci does).\n', text);
+    return respond(200, index, { 'content-type': TYPES['.html']!, 'cache-control': 'no-cache' });
+  }
 }

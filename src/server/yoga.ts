@@ -20,6 +20,7 @@ import { operationLog } from './operation-log.js';
 import { persistedQueries } from './persisted-queries.js';
 import { rateLimitPlugin, subscriptionCaps } from './quotas.js';
 import { readinessPlugin } from './readiness.js';
+import { requestBodyLimit } from './request-body-limit.js';
 import { requestIdPlugin } from './request-id.js';
 import type { ServerServices } from './services.js';
 import { workbenchPlugin } from './workbench.js';
@@ -43,6 +44,8 @@ export function createGatewayYoga(services: ServerServices): Yoga {
     logging: false,
     // Ours (corsPlugin, below): yoga's default reflects any origin and allows credentials.
     cors: false,
+    // Ours (requestBodyLimit, below): the same limit, without a stream per request.
+    maxRequestBodySize: false,
     context: async ({ request }) => {
       const raw = tokenFromAuthorizationHeader(request.headers.get('authorization'));
       const base = { services, caller: null, authError: null };
@@ -87,6 +90,8 @@ export function createGatewayYoga(services: ServerServices): Yoga {
       // Replaces a persisted query's hash by its document, so that everything after it sees
       // the document (the guard included).
       persistedQueries(),
+      // Refuses a body over MAX_REQUEST_BODY_BYTES (413) before it is parsed.
+      requestBodyLimit(),
       // Refuses documents too deep to parse and strings the database cannot store, before
       // anything parses or reads the request.
       inputGuard(),
