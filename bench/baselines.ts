@@ -50,6 +50,9 @@ export async function startBaselineServer(
   floor?: FloorOptions,
 ): Promise<BaselineServer> {
   const pool = databaseUrl ? new pg.Pool({ connectionString: databaseUrl, max: poolSize }) : null;
+  // An idle connection the server ends (the scratch database dropped WITH (FORCE) at the end of
+  // a part) is an 'error' on the pool: without a listener it ended the whole bench run.
+  pool?.on('error', () => {});
   const builder = baselineBuilder();
   const Committed = builder.objectRef<{ uuid: string; containerUuid: string }>('Committed').implement({
     fields: (t) => ({ uuid: t.exposeString('uuid'), containerUuid: t.exposeString('containerUuid') }),
