@@ -70,10 +70,23 @@ export async function prepareTemplates(): Promise<void> {
       const name = postgresTemplateName();
       const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (exists.rowCount === 0) {
-        await admin.query(`CREATE DATABASE "${name}"`);
-        const db = await openAdapter({ kind: 'postgres', url: withDatabase(url, name) });
-        await applyMigrations(db);
-        await db.close();
+        // Built under a name of its own and renamed once migrated: a migration that fails leaves
+        // no half-migrated template for the next run to take as done, and a run beside this
+        // one that finished first keeps its template (the rename fails: this one is dropped).
+        const building = `${DB_PREFIX}building_${crypto.randomBytes(4).toString('hex')}`;
+        await admin.query(`CREATE DATABASE "${building}"`);
+        try {
+          const db = await openAdapter({ kind: 'postgres', url: withDatabase(url, building) });
+          try {
+            await applyMigrations(db);
+          } finally {
+            await db.close();
+          }
+          await admin.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+        } catch (err) {
+          await admin.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
+          if ((err as { code?: string }).code !== '42P04') throw err; // 42P04: built beside us
+        }
       }
     } finally {
       await admin.end();
