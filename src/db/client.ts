@@ -1,5 +1,5 @@
-import { PrismaClient } from '../generated/prisma/client.js';
 import type pg from 'pg';
+import { PrismaClient } from '../generated/prisma/client.js';
 import { type DatabaseTarget, type OpenedAdapter, openAdapter } from './adapter.js';
 import { type QueryLog, readThroughPool } from './direct-read.js';
 import { applyMigrations } from './migrate.js';
@@ -13,6 +13,8 @@ export type Db = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$trans
 export interface Database {
   prisma: PrismaClient;
   adapter: OpenedAdapter;
+  /** The migrations this open applied (none when the database was up to date). */
+  migrated: string[];
   /** PostgreSQL's connection pool as it is now; null on PGlite (one connection, no pool). */
   poolUse(): PoolUse | null;
   close(): Promise<void>;
@@ -40,7 +42,7 @@ export async function openDatabase(
 ): Promise<Database> {
   const adapter = await openAdapter(target, { loadDataDir: opts.loadDataDir });
   try {
-    if (opts.migrate !== false) await applyMigrations(adapter);
+    const migrated = opts.migrate === false ? [] : await applyMigrations(adapter);
     // The driver the client connects through: pg's Pool on PostgreSQL, read for poolUse().
     let driver: Partial<{ totalCount: number; idleCount: number; waitingCount: number }> = {};
     const factory = adapter.factory;
@@ -71,6 +73,7 @@ export async function openDatabase(
     return {
       prisma,
       adapter,
+      migrated,
       poolUse: () =>
         driver.totalCount === undefined
           ? null
