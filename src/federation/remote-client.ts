@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { formatV2 } from '../format/token-string.js';
 import { readLimited } from '../format/read-limited.js';
+import { formatV2 } from '../format/token-string.js';
 
 /** What a home cluster says about one of its tokens (design.md §7). */
 export interface RemoteTokenInfo {

@@ -2,7 +2,7 @@
 // the same rows as Prisma's $queryRaw, value for value, in the statements' log, and prepared.
 import { spawnSync } from 'node:child_process';
 import { type Database, Prisma } from '../../src/db/client.js';
-import { PRISMA_TYPES, readRows } from '../../src/db/direct-read.js';
+import { readRows } from '../../src/db/direct-read.js';
 import { databaseFailure } from '../../src/db/errors.js';
 import { prepared } from '../../src/db/prepared.js';
 import { BACKENDS, freshDatabase } from '../helpers/backends.js';
