@@ -35,7 +35,8 @@ export function readThroughPool(prisma: object, pool: () => pg.Pool | null, log?
     const result = await p.query({
       name,
       text: sql.text,
-      values: sql.values as unknown[],
+      // pg would write a Date in the process's local zone; Prisma writes UTC.
+      values: sql.values.map((v) => (v instanceof Date ? v.toISOString() : v)),
       types: PRISMA_TYPES,
     });
     return result.rows as T[];

@@ -14,7 +14,8 @@ const VALUES = Prisma.sql`
          ARRAY[TIMESTAMP '1999-12-31 23:59:59.999', NULL]::timestamp[] AS ats,
          TIMESTAMPTZ '2026-01-02 03:04:05.678+02' AS at_tz,
          ARRAY['a b', NULL, 'c"d']::text[] AS texts, 7::int4 AS small, true AS yes,
-         '{"k": [1, "x"]}'::jsonb AS doc, ${'a param'}::text AS param`;
+         '{"k": [1, "x"]}'::jsonb AS doc, ${'a param'}::text AS param,
+         ${new Date('2026-03-04T05:06:07.089Z')}::timestamp AS date_param`;
 
 test('a `timestamp` is read as UTC in any zone of the process (pg alone would read local time)', () => {
   // A process of its own: TZ is read by node at start, and jest's process.env is its own copy.
@@ -48,6 +49,7 @@ describe.each(BACKENDS)('direct reads (%s)', (backend) => {
     expect(direct).toEqual(viaPrisma);
     expect(direct[0]!.at).toEqual(new Date('2026-01-02T03:04:05.678Z'));
     expect(direct[0]!.big).toBe(9007199254740993n);
+    expect(direct[0]!.date_param).toEqual(new Date('2026-03-04T05:06:07.089Z'));
   });
 
   test('a direct read is in the statements log, as every statement', async () => {
