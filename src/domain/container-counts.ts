@@ -89,6 +89,21 @@ export async function containerBucketCounts(db: Db): Promise<Record<Bucket, numb
   };
 }
 
+/** Every state's count, and the queue dispatchers take (QUEUED with priority > 0): for metrics. */
+export async function containerStateCounts(
+  db: Db,
+): Promise<Record<ContainerState | 'queuedWithPriority', number>> {
+  const c = await containerBucketCounts(db);
+  return {
+    QUEUED: c.queued,
+    LOCKED: c.locked,
+    RUNNING: c.running,
+    COMPLETE: c.complete,
+    CANCELLED: c.cancelled,
+    queuedWithPriority: c.queuedWithPriority,
+  };
+}
+
 /** The `containers` list's totalCount: from the counters when a bucket answers it, else counted exactly. */
 export async function countContainers(
   db: Db,

@@ -6,6 +6,13 @@ import type { PoolUse } from '../db/client.js';
 
 export const METRICS_PATH = '/metrics';
 
+// How long a scrape waits for the container counts.
+const COUNTS_WAIT_MS = 1_000;
+const CONTAINER_STATES = ['QUEUED', 'LOCKED', 'RUNNING', 'COMPLETE', 'CANCELLED'] as const;
+
+/** What the container gauges show: a count per state, and the queue dispatchers take. */
+export type ContainerCounts = Record<(typeof CONTAINER_STATES)[number] | 'queuedWithPriority', number>;
+
 /** How one operation ended: `ok`, or the code of its first error. */
 export type Outcome = string;
 
@@ -23,7 +30,11 @@ export class GatewayMetrics implements Metrics {
   private readonly sweeps: Counter<'outcome'>;
   private readonly swept: Counter;
 
-  constructor(poolUse: () => PoolUse | null) {
+  /**
+   * `containerCounts`: the containers by state, and the queue dispatchers take (QUEUED with
+   * priority > 0), read at each scrape (the counters the database keeps: at most 16 rows).
+   */
+  constructor(poolUse: () => PoolUse | null, containerCounts?: () => Promise<ContainerCounts>) {
     const registers = [this.registry];
     this.operations = new Counter({
       name: 'gateway_operations_total',
@@ -73,6 +84,37 @@ export class GatewayMetrics implements Metrics {
         this.set({ state: 'waiting' }, use.waiting);
       },
     });
+    if (containerCounts) {
+      // A database that fails or does not answer within a second leaves the gauges without
+      // samples: the scrape itself still answers, and in time.
+      const read = () =>
+        Promise.race([
+          containerCounts().catch(() => null),
+          new Promise<null>((resolve) => setTimeout(resolve, COUNTS_WAIT_MS, null).unref()),
+        ]);
+      new Gauge({
+        name: 'gateway_containers',
+        help: 'Containers by state (all of them, whoever can see them), from the counts the database keeps',
+        labelNames: ['state'],
+        registers,
+        async collect() {
+          const counts = await read();
+          this.reset();
+          if (!counts) return;
+          for (const state of CONTAINER_STATES) this.set({ state }, counts[state]);
+        },
+      });
+      new Gauge({
+        name: 'gateway_queue_depth',
+        help: 'Containers a dispatcher can take: QUEUED with priority above 0',
+        registers,
+        async collect() {
+          const counts = await read();
+          this.reset();
+          if (counts) this.set(counts.queuedWithPriority);
+        },
+      });
+    }
   }
 
   /** Node's own (memory, CPU, event loop lag, handles): for the real server, not for tests. */

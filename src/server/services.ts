@@ -4,6 +4,7 @@ import { ClusterTokenValidator } from '../auth/validate.js';
 import type { Config } from '../config.js';
 import type { ChangeEvents, Services } from '../core/services.js';
 import type { Database } from '../db/client.js';
+import { containerStateCounts } from '../domain/container-counts.js';
 import { FederatedTokenValidator } from '../federation/validator.js';
 import type { SecretBox } from '../format/secret-box.js';
 import { localChangeFeed, postgresChangeFeed } from './change-feed.js';
@@ -19,7 +20,7 @@ export function createServices(
   db: Database,
   secrets: SecretBox,
   logger: Logger = new Logger(undefined, config.logLevel),
-  metrics: GatewayMetrics = new GatewayMetrics(db.poolUse),
+  metrics: GatewayMetrics = new GatewayMetrics(db.poolUse, () => containerStateCounts(db.prisma)),
 ): ServerServices {
   // One listener per open subscription (a page of live rows holds dozens): no limit here, so
   // Node does not warn of a leak that is none.

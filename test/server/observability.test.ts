@@ -140,6 +140,39 @@ describeBackends('observability: request logs, X-Request-Id, /metrics', (gw) => 
     else expect(after.family('gateway_db_pool_connections')?.metrics ?? []).toEqual([]);
   });
 
+  test('/metrics shows the containers by state and the queue dispatchers take, as the database counts them', async () => {
+    const exact = async () => {
+      const rows = await gw().gateway.services.db.prisma.$queryRaw<
+        { state: string; n: number; ready: number }[]
+      >`
+        SELECT state::text AS state, count(*)::int AS n, count(*) FILTER (WHERE priority > 0)::int AS ready
+        FROM containers GROUP BY state`;
+      const of = (state: string) => rows.find((r) => r.state === state);
+      return {
+        queued: of('QUEUED')?.n ?? 0,
+        ready: of('QUEUED')?.ready ?? 0,
+        cancelled: of('CANCELLED')?.n ?? 0,
+      };
+    };
+    const user = await gw().newUser();
+    const before = await scrape(gw());
+    // Commands of their own: no reuse of a container made before.
+    const command = (n: number) => ['echo', `metrics-${n}-${Date.now()}`];
+    await createRequest(gw(), user.token, { state: 'COMMITTED', priority: 1, command: command(1) });
+    await createRequest(gw(), user.token, { state: 'COMMITTED', priority: 0, command: command(2) });
+    const after = await scrape(gw());
+    const now = await exact();
+    expect(after.value('gateway_containers', { state: 'QUEUED' })).toBe(now.queued);
+    expect(after.value('gateway_queue_depth')).toBe(now.ready);
+    expect(after.value('gateway_containers', { state: 'CANCELLED' })).toBe(now.cancelled);
+    // A commit with priority 0 makes a container that is QUEUED but not in the queue.
+    expect(
+      after.value('gateway_containers', { state: 'QUEUED' }) -
+        before.value('gateway_containers', { state: 'QUEUED' }),
+    ).toBe(2);
+    expect(after.value('gateway_queue_depth') - before.value('gateway_queue_depth')).toBe(1);
+  });
+
   test('/metrics shows open subscriptions; a subscription logs one line when it ends', async () => {
     const user = await gw().newUser();
     const cr = await createRequest(gw(), user.token);
