@@ -92,16 +92,12 @@ export async function containerBucketCounts(db: Db): Promise<Record<Bucket, numb
 /** Every state's count, and the queue dispatchers take (QUEUED with priority > 0): for metrics. */
 export async function containerStateCounts(
   db: Db,
-): Promise<Record<ContainerState | 'queuedWithPriority', number>> {
-  const c = await containerBucketCounts(db);
-  return {
-    QUEUED: c.queued,
-    LOCKED: c.locked,
-    RUNNING: c.running,
-    COMPLETE: c.complete,
-    CANCELLED: c.cancelled,
-    queuedWithPriority: c.queuedWithPriority,
-  };
+): Promise<{ byState: Record<ContainerState, number>; queueDepth: number }> {
+  const counts = await containerBucketCounts(db);
+  const byState = Object.fromEntries(
+    Object.entries(STATE_BUCKET).map(([state, bucket]) => [state, counts[bucket]]),
+  ) as Record<ContainerState, number>;
+  return { byState, queueDepth: counts.queuedWithPriority };
 }
 
 /** The `containers` list's totalCount: from the counters when a bucket answers it, else counted exactly. */

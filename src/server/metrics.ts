@@ -8,10 +8,12 @@ export const METRICS_PATH = '/metrics';
 
 // How long a scrape waits for the container counts.
 const COUNTS_WAIT_MS = 1_000;
-const CONTAINER_STATES = ['QUEUED', 'LOCKED', 'RUNNING', 'COMPLETE', 'CANCELLED'] as const;
 
 /** What the container gauges show: a count per state, and the queue dispatchers take. */
-export type ContainerCounts = Record<(typeof CONTAINER_STATES)[number] | 'queuedWithPriority', number>;
+export interface ContainerCounts {
+  byState: Record<string, number>;
+  queueDepth: number;
+}
 
 /** How one operation ended: `ok`, or the code of its first error. */
 export type Outcome = string;
@@ -87,11 +89,17 @@ export class GatewayMetrics implements Metrics {
     if (containerCounts) {
       // A database that fails or does not answer within a second leaves the gauges without
       // samples: the scrape itself still answers, and in time.
-      const read = () =>
-        Promise.race([
+      // The two gauges of one scrape are collected together: they share the read in flight.
+      let reading: Promise<ContainerCounts | null> | null = null;
+      const read = () => {
+        reading ??= Promise.race([
           containerCounts().catch(() => null),
           new Promise<null>((resolve) => setTimeout(resolve, COUNTS_WAIT_MS, null).unref()),
-        ]);
+        ]).finally(() => {
+          reading = null;
+        });
+        return reading;
+      };
       new Gauge({
         name: 'gateway_containers',
         help: 'Containers by state (all of them, whoever can see them), from the counts the database keeps',
@@ -101,7 +109,7 @@ export class GatewayMetrics implements Metrics {
           const counts = await read();
           this.reset();
           if (!counts) return;
-          for (const state of CONTAINER_STATES) this.set({ state }, counts[state]);
+          for (const [state, n] of Object.entries(counts.byState)) this.set({ state }, n);
         },
       });
       new Gauge({
@@ -111,7 +119,7 @@ export class GatewayMetrics implements Metrics {
         async collect() {
           const counts = await read();
           this.reset();
-          if (counts) this.set(counts.queuedWithPriority);
+          if (counts) this.set(counts.queueDepth);
         },
       });
     }
